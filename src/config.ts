@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/** Deepgram's public API; the SDK derives the WebSocket URL from the same base. */
+export const DEEPGRAM_PUBLIC_API_URL = 'https://api.deepgram.com';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** Every environment variable the project reads. Nothing else touches `process.env`. */
+export const EnvSchema = z
+  .object({
+    PORT: port(3000),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    SYNC_WAIT_MS: positiveInt(30_000),
+    DATA_DIR: z.string().default('.data'),
+    DATABASE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    ),
+    TEMPORAL_ADDRESS: optionalString,
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('transcription'),
+    TEMPORAL_CLI_PATH: optionalString,
+    TEMPORAL_DEV_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    TEMPORAL_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    DEEPGRAM_API_KEY: optionalString,
+    DEEPGRAM_API_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .optional()
+        .refine(
+          (v) => v === undefined || v.split(',').every((u) => httpUrl.safeParse(u.trim()).success),
+          'must be an http(s) URL, or several separated by commas',
+        ),
+    ),
+    DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
+    DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
+    DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
+    DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
+    DEEPGRAM_RETRY_MAX_INTERVAL_MS: positiveInt(120_000),
+    CALLBACK_SECRET: optionalString,
+    CALLBACK_TIMEOUT_MS: positiveInt(3_600_000),
+    ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
+    ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
+    EMULATOR_PORT: port(4010),
+    EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ROUTING_ASYNC_MIN_SECONDS < env.ROUTING_SYNC_MAX_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['ROUTING_ASYNC_MIN_SECONDS'], message: 'must be >= ROUTING_SYNC_MAX_SECONDS' });
+    }
+    if (env.PUBLIC_BASE_URL && !env.CALLBACK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'is required when PUBLIC_BASE_URL is set (it signs Deepgram callback URLs)' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  http: { port: number; host: string; publicBaseUrl?: string; syncWaitMs: number };
+  dataDir: string;
+  db: { url?: string };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath?: string;
+    devServerPort: number;
+    uiPort: number;
+    uiUrl?: string;
+  };
+  deepgram: {
+    apiKey?: string;
+    /** Endpoints in priority order; empty means "not configured" (the launcher may start the emulator). */
+    apiUrls: string[];
+    timeoutSeconds: number;
+    retry: { initialIntervalMs: number; backoffCoefficient: number; maximumAttempts: number; maximumIntervalMs: number };
+  };
+  callbacks: { secret?: string; timeoutMs: number };
+  routing: { syncMaxSeconds: number; asyncMinSeconds: number };
+  emulator: { port: number; apiKey: string };
+  log: { level: Env['LOG_LEVEL'] };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once. Throws a ConfigError whose message is one line naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = env[name];
+      return `${name} ${issue.message.replace(/^Invalid input: /, '')}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    http: { port: e.PORT, host: e.HOST, publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''), syncWaitMs: e.SYNC_WAIT_MS },
+    dataDir: e.DATA_DIR,
+    db: { url: e.DATABASE_URL },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL?.replace(/\/$/, ''),
+    },
+    deepgram: {
+      apiKey: e.DEEPGRAM_API_KEY,
+      apiUrls: e.DEEPGRAM_API_URL ? e.DEEPGRAM_API_URL.split(',').map((u) => u.trim().replace(/\/$/, '')) : [],
+      timeoutSeconds: e.DEEPGRAM_TIMEOUT_SECONDS,
+      retry: {
+        initialIntervalMs: e.DEEPGRAM_RETRY_INITIAL_INTERVAL_MS,
+        backoffCoefficient: e.DEEPGRAM_RETRY_BACKOFF,
+        maximumAttempts: e.DEEPGRAM_RETRY_MAX_ATTEMPTS,
+        maximumIntervalMs: e.DEEPGRAM_RETRY_MAX_INTERVAL_MS,
+      },
+    },
+    callbacks: { secret: e.CALLBACK_SECRET, timeoutMs: e.CALLBACK_TIMEOUT_MS },
+    routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
+    emulator: { port: e.EMULATOR_PORT, apiKey: e.EMULATOR_API_KEY },
+    log: { level: e.LOG_LEVEL },
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Domain types shared by the HTTP API, the workflows and the activities.
+ * Everything here is plain data so it can cross Temporal payloads unchanged.
+ */
+
+export type RequestedMode = 'auto' | 'sync' | 'async';
+export type ResolvedMode = 'sync' | 'async';
+export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed';
+
+/** Where the audio comes from. Audio bytes never travel in Temporal payloads, only references. */
+export type AudioSource = { kind: 'url'; url: string };
+
+/** Deepgram query options, already validated by the API (booleans and numbers are real values). */
+export type DeepgramOptionValue = string | number | boolean | string[];
+export type DeepgramOptions = Record<string, DeepgramOptionValue>;
+
+export interface RoutingThresholds {
+  /** Known duration strictly below this goes sync. */
+  syncMaxSeconds: number;
+  /** Known duration strictly above this goes async. */
+  asyncMinSeconds: number;
+}
+
+export interface DeepgramRetryPolicy {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumAttempts: number;
+  maximumIntervalMs: number;
+}
+
+export interface TranscriptionInput {
+  jobId: string;
+  source: AudioSource;
+  options: DeepgramOptions;
+  mode: RequestedMode;
+  /** Duration the caller already knows, in seconds; skips probing. */
+  durationHint?: number;
+  routing: RoutingThresholds;
+  retry: DeepgramRetryPolicy;
+  /** When true the async path submits with Deepgram's `callback` and waits for our callback route to signal. */
+  useCallback: boolean;
+  /** Upper bound for how long the async path waits for Deepgram's callback before resubmitting. */
+  callbackTimeoutMs: number;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  /** Deepgram's HTTP status when the error came from Deepgram. */
+  status?: number;
+  deepgramRequestId?: string;
+}
+
+export interface TranscriptSummary {
+  deepgramRequestId: string;
+  durationSeconds: number | null;
+  transcript: string;
+}
+
+export type TranscriptionOutcome =
+  | ({ status: 'completed'; jobId: string; mode: ResolvedMode } & TranscriptSummary)
+  | { status: 'failed'; jobId: string; mode: ResolvedMode | null; error: JobError };
+
+/** What a Deepgram callback tells the waiting workflow; the body itself is stored by the API, not signalled. */
+export interface DeepgramCallbackNotice {
+  deepgramRequestId: string;
+  ok: boolean;
+  error?: JobError;
+}

@@ -39,6 +39,7 @@ export const EnvSchema = z
         ),
     ),
     DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
+    DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
     DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
     DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
     DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
@@ -80,6 +81,7 @@ export interface Config {
     /** Endpoints in priority order; empty means "not configured" (the launcher may start the emulator). */
     apiUrls: string[];
     timeoutSeconds: number;
+    heartbeatTimeoutMs: number;
     retry: { initialIntervalMs: number; backoffCoefficient: number; maximumAttempts: number; maximumIntervalMs: number };
   };
   callbacks: { secret?: string; timeoutMs: number };
@@ -121,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiKey: e.DEEPGRAM_API_KEY,
       apiUrls: e.DEEPGRAM_API_URL ? e.DEEPGRAM_API_URL.split(',').map((u) => u.trim().replace(/\/$/, '')) : [],
       timeoutSeconds: e.DEEPGRAM_TIMEOUT_SECONDS,
+      heartbeatTimeoutMs: e.DEEPGRAM_HEARTBEAT_TIMEOUT_MS,
       retry: {
         initialIntervalMs: e.DEEPGRAM_RETRY_INITIAL_INTERVAL_MS,
         backoffCoefficient: e.DEEPGRAM_RETRY_BACKOFF,

@@ -39,8 +39,16 @@ export interface TranscriptionInput {
   retry: DeepgramRetryPolicy;
   /** When true the async path submits with Deepgram's `callback` and waits for our callback route to signal. */
   useCallback: boolean;
-  /** Upper bound for how long the async path waits for Deepgram's callback before resubmitting. */
+  /** Upper bound for how long the async path waits for Deepgram's callback before transcribing directly. */
   callbackTimeoutMs: number;
+  timeouts: ActivityTimeouts;
+}
+
+export interface ActivityTimeouts {
+  /** Longest a single synchronous Deepgram call may take (upload + processing). */
+  deepgramCallMs: number;
+  /** A Deepgram activity that stops heartbeating this long is presumed dead (its worker crashed) and retried. */
+  heartbeatMs: number;
 }
 
 export interface JobError {
@@ -48,6 +56,8 @@ export interface JobError {
   message: string;
   /** Deepgram's HTTP status when the error came from Deepgram. */
   status?: number;
+  /** Deepgram's own error code (`err_code` or `category`), kept verbatim. */
+  deepgramCode?: string;
   deepgramRequestId?: string;
 }
 
@@ -66,4 +76,28 @@ export interface DeepgramCallbackNotice {
   deepgramRequestId: string;
   ok: boolean;
   error?: JobError;
+}
+
+/** A transcription job as the rest of the system sees it (repositories map rows into this). */
+export interface Job {
+  id: string;
+  status: JobStatus;
+  requestedMode: RequestedMode;
+  mode: ResolvedMode | null;
+  source: AudioSource;
+  options: DeepgramOptions;
+  deepgramRequestId: string | null;
+  durationSeconds: number | null;
+  error: JobError | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface StoredTranscript {
+  jobId: string;
+  deepgramRequestId: string;
+  text: string;
+  /** Deepgram's full response JSON, as received. */
+  result: unknown;
 }

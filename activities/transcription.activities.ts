@@ -1,0 +1,94 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../src/db/database.js';
+import type { Transcriber } from '../src/adapters/deepgram/transcriber.js';
+import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
+import { audioDuration, transcriptText } from '../src/adapters/deepgram/response.js';
+import { callbackUrl } from '../src/adapters/callback-token.js';
+import { probeUrlDuration } from '../src/audio/probe.js';
+import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
+import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
+import { toActivityFailure } from './deepgram-failures.js';
+
+export interface TranscriptionActivityDeps {
+  db: Db;
+  transcriber: Transcriber;
+  callbacks: { publicBaseUrl?: string; secret?: string };
+}
+
+export interface DeepgramJobRequest {
+  jobId: string;
+  source: AudioSource;
+  options: DeepgramOptions;
+}
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
+  return {
+    /** Duration from the audio's header (ranged read); null when it cannot be told. */
+    async probeAudioDuration(source: AudioSource): Promise<number | null> {
+      return probeUrlDuration(source.url, Context.current().cancellationSignal);
+    },
+
+    /**
+     * Calls Deepgram's prerecorded API and stores the full response keyed by job id.
+     * Storing here (not in a second activity) keeps Deepgram's response, which can be megabytes,
+     * out of Temporal payloads; only a summary travels. Idempotent: a retry after a successful
+     * save returns the stored result without calling Deepgram again.
+     */
+    async transcribeAudio(request: DeepgramJobRequest): Promise<TranscriptSummary> {
+      const stored = await findTranscript(deps.db, request.jobId);
+      if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
+      try {
+        const response = await deps.transcriber.transcribe({
+          audio: { kind: 'url', url: request.source.url },
+          options: request.options,
+          signal: ctx.cancellationSignal,
+        });
+        const text = transcriptText(response);
+        await saveTranscript(deps.db, {
+          jobId: request.jobId,
+          deepgramRequestId: response.metadata.request_id,
+          text,
+          result: response,
+        });
+        return { deepgramRequestId: response.metadata.request_id, durationSeconds: audioDuration(response), transcript: text };
+      } catch (err) {
+        if (err instanceof DeepgramCallError) throw toActivityFailure(err);
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** Submits in Deepgram's callback mode; the result arrives later at our callback route. */
+    async submitToDeepgramWithCallback(request: DeepgramJobRequest): Promise<{ deepgramRequestId: string }> {
+      const { publicBaseUrl, secret } = deps.callbacks;
+      if (!publicBaseUrl || !secret) throw new Error('callback mode needs PUBLIC_BASE_URL and CALLBACK_SECRET on the worker');
+      try {
+        return await deps.transcriber.submitWithCallback(
+          { audio: { kind: 'url', url: request.source.url }, options: request.options, signal: Context.current().cancellationSignal },
+          callbackUrl(publicBaseUrl, secret, request.jobId),
+        );
+      } catch (err) {
+        if (err instanceof DeepgramCallError) throw toActivityFailure(err);
+        throw err;
+      }
+    },
+
+    /** Reads the transcript the callback route stored, as the summary the workflow records. */
+    async loadStoredTranscript(jobId: string): Promise<TranscriptSummary> {
+      const stored = await findTranscript(deps.db, jobId);
+      if (!stored) throw new Error(`no stored transcript for job ${jobId} yet`);
+      return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+    },
+  };
+}
+
+function summaryOf(deepgramRequestId: string, result: unknown, text: string): TranscriptSummary {
+  const duration = (result as { metadata?: { duration?: unknown } })?.metadata?.duration;
+  return { deepgramRequestId, durationSeconds: typeof duration === 'number' ? duration : null, transcript: text };
+}

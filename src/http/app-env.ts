@@ -1,0 +1,15 @@
+import type { Logger } from '../observability/logger.js';
+import type { TranscriptionService } from '../services/transcriptions.service.js';
+
+export interface AppDeps {
+  service: TranscriptionService;
+  logger: Logger;
+  /** Each dependency's reachability, for /ready. */
+  readiness: () => Promise<Record<string, boolean>>;
+  /** Builds the Temporal Web UI link for a workflow, when a UI is known. */
+  temporalUiLink?: (workflowId: string) => string;
+  callbackSecret?: string;
+  maxJsonBytes: number;
+}
+
+export type AppEnv = { Variables: { requestId: string } };

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { AppError } from '../domain/errors.js';
+import type { AppDeps, AppEnv } from './app-env.js';
+import { callbackRoutes } from './routes/callbacks.js';
+import { healthRoutes } from './routes/health.js';
+import { transcriptionRoutes } from './routes/transcriptions.js';
+
+/** The HTTP API: routing, error envelopes and request ids; business logic lives in the service. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.maxJsonBytes,
+      onError: () => {
+        throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.route('/v1/transcriptions', transcriptionRoutes(deps));
+  app.route('/v1/callbacks', callbackRoutes(deps));
+
+  app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(err.toJSON(), err.status as 400);
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json(new AppError(err.status, 'invalid_request', err.message || 'Bad request').toJSON(), err.status);
+    }
+    deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return c.json(new AppError(500, 'internal_error', 'Something went wrong on our side; the request id is in x-request-id').toJSON(), 500);
+  });
+  return app;
+}

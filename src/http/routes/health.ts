@@ -1,0 +1,12 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../app-env.js';
+
+export function healthRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .get('/health', (c) => c.json({ status: 'ok' }, 200))
+    .get('/ready', async (c) => {
+      const checks = await deps.readiness();
+      const ready = Object.values(checks).every(Boolean);
+      return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    });
+}

@@ -1,0 +1,34 @@
+export interface BannerInfo {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  database: string;
+  deepgramUrl: string;
+  emulated: boolean;
+}
+
+/** The start-up banner: every URL a newcomer needs, and an honest word about synthetic transcripts. */
+export function printBanner(info: BannerInfo): void {
+  const lines = [
+    '',
+    '  Durable transcription platform is running',
+    '',
+    `  API             ${info.apiUrl}`,
+    `    submit        curl -X POST ${info.apiUrl}/v1/transcriptions -H 'content-type: application/json' -d '{"url":"https://…/audio.wav"}'`,
+    `    health        ${info.apiUrl}/health   ready: ${info.apiUrl}/ready`,
+    `    metrics       ${info.apiUrl}/metrics`,
+    `  Temporal        ${info.temporalAddress}`,
+    `  Temporal UI     ${info.temporalUiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
+    `  Database        ${info.database}`,
+    `  Deepgram        ${info.deepgramUrl}${info.emulated ? '   (local emulator)' : ''}`,
+  ];
+  if (info.emulated) {
+    lines.push(
+      '',
+      '  NOTE: no DEEPGRAM_API_KEY is set, so Deepgram is the local emulator: transcripts are SYNTHETIC',
+      '        (marked "emulator-synthetic" in metadata.model_info). Set DEEPGRAM_API_KEY for real ones.',
+    );
+  }
+  lines.push('', '  Ctrl+C stops everything.', '');
+  process.stdout.write(lines.join('\n') + '\n');
+}

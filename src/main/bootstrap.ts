@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+
+/** Loads config or exits with the one-line reason; every entry point starts here. */
+export function bootstrap(name: string): { config: Config; logger: Logger } {
+  try {
+    const config = loadConfig(process.env);
+    return { config, logger: createLogger({ level: config.log.level, name }) };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits. A second signal exits at once. */
+export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+/** Deepgram endpoint and key from config; the public API when only a key is given. */
+export function deepgramTarget(config: Config): { apiUrl: string; apiKey?: string } | null {
+  if (config.deepgram.apiUrls.length > 0) return { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey };
+  if (config.deepgram.apiKey) return { apiUrl: 'https://api.deepgram.com', apiKey: config.deepgram.apiKey };
+  return null;
+}

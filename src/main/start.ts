@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { createDb, migrateToLatest } from '../db/database.js';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
+import { startApiServer } from '../runtime/api-server.js';
+import { startBatchWorker } from '../runtime/batch-worker.js';
+import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
+import { createTemporalClient } from '../temporal/client.js';
+import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
+import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
+import { printBanner } from './banner.js';
+
+/**
+ * `npm start`: the whole platform on one machine. Whatever is not configured is embedded:
+ * Temporal dev server (SQLite under DATA_DIR), PGlite, and the Deepgram emulator.
+ */
+const { config, logger } = bootstrap('start');
+const stops: Array<() => Promise<void>> = [];
+const stopAll = async () => {
+  for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+};
+onShutdown(logger, stopAll);
+
+try {
+  let temporalAddress = config.temporal.address;
+  let temporalUiUrl = config.temporal.uiUrl;
+  if (!temporalAddress) {
+    const devServer = await startEmbeddedTemporal();
+    stops.push(() => devServer.stop());
+    temporalAddress = devServer.address;
+    temporalUiUrl ??= devServer.uiUrl ?? undefined;
+  }
+
+  progress(config.db.url ? 'connecting to PostgreSQL ...' : 'opening the embedded PostgreSQL (PGlite) ...');
+  const { db, describe: databaseDescription } = await createDb({ url: config.db.url, dataDir: config.dataDir });
+  stops.push(() => db.destroy());
+  await migrateToLatest(db);
+
+  let deepgram = deepgramTarget(config);
+  let emulator: DeepgramEmulator | undefined;
+  if (!deepgram) {
+    progress('no Deepgram key configured: starting the local Deepgram emulator ...');
+    emulator = await startDeepgramEmulator({ port: config.emulator.port, host: '127.0.0.1', apiKey: config.emulator.apiKey });
+    stops.push(() => emulator!.close());
+    deepgram = { apiUrl: emulator.url, apiKey: config.emulator.apiKey };
+  }
+
+  progress('starting the batch worker (bundling workflows) ...');
+  const worker = await startBatchWorker({
+    temporalAddress,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db,
+    deepgram: { ...deepgram, timeoutSeconds: config.deepgram.timeoutSeconds },
+    callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
+  });
+  stops.push(() => worker.stop());
+  worker.done.catch((err) => {
+    logger.error({ err }, 'worker crashed');
+    void stopAll().finally(() => process.exit(1));
+  });
+
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+  stops.push(() => temporal.close());
+  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl });
+  stops.push(() => api.close());
+
+  printBanner({
+    apiUrl: api.url,
+    temporalAddress,
+    temporalUiUrl,
+    database: databaseDescription,
+    deepgramUrl: deepgram.apiUrl,
+    emulated: emulator !== undefined,
+  });
+} catch (err) {
+  logger.error({ err }, 'start-up failed');
+  await stopAll();
+  process.exit(1);
+}
+
+async function startEmbeddedTemporal(): Promise<DevServer> {
+  let cli = await findTemporalCli(config.temporal.cliPath, process.env.PATH);
+  if (!cli && !config.temporal.cliPath) {
+    progress('Temporal CLI not found: installing the pinned version with `npm run setup` ...');
+    const setup = spawnSync('bash', [path.resolve(import.meta.dirname, '../../scripts/setup-tools.sh')], { stdio: 'inherit' });
+    if (setup.status === 0) cli = await findTemporalCli(undefined, process.env.PATH);
+  }
+  if (!cli) fail(`Temporal CLI not found${config.temporal.cliPath ? ` at TEMPORAL_CLI_PATH=${config.temporal.cliPath}` : ''}. ${INSTALL_CLI_HINT}`);
+  progress(`starting the Temporal dev server (${cli}) ...`);
+  return startTemporalDevServer({
+    cliPath: cli,
+    port: config.temporal.devServerPort,
+    uiPort: config.temporal.uiPort,
+    dbFile: path.resolve(config.dataDir, 'temporal.sqlite'),
+    namespace: config.temporal.namespace,
+  });
+}
+
+function progress(message: string): void {
+  process.stderr.write(`  … ${message}\n`);
+}

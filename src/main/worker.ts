@@ -1,0 +1,30 @@
+import { createDb, migrateToLatest } from '../db/database.js';
+import { startBatchWorker } from '../runtime/batch-worker.js';
+import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
+
+const { config, logger } = bootstrap('worker');
+if (!config.db.url) fail('npm run worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
+if (!config.temporal.address) fail('npm run worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
+const deepgram = deepgramTarget(config);
+if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
+
+const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
+await migrateToLatest(db);
+const worker = await startBatchWorker({
+  temporalAddress: config.temporal.address,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  db,
+  deepgram: { ...deepgram, timeoutSeconds: config.deepgram.timeoutSeconds },
+  callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
+});
+logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrl }, 'batch worker running');
+
+worker.done.catch((err) => {
+  logger.error({ err }, 'worker crashed');
+  process.exit(1);
+});
+onShutdown(logger, async () => {
+  await worker.stop();
+  await db.destroy();
+});

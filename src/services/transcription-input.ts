@@ -1,0 +1,21 @@
+import type { Config } from '../config.js';
+import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput } from '../domain/transcription.js';
+
+/** Builds the workflow input from a validated request and the deployment's settings. */
+export function buildTranscriptionInput(
+  config: Config,
+  request: { jobId: string; source: AudioSource; mode: RequestedMode; options: DeepgramOptions; durationHint?: number },
+): TranscriptionInput {
+  return {
+    jobId: request.jobId,
+    source: request.source,
+    options: request.options,
+    mode: request.mode,
+    ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
+    routing: config.routing,
+    retry: config.deepgram.retry,
+    useCallback: Boolean(config.http.publicBaseUrl && config.callbacks.secret),
+    callbackTimeoutMs: config.callbacks.timeoutMs,
+    timeouts: { deepgramCallMs: config.deepgram.timeoutSeconds * 1000, heartbeatMs: config.deepgram.heartbeatTimeoutMs },
+  };
+}

@@ -1,0 +1,22 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DeepgramCallbackNotice, JobStatus, ResolvedMode, JobError } from '../src/domain/transcription.js';
+
+/** Workflow type name; renaming it breaks running workflows. */
+export const TRANSCRIPTION_WORKFLOW = 'transcription';
+
+export interface TranscriptionProgress {
+  status: JobStatus;
+  mode: ResolvedMode | null;
+  durationSeconds: number | null;
+  deepgramRequestId: string | null;
+  error: JobError | null;
+}
+
+/** Current state of a running transcription, for callers that poll Temporal directly. */
+export const jobStatusQuery = defineQuery<TranscriptionProgress>('jobStatus');
+
+/** Sent by the API's callback route once Deepgram's callback body is stored. */
+export const deepgramCallbackSignal = defineSignal<[DeepgramCallbackNotice]>('deepgramCallback');
+
+/** Resolves once the workflow has chosen sync or async, so the API knows whether to wait for the result. */
+export const routingUpdate = defineUpdate<ResolvedMode>('routing');

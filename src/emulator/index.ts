@@ -1,0 +1,11 @@
+/** Deepgram-protocol emulator: a real HTTP + WebSocket server that the unmodified @deepgram/sdk v5 can talk to. */
+export { startDeepgramEmulator } from './server.js';
+export type {
+  DeepgramEmulator,
+  EmulatorLogger,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultSpec,
+  FaultTarget,
+  RecordedRequest,
+} from './types.js';

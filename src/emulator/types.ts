@@ -1,0 +1,90 @@
+/** Public types of the Deepgram-protocol emulator. */
+
+export interface EmulatorLogger {
+  info: (...args: unknown[]) => void;
+  warn: (...args: unknown[]) => void;
+}
+
+export interface EmulatorOptions {
+  /** 0 = random free port (default 0). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Expected key; null disables auth checks. Default 'emulator-key'. */
+  apiKey?: string | null;
+  /** Delay between callback delivery retries (Deepgram: 30 s). Default 30000. */
+  callbackRetryDelayMs?: number;
+  /** Delivery attempts per callback (Deepgram retries up to 10 times). Default 10. */
+  callbackMaxAttempts?: number;
+  /** Close a live socket after this long without audio or KeepAlive. Default 10000 (Deepgram's 10-second rule). */
+  liveIdleTimeoutMs?: number;
+  /** Optional logger; silent by default. */
+  logger?: EmulatorLogger;
+}
+
+export type FaultTarget = 'rest' | 'live' | 'callback' | 'any';
+
+export interface FaultSpec {
+  /** Which traffic the fault applies to. Default 'rest'. */
+  target?: FaultTarget;
+  /** Respond with this HTTP status and a Deepgram-shaped error body (live: reject the handshake). */
+  status?: number;
+  /** Adds a Retry-After header. */
+  retryAfterSeconds?: number;
+  /** Override the error body fields. */
+  errCode?: string;
+  errMsg?: string;
+  /** Delay before responding (also applies when status is unset: slow success). Live: delay each outgoing message. */
+  latencyMs?: number;
+  /** Destroy the socket without any response (REST) / terminate the WebSocket abruptly at open (live). */
+  drop?: boolean;
+  /** Live: drop the connection this long after open (mid-stream). */
+  dropAfterMs?: number;
+  /** Live: close with 1011 and a reason instead of a clean close (or instead of the abrupt drop with dropAfterMs). */
+  errorFrame?: boolean;
+  /** How many matching requests it applies to; default 1; Infinity for always. */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  /** request_id we answered with. */
+  id: string;
+  kind: 'rest' | 'live' | 'callback';
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  startedAt: number;
+  endedAt?: number;
+  status?: number;
+  audioBytes?: number;
+  audioSha256?: string;
+  sourceUrl?: string;
+  callbackUrl?: string;
+  /** Description of the fault applied, if any. */
+  fault?: string;
+}
+
+export interface EmulatorStats {
+  inFlight: number;
+  maxInFlight: number;
+  total: number;
+  liveOpen: number;
+}
+
+export interface DeepgramEmulator {
+  /** e.g. http://127.0.0.1:40123 (no trailing slash). */
+  url: string;
+  port: number;
+  /** Deterministic transcript for that audio (matched by sha256 of the exact bytes; live also by its first 8 KiB). */
+  registerTranscript(audio: Buffer | { sha256: string }, text: string): void;
+  /** Faults queue up and are consumed in order by matching requests. */
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  requests(): RecordedRequest[];
+  /** REST concurrency tracking plus the number of open live sockets. */
+  stats(): EmulatorStats;
+  /** Clears faults, requests and stats (not registered transcripts). */
+  reset(): void;
+  /** Closes the server and all sockets. */
+  close(): Promise<void>;
+}

@@ -40,3 +40,8 @@ export function faultError(status: number): { errCode: string; errMsg: string } 
       : { errCode: 'Bad Request', errMsg: `Request failed (${status}).` };
   }
 }
+
+/** WebSocket close reasons (Deepgram closes live sockets with 1011 NET-000x or 1008 DATA-0000; max 123 bytes). */
+export const NET_0001 = 'NET-0001: Deepgram did not receive audio data or a text message within the timeout window. dpgr.am/net0001';
+export const NET_0000 = 'NET-0000: Deepgram encountered an internal error while processing the stream. See dpgr.am/net0000';
+export const DATA_0000 = 'DATA-0000: The payload cannot be decoded as audio. Check the encoding. See dpgr.am/data0000';

@@ -69,7 +69,7 @@ describe('emulator callback mode', () => {
     const accepted = (await sdkClient(emulator).listen.v1.media.transcribeFile(audio, { callback: `${receiver.url}/hook` })) as any;
     await waitFor(() => deliveries.length === 3, 5_000, 'three deliveries');
     assert.ok(deliveries.every((d) => d.body.metadata.request_id === accepted.request_id));
-    await waitFor(() => emulator.requests().filter((r) => r.kind === 'callback').length === 3);
+    await waitFor(() => emulator.requests().filter((r) => r.kind === 'callback' && r.endedAt).length === 3);
     const statuses = emulator.requests().filter((r) => r.kind === 'callback').map((r) => r.status);
     assert.deepEqual(statuses, [500, 500, 200]);
     await new Promise((r) => setTimeout(r, 150));

@@ -1,0 +1,201 @@
+import type { WebSocket, RawData } from 'ws';
+import type { RawFormat } from './audio.js';
+import { DATA_0000, NET_0000, NET_0001 } from './errors.js';
+import { StreamClock } from './live-audio.js';
+import { LiveTimeline, type LiveMessage, type TimelineConfig } from './live-timeline.js';
+import { emptyTrack, registeredTrack, syntheticTrack } from './live-words.js';
+import { modelInfo, type ModelInfo } from './models.js';
+import type { EmulatorState } from './state.js';
+import type { FaultSpec, RecordedRequest } from './types.js';
+
+export interface LiveSessionInit {
+  state: EmulatorState;
+  ws: WebSocket;
+  requestId: string;
+  format: RawFormat;
+  /** Model and output options; `model` is filled in once the transcript source is known. */
+  config: Omit<TimelineConfig, 'model'> & { modelParam?: string };
+  fault?: FaultSpec;
+  record: RecordedRequest;
+}
+
+/**
+ * One live `/v1/listen` WebSocket session: counts received audio time, matches a registered transcript by the first
+ * 8 KiB, sends Results / SpeechStarted / UtteranceEnd as audio time passes, handles KeepAlive / Finalize / CloseStream,
+ * the idle rule, and the live faults (latency, dropAfterMs, errorFrame).
+ */
+export class LiveSession {
+  private readonly clock: StreamClock;
+  private timeline: LiveTimeline | undefined;
+  private model: ModelInfo | undefined;
+  private work: Promise<void> = Promise.resolve();
+  private outbox: Promise<void> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private dropTimer: NodeJS.Timeout | undefined;
+  private ending = false;
+  private readonly created = new Date().toISOString();
+
+  constructor(private readonly init: LiveSessionInit) {
+    this.clock = new StreamClock(init.format, () => this.enqueue(() => this.catchUp()));
+  }
+
+  start(): void {
+    const { ws, fault, state } = this.init;
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.cleanup());
+    ws.on('error', (err) => state.settings.logger.warn({ err: err.message, requestId: this.init.requestId }, 'emulator: live socket error'));
+    if (fault?.drop) {
+      ws.terminate();
+      return;
+    }
+    if (fault?.dropAfterMs !== undefined) {
+      this.dropTimer = setTimeout(() => (fault.errorFrame ? this.closeWith(1011, NET_0000) : ws.terminate()), fault.dropAfterMs);
+    }
+    this.touch();
+  }
+
+  /** Abrupt end (emulator shutting down). */
+  terminate(): void {
+    this.cleanup();
+    this.init.ws.terminate();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.touch();
+    if (this.ending) return;
+    const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (isBinary) {
+      if (chunk.length === 0) this.enqueue(() => this.closeStream());
+      else this.enqueue(() => this.audio(chunk));
+      return;
+    }
+    let type: unknown;
+    try {
+      type = (JSON.parse(chunk.toString('utf8')) as { type?: unknown }).type;
+    } catch {
+      type = undefined;
+    }
+    if (type === 'CloseStream') this.enqueue(() => this.closeStream());
+    else if (type === 'Finalize') this.enqueue(() => this.finalize());
+    else if (type !== 'KeepAlive') this.init.state.settings.logger.warn({ requestId: this.init.requestId, type }, 'emulator: unknown live control message');
+  }
+
+  private enqueue(op: () => Promise<void> | void): void {
+    this.work = this.work.then(op).catch((err: unknown) => {
+      this.init.state.settings.logger.warn({ err: (err as Error).message, requestId: this.init.requestId }, 'emulator: live session failed');
+      this.closeWith(1011, NET_0000);
+    });
+  }
+
+  private async audio(chunk: Buffer): Promise<void> {
+    if (this.ending) return;
+    this.clock.push(chunk);
+    this.init.record.audioBytes = this.clock.bytes;
+    await this.catchUp();
+  }
+
+  private async catchUp(force = false): Promise<void> {
+    if (this.clock.state === 'undecodable') {
+      this.closeWith(1008, DATA_0000);
+      return;
+    }
+    if (!this.timeline && this.clock.state === 'ready' && (this.clock.prefixComplete || force)) {
+      this.timeline = await this.createTimeline();
+    }
+    if (this.timeline && !this.ending) this.send(this.timeline.advance(this.clock.seconds));
+  }
+
+  private async createTimeline(): Promise<LiveTimeline> {
+    const prefix = this.clock.prefixSha256();
+    const entry = this.init.state.transcripts.byStreamPrefix(prefix);
+    const { modelParam, ...rest } = this.init.config;
+    const model = modelInfo(modelParam, entry ? 'registered' : 'synthetic');
+    this.model = model;
+    const track = entry ? registeredTrack(entry.text, await entry.duration) : syntheticTrack(prefix);
+    return new LiveTimeline({ ...rest, model }, track);
+  }
+
+  private async finalize(): Promise<void> {
+    if (this.ending) return;
+    if (this.clock.state === 'ready') await this.catchUp(true);
+    const timeline = this.timeline ?? this.emptyTimeline();
+    this.send(timeline.flush(this.clock.seconds, true));
+  }
+
+  private async closeStream(): Promise<void> {
+    if (this.ending) return;
+    await this.clock.finish();
+    if (this.clock.bytes > 0) {
+      await this.catchUp(true);
+      if (this.clock.state === 'undecodable') return;
+    }
+    this.ending = true;
+    const timeline = this.timeline ?? this.emptyTimeline();
+    this.send(timeline.flush(this.clock.seconds, false));
+    if (this.init.fault?.errorFrame && this.init.fault.dropAfterMs === undefined) {
+      this.closeWith(1011, NET_0000);
+      return;
+    }
+    this.send([this.metadata()]);
+    this.closeWith(1000, '');
+  }
+
+  private emptyTimeline(): LiveTimeline {
+    const { modelParam, ...rest } = this.init.config;
+    return new LiveTimeline({ ...rest, model: modelInfo(modelParam, 'synthetic') }, emptyTrack);
+  }
+
+  private metadata(): LiveMessage {
+    const sha256 = this.clock.sha256();
+    this.init.record.audioSha256 = sha256;
+    const message: LiveMessage = {
+      type: 'Metadata',
+      transaction_key: 'deprecated',
+      request_id: this.init.requestId,
+      sha256,
+      created: this.created,
+      duration: Math.round(this.clock.seconds * 1e6) / 1e6,
+      channels: this.clock.bytes > 0 ? this.clock.channels : 0,
+    };
+    const model = this.model;
+    if (model && this.clock.bytes > 0) {
+      message.models = [model.uuid];
+      message.model_info = { [model.uuid]: { name: model.name, version: model.version, arch: model.arch } };
+    }
+    return message;
+  }
+
+  /** Sends in order; with a latency fault each message leaves latencyMs after it was produced. */
+  private send(messages: LiveMessage[]): void {
+    const latency = this.init.fault?.latencyMs ?? 0;
+    for (const message of messages) {
+      const payload = JSON.stringify(message);
+      const due = Date.now() + latency;
+      this.outbox = this.outbox.then(async () => {
+        if (latency > 0) await this.init.state.sleep(due - Date.now());
+        if (this.init.ws.readyState === this.init.ws.OPEN) this.init.ws.send(payload);
+      });
+    }
+  }
+
+  private closeWith(code: number, reason: string): void {
+    this.ending = true;
+    this.outbox = this.outbox.then(() => {
+      const { ws } = this.init;
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    });
+  }
+
+  /** Resets the idle timer (any audio or text message counts, as with Deepgram). */
+  private touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.closeWith(1011, NET_0001), this.init.state.settings.liveIdleTimeoutMs);
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.dropTimer);
+    this.ending = true;
+    this.init.record.endedAt ??= Date.now();
+  }
+}

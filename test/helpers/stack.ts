@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import type { DeepgramEmulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js';
+import { startBatchWorker, type RunningWorker } from '../../src/runtime/batch-worker.js';
+import { workflowBundle } from './temporal.js';
+
+export interface SharedParts {
+  temporal: TestWorkflowEnvironment;
+  db: Db;
+  databaseUrl: string;
+  emulator: DeepgramEmulator;
+}
+
+export interface Stack {
+  config: Config;
+  api: ApiServer;
+  worker?: RunningWorker;
+  /** Absolute URL of an API path. */
+  url(path: string): string;
+  stop(): Promise<void>;
+}
+
+export const EMULATOR_KEY = 'emulator-key';
+
+/** The environment a deployment would set, pointed at this test's real parts. */
+export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: parts.databaseUrl,
+    TEMPORAL_ADDRESS: parts.temporal.address,
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(5).toString('hex')}`,
+    DEEPGRAM_API_URL: parts.emulator.url,
+    DEEPGRAM_API_KEY: EMULATOR_KEY,
+    DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: '200',
+    LOG_LEVEL: 'silent',
+    ...env,
+  };
+}
+
+/** API + batch worker on a fresh task queue, built by the same factories the entry points use. */
+export async function startStack(parts: SharedParts, options: { env?: Record<string, string>; worker?: boolean } = {}): Promise<Stack> {
+  const config = loadConfig(stackEnv(parts, options.env));
+  const logger = createLogger({ level: config.log.level });
+  const worker =
+    options.worker === false
+      ? undefined
+      : await startBatchWorker({
+          temporalAddress: parts.temporal.address,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          db: parts.db,
+          deepgram: { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey, timeoutSeconds: config.deepgram.timeoutSeconds },
+          callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
+          workflowBundle: await workflowBundle(),
+          shutdownGraceMs: 1_000,
+        });
+  const api = await startApiServer({ config, db: parts.db, temporal: parts.temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233' });
+  return {
+    config,
+    api,
+    worker,
+    url: (path) => `${api.url}${path}`,
+    async stop() {
+      await api.close();
+      await worker?.stop();
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+export async function getJson(url: string) {
+  const res = await fetch(url);
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+/** Polls a job until it reaches a final state. */
+export async function waitForJob(stack: Stack, id: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const { body } = await getJson(stack.url(`/v1/transcriptions/${id}`));
+    if (body.status === 'completed' || body.status === 'failed') return body;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { WORKFLOWS_PATH } from '../../src/runtime/batch-worker.js';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { findTemporalCli } from '../../src/temporal/cli-path.js';
+
+let runtimeInstalled = false;
+
+/**
+ * A real Temporal server for the test file. `npm test` starts one dev server for the whole run and
+ * passes TEMPORAL_TEST_ADDRESS; run alone, a file starts its own from the installed CLI (never a download).
+ */
+export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (address) return TestWorkflowEnvironment.createFromExistingServer({ address });
+  const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
+  if (!cli) throw new Error('No Temporal CLI: run `npm run setup` or set TEMPORAL_CLI_PATH');
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) =>
+        defineSearchAttributeKey(name, type === 'Keyword' ? 'KEYWORD' : 'TEXT'),
+      ),
+    },
+  });
+}
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundle;
+}

@@ -34,7 +34,11 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json(err.toJSON(), err.status as 400);
+    if (err instanceof AppError) {
+      // The rest of an oversized body is still in flight; this connection cannot be reused.
+      if (err.status === 413) c.header('Connection', 'close');
+      return c.json(err.toJSON(), err.status as 400);
+    }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(new AppError(err.status, 'invalid_request', err.message || 'Bad request').toJSON(), err.status);
     }

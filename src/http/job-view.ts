@@ -16,7 +16,10 @@ export function jobView({ job, transcript }: JobWithTranscript, links: { self: s
   };
 }
 
-/** HTTP status for a job that failed while the client waited: the job's own error decides. */
-export function failedJobStatus(code: string | undefined): 422 | 502 {
-  return code === 'deepgram_rejected' ? 422 : 502;
+/**
+ * HTTP status for a job that failed while the client waited. Deepgram refusing the audio or options (its 400)
+ * is the client's to fix: 422. Anything else (auth, credits, outages after retries) is upstream: 502.
+ */
+export function failedJobStatus(error: { code: string; status?: number } | null | undefined): 422 | 502 {
+  return error?.code === 'deepgram_rejected' && error.status === 400 ? 422 : 502;
 }

@@ -7,6 +7,7 @@ import { startBatchWorker } from '../runtime/batch-worker.js';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
+import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
 
@@ -15,6 +16,7 @@ import { printBanner } from './banner.js';
  * Temporal dev server (SQLite under DATA_DIR), PGlite, and the Deepgram emulator.
  */
 const { config, logger } = bootstrap('start');
+installTemporalRuntime(logger);
 const stops: Array<() => Promise<void>> = [];
 const stopAll = async () => {
   for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));

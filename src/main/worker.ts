@@ -1,8 +1,10 @@
 import { createDb, migrateToLatest } from '../db/database.js';
 import { startBatchWorker } from '../runtime/batch-worker.js';
+import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 
 const { config, logger } = bootstrap('worker');
+installTemporalRuntime(logger);
 if (!config.db.url) fail('npm run worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
 if (!config.temporal.address) fail('npm run worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
 const deepgram = deepgramTarget(config);

@@ -30,6 +30,11 @@ export interface SubmitResult extends JobWithTranscript {
   finished: boolean;
 }
 
+/** The route the workflow took, known to the API before the job row records it. */
+function withMode(loaded: JobWithTranscript, mode: ResolvedMode): JobWithTranscript {
+  return loaded.job.mode ? loaded : { ...loaded, job: { ...loaded.job, mode } };
+}
+
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
 
 /** The use cases behind the job API: start workflows, wait for sync ones, read jobs back. */
@@ -92,7 +97,7 @@ export function createTranscriptionService(deps: { config: Config; db: Db; tempo
       const finished = mode === 'sync' && (await waitBounded(workflowId, Math.max(0, config.http.syncWaitMs - (Date.now() - startedAt))));
       const loaded = await load(jobId);
       if (!loaded) throw new Error(`job ${jobId} vanished after submit`);
-      return { ...loaded, finished: finished && (loaded.job.status === 'completed' || loaded.job.status === 'failed') };
+      return { ...withMode(loaded, mode), finished: finished && (loaded.job.status === 'completed' || loaded.job.status === 'failed') };
     },
 
     get: load,

@@ -20,7 +20,7 @@ export function transcriptionRoutes(deps: AppDeps) {
         c.header('Location', body.links.self);
         return c.json(body, 202);
       }
-      if (result.job.status === 'failed') return c.json(body, failedJobStatus(result.job.error?.code));
+      if (result.job.status === 'failed') return c.json(body, failedJobStatus(result.job.error));
       return c.json(body, 200);
     })
     .get('/:id', async (c) => {

@@ -1,0 +1,23 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from './logger.js';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Routes the Temporal SDK's own logs (worker, bundler, Rust core) into our JSON logger, at warn and
+ * above by default: the SDK's info lines (webpack stats, state changes) would drown the app's own.
+ * Must run before any Worker or NativeConnection exists.
+ */
+export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      logger[LEVELS[entry.level]]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
+    }),
+  });
+}

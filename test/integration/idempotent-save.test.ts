@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities/index.js';
+import { createDeepgramTranscriber } from '../../src/adapters/deepgram/transcriber.js';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { insertJob } from '../../src/db/repositories/jobs.repository.js';
+import { saveTranscript } from '../../src/db/repositories/transcripts.repository.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+
+/** Activities run again after crashes and timeouts; storage must not double up, Deepgram must not be billed twice. */
+describe('idempotent saves under activity retry', () => {
+  let database: TestDatabase;
+  let emulator: DeepgramEmulator;
+  let media: MediaServer;
+  let activities: ReturnType<typeof createActivities>;
+
+  before(async () => {
+    database = await createTestDatabase();
+    emulator = await startDeepgramEmulator({ apiKey: 'k' });
+    media = await startMediaServer(AUDIO_DIR);
+    emulator.registerTranscript(await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav')), 'testing testing');
+    activities = createActivities({
+      db: database.db,
+      transcriber: createDeepgramTranscriber({ apiUrl: emulator.url, apiKey: 'k', timeoutSeconds: 30 }),
+      callbacks: {},
+    });
+  });
+  after(async () => {
+    await media?.close();
+    await emulator?.close();
+    await database?.drop();
+  });
+
+  test('a retried transcribeAudio returns the stored result without calling Deepgram again', async () => {
+    const source = { kind: 'url' as const, url: media.file('testing-websocket.wav') };
+    await insertJob(database.db, { id: 'job-retry', requestedMode: 'sync', source, options: {} });
+    const request = { jobId: 'job-retry', source, options: {} };
+
+    const first = await new MockActivityEnvironment({ attempt: 1 }).run(activities.transcribeAudio, request);
+    const second = await new MockActivityEnvironment({ attempt: 2 }).run(activities.transcribeAudio, request);
+
+    assert.deepEqual(second, first);
+    assert.equal(first.transcript, 'testing testing');
+    const rows = await database.db.selectFrom('transcripts').selectAll().where('job_id', '=', 'job-retry').execute();
+    assert.equal(rows.length, 1);
+    assert.equal(emulator.requests().filter((r) => r.kind === 'rest').length, 1, 'Deepgram was called once');
+  });
+
+  test('two concurrent saves for one job keep one row, the first', async () => {
+    const source = { kind: 'url' as const, url: 'https://example.com/a.wav' };
+    await insertJob(database.db, { id: 'job-race', requestedMode: 'async', source, options: {} });
+    const results = await Promise.all([
+      saveTranscript(database.db, { jobId: 'job-race', deepgramRequestId: 'a', text: 'first', result: {} }),
+      saveTranscript(database.db, { jobId: 'job-race', deepgramRequestId: 'b', text: 'second', result: {} }),
+    ]);
+    assert.deepEqual(results.sort(), [false, true]);
+    const rows = await database.db.selectFrom('transcripts').selectAll().where('job_id', '=', 'job-race').execute();
+    assert.equal(rows.length, 1);
+  });
+
+  test('job bookkeeping is repeatable and never moves a finished job backwards', async () => {
+    const source = { kind: 'url' as const, url: 'https://example.com/b.wav' };
+    await insertJob(database.db, { id: 'job-marks', requestedMode: 'auto', source, options: {} });
+    await insertJob(database.db, { id: 'job-marks', requestedMode: 'sync', source, options: {} });
+    const env = new MockActivityEnvironment();
+    const summary = { deepgramRequestId: 'req-1', durationSeconds: 3.5, transcript: 'x' };
+    await env.run(activities.markJobCompleted, 'job-marks', summary);
+    await env.run(activities.markJobCompleted, 'job-marks', summary);
+    await env.run(activities.markJobProcessing, 'job-marks', 'sync', null);
+    await env.run(activities.markJobFailed, 'job-marks', { code: 'x', message: 'late failure' }, 'sync');
+    const row = await database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-marks').executeTakeFirstOrThrow();
+    assert.equal(row.status, 'completed');
+    assert.equal(row.requested_mode, 'auto', 'the second insert was a no-op');
+    assert.equal(row.audio_duration_seconds, 3.5);
+    assert.equal(row.error, null);
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { postJson, startStack, stackEnv, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+
+/** The worker runs as its own process (`npm run worker`), so it can be killed like a crashed machine. */
+function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('batch worker running')) resolve();
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output}`)));
+  });
+  return { child, ready };
+}
+
+describe('a worker killed mid-job', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let parts: SharedParts;
+  let api: Stack;
+  let media: MediaServer;
+  const workers: ChildProcess[] = [];
+
+  before(async () => {
+    shared = await startSharedParts();
+    parts = shared.parts;
+    media = await startMediaServer(AUDIO_DIR);
+    parts.emulator.registerTranscript(await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav')), 'testing one two three');
+    api = await startStack(parts, { worker: false, env: { DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' } });
+  });
+  after(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await api?.stop();
+    await media?.close();
+    await shared?.stop();
+  });
+
+  test('the job is finished by a restarted worker, with exactly one transcript row', { timeout: 90_000 }, async () => {
+    const env = stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' });
+    const first = startWorkerProcess(env);
+    workers.push(first.child);
+    await first.ready;
+
+    // Deepgram is slow for the first call, so the job is mid-flight when the worker dies.
+    parts.emulator.injectFault({ latencyMs: 60_000 });
+    const url = media.file('testing-websocket.wav');
+    const submitted = await postJson(api.url('/v1/transcriptions'), { url, mode: 'async' });
+    assert.equal(submitted.status, 202);
+    const deadline = Date.now() + 20_000;
+    while (parts.emulator.stats().inFlight === 0) {
+      assert.ok(Date.now() < deadline, 'the worker never called Deepgram');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const mid = await postJson(api.url('/v1/transcriptions'), { url: 'https://example.com/x.wav', mode: 'async' });
+    assert.equal(mid.status, 202, 'the API keeps accepting work while no worker runs');
+
+    const second = startWorkerProcess(env);
+    workers.push(second.child);
+    await second.ready;
+    const done = await waitForJob(api, submitted.body.id, 60_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.transcript, 'testing one two three');
+
+    const rows = await parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', submitted.body.id).execute();
+    assert.equal(rows.length, 1);
+    const calls = parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url);
+    assert.equal(calls.length, 2, 'the abandoned call, then the retry on the new worker');
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  });
+});

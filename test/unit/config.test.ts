@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+test('defaults give a runnable single-machine setup', () => {
+  const config = loadConfig({});
+  assert.equal(config.http.port, 3000);
+  assert.equal(config.temporal.namespace, 'default');
+  assert.equal(config.http.syncWaitMs, 30_000);
+  assert.deepEqual(config.deepgram.apiUrls, []);
+  assert.deepEqual(config.deepgram.retry, { initialIntervalMs: 5000, backoffCoefficient: 2, maximumAttempts: 3, maximumIntervalMs: 120_000 });
+  assert.deepEqual(config.routing, { syncMaxSeconds: 60, asyncMinSeconds: 300 });
+});
+
+test('DEEPGRAM_API_URL takes a comma-separated list in priority order', () => {
+  const config = loadConfig({ DEEPGRAM_API_URL: 'https://api.deepgram.com, https://api.eu.deepgram.com/' });
+  assert.deepEqual(config.deepgram.apiUrls, ['https://api.deepgram.com', 'https://api.eu.deepgram.com']);
+});
+
+const bad: Array<[Record<string, string>, RegExp]> = [
+  [{ PORT: 'abc' }, /^Invalid configuration: PORT /],
+  [{ PORT: '70000' }, /PORT/],
+  [{ DATABASE_URL: 'mysql://localhost/x' }, /DATABASE_URL must be a postgres/],
+  [{ DEEPGRAM_API_URL: 'ftp://x' }, /DEEPGRAM_API_URL must be an http/],
+  [{ SYNC_WAIT_MS: '0' }, /SYNC_WAIT_MS/],
+  [{ PUBLIC_BASE_URL: 'https://transcribe.example.com' }, /CALLBACK_SECRET is required/],
+  [{ ROUTING_SYNC_MAX_SECONDS: '500' }, /ROUTING_ASYNC_MIN_SECONDS must be >= ROUTING_SYNC_MAX_SECONDS/],
+  [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+];
+
+for (const [env, message] of bad) {
+  test(`bad ${Object.keys(env)[0]} fails with one line naming the variable`, () => {
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, message);
+      assert.equal(err.message.includes('\n'), false);
+      return true;
+    });
+  });
+}
+
+test('the config is frozen', () => {
+  const config = loadConfig({});
+  assert.throws(() => {
+    (config as { dataDir: string }).dataDir = 'x';
+  });
+});

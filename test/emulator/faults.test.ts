@@ -28,6 +28,8 @@ describe('emulator REST faults and concurrency tracking', () => {
     assert.ok(ok.results);
     const [first, second] = emulator.requests();
     assert.equal(first?.status, 429);
+    assert.equal(first?.audioBytes, audio.length, 'faulted requests still record what was sent');
+    assert.equal(first?.audioSha256, second?.audioSha256);
     assert.match(first?.fault ?? '', /status 429/);
     assert.equal(second?.status, 200);
     assert.equal(second?.fault, undefined);

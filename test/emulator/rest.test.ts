@@ -120,12 +120,17 @@ describe('emulator REST /v1/listen', () => {
   });
 
   it('a wrong key is a 401 INVALID_AUTH', async () => {
-    const err = await thrown(() => sdkClient(emulator, 'wrong-key').listen.v1.media.transcribeFile(preamble, {}));
+    const err = await thrown(() =>
+      sdkClient(emulator, 'wrong-key').listen.v1.media.transcribeUrl({ url: `${media.url}/bueller.mp3` }),
+    );
     assert.equal(err instanceof DeepgramError, true);
     assert.equal(err.statusCode, 401);
     assert.equal(err.body.err_code, 'INVALID_AUTH');
     assert.equal(err.body.err_msg, 'Invalid credentials.');
     assert.match(err.body.request_id, /^[0-9a-f-]{36}$/);
+    const rec = emulator.requests().find((r) => r.id === err.body.request_id);
+    assert.equal(rec?.status, 401);
+    assert.equal(rec?.sourceUrl, `${media.url}/bueller.mp3`, 'rejected requests still record their source');
   });
 
   it('audio it cannot decode is a 400 with the corrupt-audio body', async () => {

@@ -8,6 +8,7 @@ import { createDeepgramTranscriber } from '../../src/adapters/deepgram/transcrib
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { insertJob } from '../../src/db/repositories/jobs.repository.js';
 import { saveTranscript } from '../../src/db/repositories/transcripts.repository.js';
+import type { TranscriptSummary } from '../../src/domain/transcription.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
@@ -41,7 +42,7 @@ describe('idempotent saves under activity retry', () => {
     await insertJob(database.db, { id: 'job-retry', requestedMode: 'sync', source, options: {} });
     const request = { jobId: 'job-retry', source, options: {} };
 
-    const first = await new MockActivityEnvironment({ attempt: 1 }).run(activities.transcribeAudio, request);
+    const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activities.transcribeAudio, request)) as TranscriptSummary;
     const second = await new MockActivityEnvironment({ attempt: 2 }).run(activities.transcribeAudio, request);
 
     assert.deepEqual(second, first);
@@ -71,8 +72,8 @@ describe('idempotent saves under activity retry', () => {
     const summary = { deepgramRequestId: 'req-1', durationSeconds: 3.5, transcript: 'x' };
     await env.run(activities.markJobCompleted, 'job-marks', summary);
     await env.run(activities.markJobCompleted, 'job-marks', summary);
-    await env.run(activities.markJobProcessing, 'job-marks', 'sync', null);
-    await env.run(activities.markJobFailed, 'job-marks', { code: 'x', message: 'late failure' }, 'sync');
+    await env.run(activities.markJobProcessing, 'job-marks', 'sync' as const, null);
+    await env.run(activities.markJobFailed, 'job-marks', { code: 'x', message: 'late failure' }, 'sync' as const);
     const row = await database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-marks').executeTakeFirstOrThrow();
     assert.equal(row.status, 'completed');
     assert.equal(row.requested_mode, 'auto', 'the second insert was a no-op');

@@ -15,6 +15,18 @@ import type { RecordedRequest } from './types.js';
 type Outcome = { status: number; body: unknown };
 type AudioSource = { kind: 'bytes'; audio: Buffer } | { kind: 'url'; url: string };
 
+/** Body form A (`application/json` with `{"url": ...}`) or B (raw audio bytes). */
+function readSource(req: IncomingMessage, body: Buffer): AudioSource | { kind: 'invalid-json' } {
+  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  if (!contentType.startsWith('application/json')) return { kind: 'bytes', audio: body };
+  try {
+    const mediaUrl = (JSON.parse(body.toString('utf8')) as { url?: unknown } | null)?.url;
+    return typeof mediaUrl === 'string' ? { kind: 'url', url: mediaUrl } : { kind: 'invalid-json' };
+  } catch {
+    return { kind: 'invalid-json' };
+  }
+}
+
 /** `POST /v1/listen`: pre-recorded transcription (sync or callback mode). */
 export async function handleRestListen(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const id = randomUUID();
@@ -54,6 +66,16 @@ async function serve(
     else res.destroy();
     return;
   }
+  // Record what was asked for before auth and faults, so the request log can be filtered by source.
+  const source = readSource(req, body);
+  if (source.kind === 'url') record.sourceUrl = source.url;
+  if (source.kind === 'bytes') {
+    record.audioBytes = body.length;
+    record.audioSha256 = sha256Hex(body);
+  }
+  const callbackRaw = one(query, 'callback');
+  if (callbackRaw !== undefined) record.callbackUrl = callbackRaw;
+
   if (!isAuthorized(state.settings.apiKey, credentialFromHeader(req.headers.authorization))) {
     reply(401, invalidAuth(id));
     return;
@@ -88,28 +110,8 @@ async function serve(
     return reply(400, invalidParam(id, 'Keywords are not supported for Nova-3 models. Use keyterm instead.'));
   }
 
-  const callbackRaw = one(query, 'callback');
-  if (callbackRaw !== undefined) {
-    record.callbackUrl = callbackRaw;
-    if (!parseCallbackUrl(callbackRaw)) return reply(400, invalidCallback(id));
-  }
-
-  let source: AudioSource;
-  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  if (contentType.startsWith('application/json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return reply(400, invalidJson(id));
-    }
-    const mediaUrl = (parsed as { url?: unknown } | null)?.url;
-    if (typeof mediaUrl !== 'string') return reply(400, invalidJson(id));
-    record.sourceUrl = mediaUrl;
-    source = { kind: 'url', url: mediaUrl };
-  } else {
-    source = { kind: 'bytes', audio: body };
-  }
+  if (callbackRaw !== undefined && !parseCallbackUrl(callbackRaw)) return reply(400, invalidCallback(id));
+  if (source.kind === 'invalid-json') return reply(400, invalidJson(id));
 
   const transcribe = (): Promise<Outcome> => transcribeSource(state, id, source, format, options, record);
   if (callbackRaw !== undefined) {

@@ -1,9 +1,13 @@
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { TranscriptionService } from '../services/transcriptions.service.js';
 
 export interface AppDeps {
   service: TranscriptionService;
   logger: Logger;
+  metrics: Metrics;
+  /** Label for transcription metrics: which Deepgram deployment serves this process. */
+  region: string;
   /** Each dependency's reachability, for /ready. */
   readiness: () => Promise<Record<string, boolean>>;
   /** Builds the Temporal Web UI link for a workflow, when a UI is known. */

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
 
@@ -32,6 +33,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app = createApp({
     service,
     logger,
+    metrics: createMetrics(),
+    region: config.deepgram.apiUrls[0] ? new URL(config.deepgram.apiUrls[0]).host : 'api.deepgram.com',
     maxJsonBytes: 1024 * 1024,
     callbackSecret: config.callbacks.secret,
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,

@@ -4,6 +4,10 @@ import type { AppDeps, AppEnv } from '../app-env.js';
 export function healthRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/health', (c) => c.json({ status: 'ok' }, 200))
+    .get('/metrics', async (c) => {
+      c.header('Content-Type', deps.metrics.registry.contentType);
+      return c.body(await deps.metrics.registry.metrics(), 200);
+    })
     .get('/ready', async (c) => {
       const checks = await deps.readiness();
       const ready = Object.values(checks).every(Boolean);

@@ -13,8 +13,15 @@ export function transcriptionRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const request = parseCreateTranscription(await readJson(c));
+      const startedAt = performance.now();
       const result = await deps.service.submit(request);
       const body = view(result);
+      const model = typeof request.options.model === 'string' ? request.options.model : 'default';
+      const outcome = result.finished ? result.job.status : 'accepted';
+      deps.metrics.transcriptionRequests.inc({ status: outcome, model, region: deps.region });
+      if (result.finished && result.job.status === 'completed') {
+        deps.metrics.transcriptionLatency.observe({ model }, (performance.now() - startedAt) / 1000);
+      }
       deps.logger.info({ jobId: result.job.id, workflowId: result.job.id, status: result.job.status, mode: body.mode }, 'transcription submitted');
       if (!result.finished) {
         c.header('Location', body.links.self);

@@ -9,57 +9,59 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /** Every environment variable the project reads. Nothing else touches `process.env`. */
-export const EnvSchema = z
-  .object({
-    PORT: port(3000),
-    HOST: z.string().default('0.0.0.0'),
-    PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
-    SYNC_WAIT_MS: positiveInt(30_000),
-    DATA_DIR: z.string().default('.data'),
-    DATABASE_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-    ),
-    TEMPORAL_ADDRESS: optionalString,
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('transcription'),
-    TEMPORAL_CLI_PATH: optionalString,
-    TEMPORAL_DEV_PORT: port(7233),
-    TEMPORAL_UI_PORT: port(8233),
-    TEMPORAL_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
-    DEEPGRAM_API_KEY: optionalString,
-    DEEPGRAM_API_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string()
-        .optional()
-        .refine(
-          (v) => v === undefined || v.split(',').every((u) => httpUrl.safeParse(u.trim()).success),
-          'must be an http(s) URL, or several separated by commas',
-        ),
-    ),
-    DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
-    DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
-    DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
-    DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
-    DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
-    DEEPGRAM_RETRY_MAX_INTERVAL_MS: positiveInt(120_000),
-    CALLBACK_SECRET: optionalString,
-    CALLBACK_TIMEOUT_MS: positiveInt(3_600_000),
-    ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
-    ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
-    EMULATOR_PORT: port(4010),
-    EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.ROUTING_ASYNC_MIN_SECONDS < env.ROUTING_SYNC_MAX_SECONDS) {
-      ctx.addIssue({ code: 'custom', path: ['ROUTING_ASYNC_MIN_SECONDS'], message: 'must be >= ROUTING_SYNC_MAX_SECONDS' });
-    }
-    if (env.PUBLIC_BASE_URL && !env.CALLBACK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'is required when PUBLIC_BASE_URL is set (it signs Deepgram callback URLs)' });
-    }
-  });
+const EnvVariables = z.object({
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+  SYNC_WAIT_MS: positiveInt(30_000),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  ),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('transcription'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+  DEEPGRAM_API_KEY: optionalString,
+  DEEPGRAM_API_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .optional()
+      .refine(
+        (v) => v === undefined || v.split(',').every((u) => httpUrl.safeParse(u.trim()).success),
+        'must be an http(s) URL, or several separated by commas',
+      ),
+  ),
+  DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
+  DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
+  DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
+  DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
+  DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
+  DEEPGRAM_RETRY_MAX_INTERVAL_MS: positiveInt(120_000),
+  CALLBACK_SECRET: optionalString,
+  CALLBACK_TIMEOUT_MS: positiveInt(3_600_000),
+  ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
+  ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
+  EMULATOR_PORT: port(4010),
+  EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const ENV_VARIABLE_NAMES: readonly string[] = Object.keys(EnvVariables.shape);
+
+export const EnvSchema = EnvVariables.superRefine((env, ctx) => {
+  if (env.ROUTING_ASYNC_MIN_SECONDS < env.ROUTING_SYNC_MAX_SECONDS) {
+    ctx.addIssue({ code: 'custom', path: ['ROUTING_ASYNC_MIN_SECONDS'], message: 'must be >= ROUTING_SYNC_MAX_SECONDS' });
+  }
+  if (env.PUBLIC_BASE_URL && !env.CALLBACK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'is required when PUBLIC_BASE_URL is set (it signs Deepgram callback URLs)' });
+  }
+});
 
 export type Env = z.infer<typeof EnvSchema>;
 

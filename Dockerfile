@@ -1,0 +1,13 @@
+# One image for the API, the batch worker and the emulator; the command picks the process.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+USER node
+EXPOSE 3000
+CMD ["npx", "tsx", "src/main/api.ts"]

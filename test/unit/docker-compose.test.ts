@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { ENV_VARIABLE_NAMES, loadConfig } from '../../src/config.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/** No Docker engine runs here, so docker-compose.yml is checked statically against the code it deploys. */
+const compose = parse(await readFile(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { build?: string; image?: string; environment?: Record<string, unknown> | string[]; depends_on?: string[] | Record<string, unknown>; ports?: string[]; volumes?: string[]; command?: string[] }>;
+};
+const schemaKeys = new Set(ENV_VARIABLE_NAMES);
+const appServices = Object.entries(compose.services).filter(([, s]) => s.build === '.');
+
+function envOf(service: { environment?: Record<string, unknown> | string[] }): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) return Object.fromEntries(env.map((kv) => kv.split('=', 2) as [string, string]));
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v ?? '')]));
+}
+
+test('the app services are the API, the worker and the emulator, each running an existing entry point', () => {
+  assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'worker']);
+  for (const [name, service] of appServices) {
+    const entry = service.command?.find((part) => part.startsWith('src/main/'));
+    assert.ok(entry && existsSync(path.join(REPO_ROOT, entry)), `${name} runs ${entry}`);
+  }
+});
+
+test('every variable given to an app service is one the config schema reads', () => {
+  for (const [name, service] of appServices) {
+    const unknown = Object.keys(envOf(service)).filter((key) => !schemaKeys.has(key));
+    assert.deepEqual(unknown, [], `${name} sets variables the app never reads`);
+  }
+});
+
+test('the API and worker environments pass the config schema (with compose defaults substituted)', () => {
+  for (const name of ['api', 'worker']) {
+    const env = Object.fromEntries(
+      Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+    );
+    const config = loadConfig(env);
+    assert.ok(config.db.url, `${name} has a database`);
+    assert.equal(config.temporal.address, 'temporal:7233');
+  }
+});
+
+test('every dependency names a service, and every mounted file exists', () => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+    for (const dep of deps) assert.ok(compose.services[dep], `${name} depends on unknown service ${dep}`);
+    for (const volume of service.volumes ?? []) {
+      const source = volume.split(':')[0]!;
+      if (source.startsWith('./')) assert.ok(existsSync(path.join(REPO_ROOT, source)), `${name} mounts missing ${source}`);
+    }
+  }
+});
+
+test('published ports do not collide', () => {
+  const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => String(p).split(':')[0]!));
+  assert.equal(new Set(hostPorts).size, hostPorts.length, hostPorts.join(', '));
+  assert.ok(existsSync(path.join(REPO_ROOT, 'Dockerfile')));
+});

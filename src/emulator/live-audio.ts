@@ -22,6 +22,7 @@ export class StreamClock {
   private headBytes = 0;
   private probing = false;
   private readonly hash: Hash = createHash('sha256');
+  private digest: string | undefined;
 
   constructor(
     private readonly format: RawFormat,
@@ -50,12 +51,14 @@ export class StreamClock {
     return sha256Hex(Buffer.concat(this.head).subarray(0, LIVE_PREFIX_BYTES));
   }
 
-  /** sha256 of everything received; call once, at the end. */
+  /** sha256 of everything received; once called, later audio is not counted in it (call it at the end). */
   sha256(): string {
-    return this.hash.digest('hex');
+    this.digest ??= this.hash.digest('hex');
+    return this.digest;
   }
 
   push(chunk: Buffer): void {
+    if (this.digest) return;
     this.bytes += chunk.length;
     this.hash.update(chunk);
     if (this.headBytes < HEAD_LIMIT) {

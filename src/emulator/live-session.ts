@@ -197,5 +197,6 @@ export class LiveSession {
     clearTimeout(this.dropTimer);
     this.ending = true;
     this.init.record.endedAt ??= Date.now();
+    this.init.record.audioSha256 ??= this.clock.sha256();
   }
 }

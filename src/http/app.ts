@@ -37,6 +37,7 @@ export function createApp(deps: AppDeps) {
     if (err instanceof AppError) {
       // The rest of an oversized body is still in flight; this connection cannot be reused.
       if (err.status === 413) c.header('Connection', 'close');
+      if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json(err.toJSON(), err.status as 400);
     }
     if (err instanceof HTTPException && err.status < 500) {

@@ -3,7 +3,8 @@ import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@t
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { findJob, insertJob } from '../db/repositories/jobs.repository.js';
+import { findJob, insertJob, markJobFailed } from '../db/repositories/jobs.repository.js';
+import { AppError } from '../domain/errors.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
 import { resolveMode } from '../domain/routing.js';
@@ -57,10 +58,9 @@ export function createTranscriptionService(deps: { config: Config; db: Db; tempo
       return await Promise.race([
         handle.result().then(
           () => true,
-          (err) => {
-            if (err instanceof WorkflowFailedError) return true;
-            throw err;
-          },
+          // A failed job is finished too; any other error (Temporal briefly unreachable) means "not yet":
+          // the job is accepted and durable, so the client gets a 202 and polls.
+          (err) => err instanceof WorkflowFailedError,
         ),
         timedOut,
       ]);
@@ -69,12 +69,25 @@ export function createTranscriptionService(deps: { config: Config; db: Db; tempo
     }
   }
 
+  async function workflowExists(workflowId: string): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   return {
     async submit(request: SubmitTranscription): Promise<SubmitResult> {
       const jobId = randomUUID();
       const workflowId = transcriptionWorkflowId(jobId);
       const startedAt = Date.now();
-      await insertJob(db, { id: jobId, requestedMode: request.mode, source: request.source, options: request.options, durationSeconds: request.durationHint });
+      try {
+        await insertJob(db, { id: jobId, requestedMode: request.mode, source: request.source, options: request.options, durationSeconds: request.durationHint });
+      } catch (err) {
+        throw new AppError(503, 'service_unavailable', `The database is unreachable, so nothing was started. Retry shortly. (${(err as Error).message})`, undefined, 5);
+      }
       const startOptions = {
         taskQueue: config.temporal.taskQueue,
         workflowId,
@@ -82,16 +95,26 @@ export function createTranscriptionService(deps: { config: Config; db: Db; tempo
       };
 
       let mode: ResolvedMode;
-      if (request.mode === 'auto' && request.durationHint === undefined) {
-        // Routing needs a look at the audio, which the workflow does; ask it in the same RPC that starts it.
-        const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
-          ...startOptions,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        });
-        mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation });
-      } else {
-        await temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, startOptions);
-        mode = resolveMode(request.mode, request.durationHint, config.routing);
+      try {
+        if (request.mode === 'auto' && request.durationHint === undefined) {
+          // Routing needs a look at the audio, which the workflow does; ask it in the same RPC that starts it.
+          const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+            ...startOptions,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          });
+          mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation });
+        } else {
+          await temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, startOptions);
+          mode = resolveMode(request.mode, request.durationHint, config.routing);
+        }
+      } catch (err) {
+        if (await workflowExists(workflowId)) {
+          // Started, but the answer was lost: the job is accepted; the client polls.
+          mode = request.mode === 'auto' ? resolveMode('auto', request.durationHint, config.routing) : request.mode;
+        } else {
+          await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${(err as Error).message}` }, null).catch(() => undefined);
+          throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
+        }
       }
 
       const finished = mode === 'sync' && (await waitBounded(workflowId, Math.max(0, config.http.syncWaitMs - (Date.now() - startedAt))));

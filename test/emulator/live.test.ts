@@ -91,6 +91,25 @@ describe('emulator live /v1/listen', () => {
     assert.equal(metadata.sha256, sha256(pcm));
   });
 
+  it('other containers (MP3) are timed from their bitrate; undecodable bytes close with 1008 DATA-0000', async () => {
+    const mp3 = readAudio('Bueller-Life-moves-pretty-fast.mp3');
+    const live = await openLive(emulator, { model: 'nova-3' });
+    await stream(live.conn, mp3, 16_000, 2);
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    assert.equal((await live.closed).code, 1000);
+    const metadata = live.messages.at(-1);
+    assert.equal(metadata.type, 'Metadata');
+    assert.ok(Math.abs(metadata.duration - 17.6) < 0.5, `duration ${metadata.duration}`);
+    assert.equal(metadata.channels, 2);
+    assert.ok(live.messages.some((m) => m.type === 'Results' && m.channel.alternatives[0].words.length > 0));
+
+    const garbage = await openLive(emulator, { model: 'nova-3' });
+    garbage.conn.sendMedia(Buffer.from('definitely not audio '.repeat(500)));
+    const closed = await garbage.closed;
+    assert.equal(closed.code, 1008);
+    assert.match(closed.reason, /DATA-0000/);
+  });
+
   it('closes an idle socket with 1011 NET-0001; KeepAlive keeps it open', async () => {
     const idle = await openLive(emulator, { model: 'nova-3' });
     const started = Date.now();
@@ -170,6 +189,8 @@ describe('emulator live /v1/listen', () => {
   it('accepts subprotocol auth and ends the stream on a zero-length binary frame', async () => {
     const ws = new WebSocket(`${emulator.url.replace('http', 'ws')}/v1/listen?model=nova-3`, ['token', 'emulator-key']);
     const messages: any[] = [];
+    let requestId: string | undefined;
+    ws.on('upgrade', (res) => (requestId = res.headers['dg-request-id'] as string));
     ws.on('message', (data) => messages.push(JSON.parse(String(data))));
     await new Promise((resolve, reject) => {
       ws.on('open', resolve);
@@ -182,6 +203,7 @@ describe('emulator live /v1/listen', () => {
     assert.equal(code, 1000);
     assert.equal(messages.at(-1).type, 'Metadata');
     assert.equal(messages.at(-1).duration, 4.68);
+    assert.equal(messages.at(-1).request_id, requestId, 'the 101 response carries dg-request-id');
   });
 
   it('live faults: status rejects the handshake, drop and dropAfterMs cut the socket, errorFrame closes 1011, latency delays messages', async () => {

@@ -13,6 +13,8 @@ import { isTemporalReachable } from '../temporal/client.js';
 export interface ApiServer {
   url: string;
   port: number;
+  /** The Node HTTP server, so other transports (the live WebSocket endpoint) can share the port. */
+  httpServer: ServerType;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${host}:${port}`,
     port,
+    httpServer: server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

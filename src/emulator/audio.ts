@@ -86,13 +86,19 @@ export async function probeAudio(audio: Buffer, format: RawFormat = { channels: 
   return { duration, channels: f.numberOfChannels ?? 1 };
 }
 
-/** Probes a (possibly partial) non-WAV container prefix and returns its byte rate when it can be learned. */
+/**
+ * Probes a (possibly partial) non-WAV container prefix for an estimated byte rate. music-metadata derives `bitrate`
+ * from the buffer length when a header announces the total duration (e.g. an MP3 Xing frame), which is meaningless
+ * for a prefix; then a nominal rate for the codec is used instead.
+ */
 export async function probeStreamByteRate(prefix: Buffer): Promise<{ byteRate: number; channels: number } | undefined> {
   try {
     const parsed = await parseBuffer(prefix, undefined, { duration: false, skipCovers: true });
     const f = parsed.format;
     if (!f.container && !f.codec) return undefined;
-    const byteRate = f.bitrate ? f.bitrate / 8 : 16_000;
+    const derivedFromLength = f.duration !== undefined && f.bitrate !== undefined && (f.bitrate * f.duration) / 8 <= prefix.length * 1.01;
+    const nominal = /opus|vorbis|speex/i.test(`${f.codec} ${f.container}`) ? 4_000 : 16_000;
+    const byteRate = f.bitrate && !derivedFromLength ? f.bitrate / 8 : nominal;
     return { byteRate, channels: f.numberOfChannels ?? 1 };
   } catch {
     return undefined;

@@ -1,9 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
-import { parseWavHeader, probeStreamByteRate, rawByteRate, type RawFormat } from './audio.js';
+import { parseWavHeader, probeAudio, probeStreamByteRate, rawByteRate, type RawFormat } from './audio.js';
 import { LIVE_PREFIX_BYTES, sha256Hex } from './transcripts.js';
 
 /** Bytes of a containerised stream's head kept to find its format. */
 const HEAD_LIMIT = 64 * 1024;
+/** Non-WAV container streams up to this size are kept whole, so the final duration is measured, not estimated. */
+const CONTAINER_KEEP_LIMIT = 256 * 1024 * 1024;
 
 export type ClockState = 'detecting' | 'ready' | 'undecodable';
 
@@ -20,7 +22,9 @@ export class StreamClock {
   private dataOffset = 0;
   private head: Buffer[] = [];
   private headBytes = 0;
-  private probing = false;
+  private probing: Promise<void> | undefined;
+  /** Every chunk of a non-WAV container stream (undefined for raw/WAV, or once over CONTAINER_KEEP_LIMIT). */
+  private container: Buffer[] | undefined;
   private readonly hash: Hash = createHash('sha256');
   private digest: string | undefined;
 
@@ -32,6 +36,8 @@ export class StreamClock {
     if (format.encoding) {
       this.byteRate = rawByteRate(format);
       this.state = this.byteRate ? 'ready' : 'undecodable';
+    } else {
+      this.container = [];
     }
   }
 
@@ -64,14 +70,25 @@ export class StreamClock {
     if (this.headBytes < HEAD_LIMIT) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
+    } else if (this.container) {
+      this.container.push(chunk);
     }
-    if (this.state === 'detecting') this.detect(false);
+    if (this.container && this.bytes > CONTAINER_KEEP_LIMIT) this.container = undefined;
+    if (this.state === 'detecting') void this.detect(false);
   }
 
-  /** The stream ended: decide on the format with whatever arrived. */
-  finish(): Promise<void> {
-    if (this.state === 'detecting') return this.detect(true);
-    return Promise.resolve();
+  /** The stream ended: decide on the format with whatever arrived; measure a non-WAV container's real duration. */
+  async finish(): Promise<void> {
+    if (this.state === 'detecting') await this.detect(true);
+    if (this.state !== 'ready' || !this.container) return;
+    const whole = Buffer.concat([...this.head, ...this.container]);
+    this.container = undefined;
+    try {
+      const info = await probeAudio(whole);
+      if (info.duration > 0) this.byteRate = this.bytes / info.duration;
+    } catch {
+      // keep the estimate
+    }
   }
 
   private detect(final: boolean): Promise<void> {
@@ -80,14 +97,14 @@ export class StreamClock {
     if (wav.status === 'ok') {
       this.byteRate = wav.byteRate;
       this.dataOffset = wav.dataOffset;
+      this.container = undefined;
       this.channels = wav.channels;
       return this.ready();
     }
     if (wav.status === 'need-more' && !final && this.headBytes < HEAD_LIMIT) return Promise.resolve();
-    if (this.probing || (!final && this.headBytes < LIVE_PREFIX_BYTES)) return Promise.resolve();
-    this.probing = true;
-    return probeStreamByteRate(head).then((probe) => {
-      this.probing = false;
+    if (this.probing) return this.probing;
+    if (!final && this.headBytes < LIVE_PREFIX_BYTES) return Promise.resolve();
+    this.probing = probeStreamByteRate(head).then((probe) => {
       if (this.state !== 'detecting') return;
       if (!probe) {
         this.state = 'undecodable';
@@ -98,6 +115,7 @@ export class StreamClock {
       this.channels = probe.channels;
       return this.ready();
     });
+    return this.probing;
   }
 
   private ready(): Promise<void> {

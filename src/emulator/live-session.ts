@@ -61,8 +61,8 @@ export class LiveSession {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    this.touch();
     if (this.ending) return;
+    this.touch();
     const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) {
       if (chunk.length === 0) this.enqueue(() => this.closeStream());

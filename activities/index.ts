@@ -1,13 +1,15 @@
 import { createJobActivities } from './job.activities.js';
 import { createTranscriptionActivities, type TranscriptionActivityDeps } from './transcription.activities.js';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhook.activities.js';
 
-export type ActivityDeps = TranscriptionActivityDeps;
+export type ActivityDeps = TranscriptionActivityDeps & WebhookActivityDeps;
 
 /** Every batch activity, built from the worker's dependencies. Workflows proxy `Activities` by type only. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTranscriptionActivities(deps),
     ...createJobActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

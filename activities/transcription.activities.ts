@@ -1,10 +1,13 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../src/db/database.js';
 import type { Transcriber } from '../src/adapters/deepgram/transcriber.js';
 import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
 import { audioDuration, transcriptText } from '../src/adapters/deepgram/response.js';
 import { callbackUrl } from '../src/adapters/callback-token.js';
 import { probeUrlDuration } from '../src/audio/probe.js';
+import type { BlobStore } from '../src/adapters/blob-store/index.js';
+import { assertPublicUrl } from '../src/adapters/url-guard.js';
+import { audioInputFor } from './audio-input.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { toActivityFailure } from './deepgram-failures.js';
@@ -13,6 +16,8 @@ export interface TranscriptionActivityDeps {
   db: Db;
   transcriber: Transcriber;
   callbacks: { publicBaseUrl?: string; secret?: string };
+  blobs: BlobStore;
+  urls: { allowPrivate: boolean };
 }
 
 export interface DeepgramJobRequest {
@@ -27,6 +32,11 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
   return {
     /** Duration from the audio's header (ranged read); null when it cannot be told. */
     async probeAudioDuration(source: AudioSource): Promise<number | null> {
+      // Uploads were measured when they arrived; only remote files are probed.
+      if (source.kind !== 'url') return null;
+      await assertPublicUrl(source.url, deps.urls.allowPrivate).catch(() => {
+        throw ApplicationFailure.nonRetryable('audio URL is not public', 'UrlNotAllowed');
+      });
       return probeUrlDuration(source.url, Context.current().cancellationSignal);
     },
 
@@ -44,7 +54,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
         const response = await deps.transcriber.transcribe({
-          audio: { kind: 'url', url: request.source.url },
+          audio: await audioInputFor(request.source, deps.blobs),
           options: request.options,
           signal: ctx.cancellationSignal,
         });
@@ -70,7 +80,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       if (!publicBaseUrl || !secret) throw new Error('callback mode needs PUBLIC_BASE_URL and CALLBACK_SECRET on the worker');
       try {
         return await deps.transcriber.submitWithCallback(
-          { audio: { kind: 'url', url: request.source.url }, options: request.options, signal: Context.current().cancellationSignal },
+          { audio: await audioInputFor(request.source, deps.blobs), options: request.options, signal: Context.current().cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
       } catch (err) {

@@ -34,18 +34,12 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
     TEMPORAL_TASK_QUEUE: 'bench-sync',
     DEEPGRAM_API_URL: emulator.url,
     DEEPGRAM_API_KEY: KEY,
+    ALLOW_PRIVATE_URLS: 'true',
     LOG_LEVEL: 'silent',
   });
   const logger = createLogger({ level: 'silent' });
   log('starting worker and API ...');
-  const worker = await startBatchWorker({
-    temporalAddress,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    db: database.db,
-    deepgram: { apiUrl: emulator.url, apiKey: KEY, timeoutSeconds: 60 },
-    callbacks: {},
-  });
+  const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrl: emulator.url, apiKey: KEY } });
   const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
   const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger });
   const sdk = new DeepgramClient({ apiKey: KEY, baseUrl: emulator.url, maxRetries: 0 });

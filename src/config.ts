@@ -7,6 +7,11 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every environment variable the project reads. Nothing else touches `process.env`. */
 const EnvVariables = z.object({
@@ -49,6 +54,26 @@ const EnvVariables = z.object({
   ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
   EMULATOR_PORT: port(4010),
   EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
+  BLOB_STORE: z.enum(['postgres', 'filesystem']).default('postgres'),
+  BLOB_DIR: optionalString,
+  MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
+  ALLOW_PRIVATE_URLS: flag(false),
+  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  WEBHOOK_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: positiveInt(3_600_000),
+  WEBHOOK_MAX_DURATION_MS: positiveInt(86_400_000),
+  STREAMING_PORT: port(3010),
+  LIVE_TASK_QUEUE: z.string().min(1).default('live-sessions'),
+  LIVE_MAX_SESSIONS_PER_WORKER: positiveInt(200),
+  LIVE_MAX_SESSION_SECONDS: positiveInt(4 * 3600),
+  LIVE_MAX_MESSAGE_BYTES: positiveInt(1024 * 1024),
+  LIVE_MAX_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
+  LIVE_KEEPALIVE_INTERVAL_MS: positiveInt(4_000),
+  LIVE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(5_000),
+  LIVE_RESUME_WINDOW_MS: positiveInt(30_000),
+  LIVE_PERSIST_INTERVAL_MS: positiveInt(1_000),
+  LIVE_UPSTREAM_RECONNECT_ATTEMPTS: z.coerce.number().int().min(0).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -89,7 +114,30 @@ export interface Config {
   callbacks: { secret?: string; timeoutMs: number };
   routing: { syncMaxSeconds: number; asyncMinSeconds: number };
   emulator: { port: number; apiKey: string };
+  uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
+  /** Server-side request forgery guard: refuse audio URLs that resolve to loopback, private or link-local addresses. */
+  urls: { allowPrivate: boolean };
+  webhooks: { secret?: string; timeoutMs: number; retry: { initialIntervalMs: number; maximumIntervalMs: number; maxDurationMs: number } };
+  live: LiveConfig;
   log: { level: Env['LOG_LEVEL'] };
+}
+
+/** Live streaming: the streaming worker's port, task queue and every per-session limit. */
+export interface LiveConfig {
+  /** Port of a standalone streaming worker (`npm run streaming-worker`); `npm start` serves live on PORT. */
+  port: number;
+  /** Workflow task queue of `liveSession`; each streaming worker also polls `<taskQueue>.<worker id>` for its relays. */
+  taskQueue: string;
+  maxSessionsPerWorker: number;
+  maxSessionSeconds: number;
+  maxMessageBytes: number;
+  /** Audio kept per session: what arrived before the relay started, and what is not yet covered by a final result. */
+  maxBufferBytes: number;
+  keepAliveIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  resumeWindowMs: number;
+  persistIntervalMs: number;
+  upstreamReconnectAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +184,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     callbacks: { secret: e.CALLBACK_SECRET, timeoutMs: e.CALLBACK_TIMEOUT_MS },
     routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
     emulator: { port: e.EMULATOR_PORT, apiKey: e.EMULATOR_API_KEY },
+    uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
+    urls: { allowPrivate: e.ALLOW_PRIVATE_URLS },
+    webhooks: {
+      secret: e.WEBHOOK_SECRET,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retry: {
+        initialIntervalMs: e.WEBHOOK_RETRY_INITIAL_INTERVAL_MS,
+        maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+        maxDurationMs: e.WEBHOOK_MAX_DURATION_MS,
+      },
+    },
+    live: {
+      port: e.STREAMING_PORT,
+      taskQueue: e.LIVE_TASK_QUEUE,
+      maxSessionsPerWorker: e.LIVE_MAX_SESSIONS_PER_WORKER,
+      maxSessionSeconds: e.LIVE_MAX_SESSION_SECONDS,
+      maxMessageBytes: e.LIVE_MAX_MESSAGE_BYTES,
+      maxBufferBytes: e.LIVE_MAX_BUFFER_BYTES,
+      keepAliveIntervalMs: e.LIVE_KEEPALIVE_INTERVAL_MS,
+      heartbeatTimeoutMs: e.LIVE_HEARTBEAT_TIMEOUT_MS,
+      resumeWindowMs: e.LIVE_RESUME_WINDOW_MS,
+      persistIntervalMs: e.LIVE_PERSIST_INTERVAL_MS,
+      upstreamReconnectAttempts: e.LIVE_UPSTREAM_RECONNECT_ATTEMPTS,
+    },
     log: { level: e.LOG_LEVEL },
   });
 }

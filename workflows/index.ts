@@ -1,1 +1,2 @@
 export { transcription } from './transcription.workflow.js';
+export { webhookDelivery } from './webhook-delivery.workflow.js';

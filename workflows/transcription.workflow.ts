@@ -1,17 +1,24 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   isCancellation,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   TimeoutFailure,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
-import type { DeepgramCallbackNotice, JobError, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
+import type { DeepgramCallbackNotice, JobError, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
+import { webhookEventId, type WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import { deepgramCallbackSignal, jobStatusQuery, routingUpdate, type TranscriptionProgress } from './definitions.js';
+import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
 
 /**
  * Activities that only touch our own database. Local activities: they run inside the workflow task on
@@ -24,10 +31,14 @@ const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 
+/** Search attributes the Temporal UI filters jobs by (registered by the dev server launcher or at start-up). */
+const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const satisfies SearchAttributeUpdatePair['key'];
+const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const satisfies SearchAttributeUpdatePair['key'];
+
 /**
  * One transcription job: route sync/async, call Deepgram through retryable activities,
- * store the result, mark the job. Completes with the outcome; fails (visibly, in the Temporal UI)
- * when the job fails, after recording why in the jobs table.
+ * store the result, mark the job, hand notifications to their own workflows. Completes with the
+ * outcome; fails (visibly, in the Temporal UI) when the job fails, after recording why.
  */
 export async function transcription(input: TranscriptionInput): Promise<TranscriptionOutcome> {
   const progress: TranscriptionProgress = { status: 'queued', mode: null, durationSeconds: input.durationHint ?? null, deepgramRequestId: null, error: null };
@@ -41,29 +52,35 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   setHandler(deepgramCallbackSignal, (notice) => {
     callbackNotice ??= notice;
   });
-
-  const deepgramRetry = {
-    initialInterval: input.retry.initialIntervalMs,
-    backoffCoefficient: input.retry.backoffCoefficient,
-    maximumAttempts: input.retry.maximumAttempts,
-    maximumInterval: input.retry.maximumIntervalMs,
-    nonRetryableErrorTypes: ['DeepgramRejected'],
+  const setStatus = (status: JobStatus, mode: ResolvedMode | null = progress.mode) => {
+    progress.status = status;
+    progress.mode = mode;
+    if (input.searchAttributes) {
+      upsertSearchAttributes([{ key: JobStatusKey, value: status }, ...(mode ? [{ key: JobModeKey, value: mode }] : [])]);
+    }
   };
+
   const deepgram = proxyActivities<Activities>({
     startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
     heartbeatTimeout: input.timeouts.heartbeatMs,
-    retry: deepgramRetry,
+    retry: {
+      initialInterval: input.retry.initialIntervalMs,
+      backoffCoefficient: input.retry.backoffCoefficient,
+      maximumAttempts: input.retry.maximumAttempts,
+      maximumInterval: input.retry.maximumIntervalMs,
+      nonRetryableErrorTypes: ['DeepgramRejected'],
+    },
   });
   const probe = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } });
 
   try {
+    await bookkeeping.recordJob(input);
     const duration = needsProbe(input.mode, input.durationHint)
       ? await probe.probeAudioDuration(input.source).catch(() => null)
       : (input.durationHint ?? null);
-    progress.mode = resolveMode(input.mode, duration, input.routing);
     progress.durationSeconds = duration;
-    progress.status = 'processing';
-    await bookkeeping.markJobProcessing(input.jobId, progress.mode, duration);
+    setStatus('processing', resolveMode(input.mode, duration, input.routing));
+    await bookkeeping.markJobProcessing(input.jobId, progress.mode!, duration);
 
     const request = { jobId: input.jobId, source: input.source, options: input.options };
     let summary: TranscriptSummary | undefined;
@@ -81,17 +98,43 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     progress.deepgramRequestId = summary.deepgramRequestId;
     progress.durationSeconds = summary.durationSeconds ?? progress.durationSeconds;
     await bookkeeping.markJobCompleted(input.jobId, summary);
-    progress.status = 'completed';
-    return { status: 'completed', jobId: input.jobId, mode: progress.mode, ...summary };
+    setStatus('completed');
+    await notify(input, 'completed');
+    return { status: 'completed', jobId: input.jobId, mode: progress.mode!, ...summary };
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    if (isCancellation(err)) {
+      // Record the cancel even though this scope is cancelled, then end as cancelled.
+      await CancellationScope.nonCancellable(async () => {
+        await bookkeeping.markJobCanceled(input.jobId);
+        setStatus('canceled');
+      });
+      throw err;
+    }
     const error = jobErrorOf(err);
-    progress.status = 'failed';
     progress.error = error;
     await bookkeeping.markJobFailed(input.jobId, error, progress.mode);
+    setStatus('failed');
+    await notify(input, 'failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);
   }
 }
+
+/** Starts the job's notifications as independent workflows that outlive this one (webhooks retry for a day). */
+async function notify(input: TranscriptionInput, status: 'completed' | 'failed'): Promise<void> {
+  const targets: Array<{ kind: WebhookDeliveryRequest['kind']; url: string }> = [];
+  if (input.webhook) targets.push({ kind: 'event', url: input.webhook.url });
+  if (input.deepgramCallbackUrl) targets.push({ kind: 'deepgram-callback', url: input.deepgramCallbackUrl });
+  for (const target of targets) {
+    const eventId = webhookEventId(input.jobId, status, target.kind);
+    await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
+      workflowId: `${input.jobId}-${eventId}`,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{ jobId: input.jobId, eventId, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY }],
+    });
+  }
+}
+
+const DEFAULT_DELIVERY_RETRY = { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 };
 
 /** The job-facing error for whatever ended the run; Deepgram's details travel in the failure's details. */
 function jobErrorOf(err: unknown): JobError {

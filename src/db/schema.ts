@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { LiveCloseReason, LiveOptions, LiveSessionStatus } from '../domain/live.js';
 import type { JobError, JobStatus, RequestedMode, ResolvedMode, AudioSource, DeepgramOptions } from '../domain/transcription.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -17,6 +18,40 @@ export interface JobsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
+  request_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Drop-in clients' Deepgram-style `callback`: receives the raw Deepgram response. */
+  deepgram_callback_url: ColumnType<string | null, string | null | undefined, string | null>;
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AudioBlobsTable {
+  id: string;
+  content_type: string;
+  size_bytes: ColumnType<number, number, number>;
+  sha256: string;
+  storage: 'postgres' | 'filesystem';
+  created_at: Timestamp;
+}
+
+export interface AudioBlobChunksTable {
+  blob_id: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  job_id: string;
+  event_id: string;
+  url: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  succeeded: boolean;
+  duration_ms: number;
+  created_at: Timestamp;
 }
 
 export interface TranscriptsTable {
@@ -27,10 +62,46 @@ export interface TranscriptsTable {
   created_at: Timestamp;
 }
 
+export interface LiveSessionsTable {
+  id: string;
+  status: LiveSessionStatus;
+  model: string | null;
+  options: Json<LiveOptions>;
+  started_at: Timestamp;
+  ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  updated_at: Timestamp;
+  audio_seconds: ColumnType<number, number | undefined, number>;
+  committed_seconds: ColumnType<number, number | undefined, number>;
+  close_reason: ColumnType<LiveCloseReason | null, LiveCloseReason | null | undefined, LiveCloseReason | null>;
+  close_message: ColumnType<string | null, string | null | undefined, string | null>;
+  reconnect_count: ColumnType<number, number | undefined, number>;
+  resume_count: ColumnType<number, number | undefined, number>;
+  deepgram_request_ids: ColumnType<string[], string | undefined, string>;
+}
+
+export interface LiveSegmentsTable {
+  session_id: string;
+  seq: number;
+  channel: number;
+  start_seconds: number;
+  end_seconds: number;
+  transcript: string;
+  confidence: number | null;
+  speech_final: boolean;
+  from_finalize: boolean;
+  words: Json<unknown[]>;
+  created_at: Timestamp;
+}
+
 /** The whole database as Kysely sees it. Migrations do not import this: they are frozen in time. */
 export interface Database {
   jobs: JobsTable;
   transcripts: TranscriptsTable;
+  audio_blobs: AudioBlobsTable;
+  audio_blob_chunks: AudioBlobChunksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  live_sessions: LiveSessionsTable;
+  live_segments: LiveSegmentsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;
@@ -39,3 +110,5 @@ export type JobRowUpdate = Updateable<JobsTable>;
 export type TranscriptRow = Selectable<TranscriptsTable>;
 export type NewTranscriptRow = Insertable<TranscriptsTable>;
 export type { Generated };
+export type LiveSessionRow = Selectable<LiveSessionsTable>;
+export type LiveSegmentRow = Selectable<LiveSegmentsTable>;

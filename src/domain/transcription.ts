@@ -5,10 +5,15 @@
 
 export type RequestedMode = 'auto' | 'sync' | 'async';
 export type ResolvedMode = 'sync' | 'async';
-export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed';
+export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'canceled' | 'deleted';
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'processing', 'completed', 'failed', 'canceled', 'deleted'];
+/** States a job never leaves. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'canceled', 'deleted'];
 
 /** Where the audio comes from. Audio bytes never travel in Temporal payloads, only references. */
-export type AudioSource = { kind: 'url'; url: string };
+export type AudioSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'upload'; blobId: string; contentType: string; sizeBytes: number; sha256: string };
 
 /** Deepgram query options, already validated by the API (booleans and numbers are real values). */
 export type DeepgramOptionValue = string | number | boolean | string[];
@@ -42,6 +47,17 @@ export interface TranscriptionInput {
   /** Upper bound for how long the async path waits for Deepgram's callback before transcribing directly. */
   callbackTimeoutMs: number;
   timeouts: ActivityTimeouts;
+  /** Where to POST the signed completion event; delivered by its own workflow so this one can finish. */
+  webhook?: WebhookTarget;
+  /** A drop-in client's Deepgram `callback` URL: receives Deepgram's raw response, unsigned, like Deepgram does. */
+  deepgramCallbackUrl?: string;
+  /** Whether the Temporal namespace has our search attributes (JobStatus, JobMode) registered. */
+  searchAttributes: boolean;
+}
+
+export interface WebhookTarget {
+  url: string;
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; maxDurationMs: number };
 }
 
 export interface ActivityTimeouts {
@@ -92,6 +108,9 @@ export interface Job {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  webhookUrl: string | null;
+  idempotencyKey: string | null;
+  deletedAt: Date | null;
 }
 
 export interface StoredTranscript {

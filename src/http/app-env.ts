@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { TranscriptionService } from '../services/transcriptions.service.js';
@@ -13,6 +14,7 @@ export interface AppDeps {
   /** Builds the Temporal Web UI link for a workflow, when a UI is known. */
   temporalUiLink?: (workflowId: string) => string;
   callbackSecret?: string;
+  config: Config;
   maxJsonBytes: number;
 }
 

@@ -6,7 +6,13 @@ import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { healthRoutes } from './routes/health.js';
+import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
+
+function isAudioUpload(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').toLowerCase();
+  return type.startsWith('multipart/form-data') || type.startsWith('audio/') || type.startsWith('video/') || type.startsWith('application/octet-stream');
+}
 
 /** The HTTP API: routing, error envelopes and request ids; business logic lives in the service. */
 export function createApp(deps: AppDeps) {
@@ -18,18 +24,23 @@ export function createApp(deps: AppDeps) {
     c.header('x-request-id', requestId);
     await next();
   });
-  app.use(
-    '/v1/*',
+  app.use('/v1/*', async (c, next) => {
+    // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself.
+    if (isAudioUpload(c.req.header('content-type'))) return next();
+    return jsonLimit(c, next);
+  });
+  const jsonLimit = (
     bodyLimit({
       maxSize: deps.maxJsonBytes,
       onError: () => {
         throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
       },
-    }),
+    })
   );
 
   app.route('/', healthRoutes(deps));
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
+  app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));
 
   app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404));

@@ -48,14 +48,7 @@ try {
   }
 
   progress('starting the batch worker (bundling workflows) ...');
-  const worker = await startBatchWorker({
-    temporalAddress,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    db,
-    deepgram: { ...deepgram, timeoutSeconds: config.deepgram.timeoutSeconds },
-    callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
-  });
+  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');

@@ -12,14 +12,7 @@ if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRA
 
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
-const worker = await startBatchWorker({
-  temporalAddress: config.temporal.address,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  db,
-  deepgram: { ...deepgram, timeoutSeconds: config.deepgram.timeoutSeconds },
-  callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
-});
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram });
 logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrl }, 'batch worker running');
 
 worker.done.catch((err) => {

@@ -9,6 +9,8 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes.js';
+import { createBlobStore } from '../adapters/blob-store/index.js';
 
 export interface ApiServer {
   url: string;
@@ -30,7 +32,10 @@ export interface ApiServerOptions {
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, db, temporal, logger } = options;
-  const service = createTranscriptionService({ config, db, temporal });
+  const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
+  const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
+  if (!searchAttributes) logger.warn('Temporal search attributes JobStatus/JobMode are missing and could not be registered; jobs will not be filterable in the Temporal UI');
+  const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes });
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
@@ -39,6 +44,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     region: config.deepgram.apiUrls[0] ? new URL(config.deepgram.apiUrls[0]).host : 'api.deepgram.com',
     maxJsonBytes: 1024 * 1024,
     callbackSecret: config.callbacks.secret,
+    config,
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,
     readiness: async () => {
       const [database, temporalOk] = await Promise.all([

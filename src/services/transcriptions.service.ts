@@ -1,24 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import type { BlobStore } from '../adapters/blob-store/index.js';
+import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { findJob, insertJob, markJobFailed } from '../db/repositories/jobs.repository.js';
-import { AppError } from '../domain/errors.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
-import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
+import { AppError } from '../domain/errors.js';
 import { resolveMode } from '../domain/routing.js';
-import type { AudioSource, DeepgramOptions, Job, RequestedMode, ResolvedMode, StoredTranscript } from '../domain/transcription.js';
-import { deepgramCallbackSignal, routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
-import type { transcription } from '../../workflows/transcription.workflow.js';
+import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type Job, type RequestedMode, type ResolvedMode, type StoredTranscript } from '../domain/transcription.js';
+import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
+import { requestFingerprint } from './fingerprint.js';
+import { ingestUpload } from './uploads.js';
+import { assertPublicUrl, UrlNotAllowedError } from '../adapters/url-guard.js';
+import { createJobLifecycle } from './job-lifecycle.js';
 import { buildTranscriptionInput } from './transcription-input.js';
+import { createWorkflowStarter } from './workflow-starter.js';
 
 export interface SubmitTranscription {
   source: AudioSource;
   mode: RequestedMode;
   options: DeepgramOptions;
   durationHint?: number;
+  webhookUrl?: string;
+  /** Drop-in clients' Deepgram `callback`. */
+  deepgramCallbackUrl?: string;
+  idempotencyKey?: string;
+  /** How long to wait for a sync job before answering 202; defaults to SYNC_WAIT_MS. */
+  syncWaitMs?: number;
 }
 
 export interface JobWithTranscript {
@@ -29,18 +40,30 @@ export interface JobWithTranscript {
 export interface SubmitResult extends JobWithTranscript {
   /** True when the job reached a final state while the request waited. */
   finished: boolean;
+  /** True when an Idempotency-Key matched an earlier request and its job was returned instead. */
+  replayed: boolean;
 }
 
-/** The route the workflow took, known to the API before the job row records it. */
-function withMode(loaded: JobWithTranscript, mode: ResolvedMode): JobWithTranscript {
-  return loaded.job.mode ? loaded : { ...loaded, job: { ...loaded.job, mode } };
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  blobs: BlobStore;
+  /** Whether the namespace has our search attributes (checked at start-up). */
+  searchAttributes: boolean;
 }
 
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
 
-/** The use cases behind the job API: start workflows, wait for sync ones, read jobs back. */
-export function createTranscriptionService(deps: { config: Config; db: Db; temporal: Client }) {
-  const { config, db, temporal } = deps;
+/** The route the workflow took, known to the API before the job row records it. */
+function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWithTranscript {
+  return loaded.job.mode || !mode ? loaded : { ...loaded, job: { ...loaded.job, mode } };
+}
+
+/** The use cases behind the job API: start workflows, wait for sync ones, read jobs back, manage their lifecycle. */
+export function createTranscriptionService(deps: ServiceDeps) {
+  const { config, db, temporal, blobs } = deps;
+  const starter = createWorkflowStarter(temporal, config.temporal.taskQueue, config.routing);
 
   async function load(id: string): Promise<JobWithTranscript | undefined> {
     const job = await findJob(db, id);
@@ -49,81 +72,106 @@ export function createTranscriptionService(deps: { config: Config; db: Db; tempo
     return { job, ...(transcript ? { transcript } : {}) };
   }
 
-  /** Waits for the workflow to finish, but no longer than the sync budget. */
-  async function waitBounded(workflowId: string, budgetMs: number): Promise<boolean> {
-    const handle = temporal.workflow.getHandle<typeof transcription>(workflowId);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), budgetMs)));
-    try {
-      return await Promise.race([
-        handle.result().then(
-          () => true,
-          // A failed job is finished too; any other error (Temporal briefly unreachable) means "not yet":
-          // the job is accepted and durable, so the client gets a 202 and polls.
-          (err) => err instanceof WorkflowFailedError,
-        ),
-        timedOut,
-      ]);
-    } finally {
-      clearTimeout(timer);
+  async function finish(jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean): Promise<SubmitResult> {
+    const finished = mode === 'sync' && (await starter.waitBounded(jobId, waitMs));
+    const loaded = await load(jobId);
+    if (!loaded) throw new Error(`job ${jobId} vanished after submit`);
+    return { ...withMode(loaded, mode), finished: finished || (replayed && FINAL_STATUSES.includes(loaded.job.status)), replayed };
+  }
+
+  /** Refuses work we must not do before anything is stored or started. */
+  async function checkTargets(request: SubmitTranscription): Promise<void> {
+    if (request.webhookUrl && !config.webhooks.secret) {
+      throw new AppError(400, 'webhooks_not_configured', 'This server has no WEBHOOK_SECRET, so it cannot sign webhooks; poll the job instead');
+    }
+    const checks: Array<[string, string | undefined]> = [
+      ['url', request.source.kind === 'url' ? request.source.url : undefined],
+      ['webhook_url', request.webhookUrl],
+      ['callback', request.deepgramCallbackUrl],
+    ];
+    for (const [field, url] of checks) {
+      if (!url) continue;
+      try {
+        await assertPublicUrl(url, config.urls.allowPrivate);
+      } catch (err) {
+        if (err instanceof UrlNotAllowedError) throw new AppError(400, 'url_not_allowed', `Field "${field}": ${err.message}`);
+        throw err;
+      }
     }
   }
 
-  async function workflowExists(workflowId: string): Promise<boolean> {
+  async function submit(request: SubmitTranscription): Promise<SubmitResult> {
     try {
-      await temporal.workflow.getHandle(workflowId).describe();
-      return true;
-    } catch {
-      return false;
+      await checkTargets(request);
+    } catch (err) {
+      if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
+      throw err;
     }
+    const startedAt = Date.now();
+    const waitBudget = () => (request.syncWaitMs ?? config.http.syncWaitMs) - (Date.now() - startedAt);
+    const jobId = request.idempotencyKey ?? randomUUID();
+    const fingerprint = requestFingerprint({
+      source: request.source.kind === 'url' ? request.source.url : { upload: request.source.sha256 },
+      mode: request.mode,
+      options: request.options,
+      durationHint: request.durationHint,
+      webhookUrl: request.webhookUrl,
+      deepgramCallbackUrl: request.deepgramCallbackUrl,
+    });
+
+    let inserted: boolean;
+    try {
+      inserted = await insertJob(db, {
+        id: jobId,
+        requestedMode: request.mode,
+        source: request.source,
+        options: request.options,
+        durationSeconds: request.durationHint,
+        idempotencyKey: request.idempotencyKey,
+        requestFingerprint: fingerprint,
+        webhookUrl: request.webhookUrl,
+        deepgramCallbackUrl: request.deepgramCallbackUrl,
+      });
+    } catch (err) {
+      throw new AppError(503, 'service_unavailable', `The database is unreachable, so nothing was started. Retry shortly. (${(err as Error).message})`, undefined, 5);
+    }
+
+    if (!inserted) {
+      // Same Idempotency-Key as an earlier request: the same request gets the same job, a different one a 409.
+      const existing = await db.selectFrom('jobs').select(['request_fingerprint', 'status', 'mode']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
+      if (existing.request_fingerprint !== fingerprint) {
+        throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(jobId)} was already used for a different request`);
+      }
+      if (existing.status === 'queued' && !(await starter.exists(jobId))) {
+        // The earlier request stored the job but never reached Temporal; start it now.
+        const job = (await findJob(db, jobId))!;
+        await starter.start(buildTranscriptionInput(config, { ...request, jobId, source: job.source }, deps.searchAttributes));
+      }
+      const mode = existing.mode ?? (request.mode === 'auto' ? null : request.mode);
+      return finish(jobId, mode, waitBudget(), true);
+    }
+
+    const input = buildTranscriptionInput(config, { ...request, jobId }, deps.searchAttributes);
+    const started = await starter.start(input);
+    if (!started.started && started.reason === 'unreachable') {
+      await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
+      throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
+    }
+    const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, config.routing);
+    return finish(jobId, mode, waitBudget(), false);
   }
 
   return {
-    async submit(request: SubmitTranscription): Promise<SubmitResult> {
-      const jobId = randomUUID();
-      const workflowId = transcriptionWorkflowId(jobId);
-      const startedAt = Date.now();
-      try {
-        await insertJob(db, { id: jobId, requestedMode: request.mode, source: request.source, options: request.options, durationSeconds: request.durationHint });
-      } catch (err) {
-        throw new AppError(503, 'service_unavailable', `The database is unreachable, so nothing was started. Retry shortly. (${(err as Error).message})`, undefined, 5);
-      }
-      const startOptions = {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args: [buildTranscriptionInput(config, { jobId, ...request })] as [ReturnType<typeof buildTranscriptionInput>],
-      };
-
-      let mode: ResolvedMode;
-      try {
-        if (request.mode === 'auto' && request.durationHint === undefined) {
-          // Routing needs a look at the audio, which the workflow does; ask it in the same RPC that starts it.
-          const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
-            ...startOptions,
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          });
-          mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation });
-        } else {
-          await temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, startOptions);
-          mode = resolveMode(request.mode, request.durationHint, config.routing);
-        }
-      } catch (err) {
-        if (await workflowExists(workflowId)) {
-          // Started, but the answer was lost: the job is accepted; the client polls.
-          mode = request.mode === 'auto' ? resolveMode('auto', request.durationHint, config.routing) : request.mode;
-        } else {
-          await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${(err as Error).message}` }, null).catch(() => undefined);
-          throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
-        }
-      }
-
-      const finished = mode === 'sync' && (await waitBounded(workflowId, Math.max(0, config.http.syncWaitMs - (Date.now() - startedAt))));
-      const loaded = await load(jobId);
-      if (!loaded) throw new Error(`job ${jobId} vanished after submit`);
-      return { ...withMode(loaded, mode), finished: finished && (loaded.job.status === 'completed' || loaded.job.status === 'failed') };
-    },
-
+    submit,
     get: load,
+    ingestUpload: (body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
+      ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: config.uploads.maxBytes, deepgramOptions: options.deepgramOptions ?? {} }),
+    /** Drops an upload whose request turned out to be invalid. */
+    async discardUpload(source: AudioSource): Promise<void> {
+      if (source.kind === 'upload') await blobs.delete(source.blobId);
+    },
+    ...createJobLifecycle({ config, db, temporal, blobs }),
 
     /**
      * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow.

@@ -1,2 +1,26 @@
-/** Custom search attributes the dev server registers at start so the Temporal UI can filter jobs. */
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+
+/** Custom search attributes the workflows set so the Temporal UI can filter jobs. */
 export const SEARCH_ATTRIBUTES = { JobStatus: 'Keyword', JobMode: 'Keyword' } as const;
+
+/**
+ * Makes sure the namespace knows our search attributes, registering them if it can.
+ * Returns false when they are missing and cannot be added (e.g. no operator rights): workflows then
+ * skip setting them rather than failing on an unknown attribute.
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<boolean> {
+  const operator = client.connection.operatorService;
+  try {
+    const { customAttributes } = await operator.listSearchAttributes({ namespace });
+    const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !customAttributes?.[name]);
+    if (missing.length === 0) return true;
+    await operator.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}

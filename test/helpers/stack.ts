@@ -37,6 +37,10 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
     DEEPGRAM_API_URL: parts.emulator.url,
     DEEPGRAM_API_KEY: EMULATOR_KEY,
     DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: '200',
+    // Test audio is served from 127.0.0.1; the SSRF guard has its own test with the default.
+    ALLOW_PRIVATE_URLS: 'true',
+    WEBHOOK_SECRET: 'test-webhook-secret',
+    WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200',
     LOG_LEVEL: 'silent',
     ...env,
   };
@@ -50,12 +54,10 @@ export async function startStack(parts: SharedParts, options: { env?: Record<str
     options.worker === false
       ? undefined
       : await startBatchWorker({
+          config,
           temporalAddress: parts.temporal.address,
-          namespace: config.temporal.namespace,
-          taskQueue: config.temporal.taskQueue,
           db: parts.db,
-          deepgram: { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey, timeoutSeconds: config.deepgram.timeoutSeconds },
-          callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
+          deepgram: { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey },
           workflowBundle: await workflowBundle(),
           shutdownGraceMs: 1_000,
         });

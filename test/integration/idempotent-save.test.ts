@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
+import { createBlobStore } from '../../src/adapters/blob-store/index.js';
 import { createDeepgramTranscriber } from '../../src/adapters/deepgram/transcriber.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { insertJob } from '../../src/db/repositories/jobs.repository.js';
@@ -29,6 +30,9 @@ describe('idempotent saves under activity retry', () => {
       db: database.db,
       transcriber: createDeepgramTranscriber({ apiUrl: emulator.url, apiKey: 'k', timeoutSeconds: 30 }),
       callbacks: {},
+      blobs: createBlobStore(database.db, { kind: 'postgres', dir: '' }),
+      urls: { allowPrivate: true },
+      webhooks: { timeoutMs: 1000 },
     });
   });
   after(async () => {

@@ -1,31 +1,37 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../src/domain/errors.js';
-import { parseCreateTranscription } from '../../src/http/validation/transcription-request.js';
+import { optionsFromQuery } from '../../src/http/validation/deepgram-options.js';
+import { parseTranscriptionFields } from '../../src/http/validation/transcription-request.js';
 
-test('a full request parses into a submit with typed options', () => {
-  const parsed = parseCreateTranscription({
+test('a full request parses into typed fields', () => {
+  const parsed = parseTranscriptionFields(
+    {
+      url: 'https://cdn.example.com/a.wav',
+      mode: 'async',
+      duration_hint: 42,
+      webhook_url: 'https://hooks.example.com/dg',
+      options: { model: 'nova-3', smart_format: true, keyterm: ['Temporal', 'Kysely'], utt_split: 0.8 },
+    },
+    'url',
+  );
+  assert.deepEqual(parsed, {
     url: 'https://cdn.example.com/a.wav',
     mode: 'async',
-    duration_hint: 42,
-    options: { model: 'nova-3', smart_format: true, keyterm: ['Temporal', 'Kysely'], utt_split: 0.8 },
-  });
-  assert.deepEqual(parsed, {
-    source: { kind: 'url', url: 'https://cdn.example.com/a.wav' },
-    mode: 'async',
     durationHint: 42,
+    webhookUrl: 'https://hooks.example.com/dg',
     options: { model: 'nova-3', smart_format: true, keyterm: ['Temporal', 'Kysely'], utt_split: 0.8 },
   });
 });
 
 test('mode defaults to auto and options to none', () => {
-  assert.deepEqual(parseCreateTranscription({ url: 'http://x.test/a.mp3' }), { source: { kind: 'url', url: 'http://x.test/a.mp3' }, mode: 'auto', options: {} });
+  assert.deepEqual(parseTranscriptionFields({ url: 'http://x.test/a.mp3' }, 'url'), { url: 'http://x.test/a.mp3', mode: 'auto', options: {} });
 });
 
 test('errors carry a status and a code', () => {
-  const codeOf = (body: unknown) => {
+  const codeOf = (body: unknown, audio: 'url' | 'upload' = 'url') => {
     try {
-      parseCreateTranscription(body);
+      parseTranscriptionFields(body, audio);
       return 'accepted';
     } catch (err) {
       assert.ok(err instanceof AppError);
@@ -34,8 +40,20 @@ test('errors carry a status and a code', () => {
   };
   assert.equal(codeOf({}), '400 invalid_request');
   assert.equal(codeOf({ url: 'javascript:alert(1)' }), '400 invalid_url');
-  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'stream' }), '400 invalid_mode');
+  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'fast' }), '400 invalid_mode');
+  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'stream' }), '400 use_websocket');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { nope: 1 } }), '400 unknown_option');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { encoding: 'wav' } }), '400 invalid_option');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { callback_method: 'put' } }), '400 invalid_option');
+  assert.equal(codeOf({ url: 'https://x.test/a', webhook_url: 'ftp://x' }), '400 invalid_url');
+  assert.equal(codeOf({ url: 'https://x.test/a' }, 'upload'), '400 invalid_request');
+  assert.equal(codeOf({}, 'upload'), 'accepted');
+});
+
+test('query-string options are typed like JSON ones', () => {
+  const options = optionsFromQuery(
+    { model: ['nova-3'], smart_format: ['true'], punctuate: ['false'], sample_rate: ['16000'], keyterm: ['a', 'b'], tag: ['x'], mode: ['async'], diarize: ['maybe'] },
+    new Set(['mode']),
+  );
+  assert.deepEqual(options, { model: 'nova-3', smart_format: true, punctuate: false, sample_rate: 16000, keyterm: ['a', 'b'], tag: 'x', diarize: 'maybe' });
 });

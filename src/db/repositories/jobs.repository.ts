@@ -17,8 +17,14 @@ export function rowToJob(row: JobRow): Job {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
+    webhookUrl: row.webhook_url,
+    idempotencyKey: row.idempotency_key,
+    deletedAt: row.deleted_at,
   };
 }
+
+/** Statuses a worker may still move a job out of; canceled and deleted jobs are left alone. */
+const LIVE_STATUSES = ['queued', 'processing'] as const;
 
 export interface NewJob {
   id: string;
@@ -26,11 +32,15 @@ export interface NewJob {
   source: AudioSource;
   options: DeepgramOptions;
   durationSeconds?: number;
+  idempotencyKey?: string;
+  requestFingerprint?: string;
+  webhookUrl?: string;
+  deepgramCallbackUrl?: string;
 }
 
-/** Inserts a queued job; a second insert with the same id is a no-op (idempotent submit). */
-export async function insertJob(db: Db, job: NewJob): Promise<void> {
-  await db
+/** Inserts a queued job; a second insert with the same id is a no-op (idempotent submit). Returns whether it inserted. */
+export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
+  const result = await db
     .insertInto('jobs')
     .values({
       id: job.id,
@@ -42,9 +52,14 @@ export async function insertJob(db: Db, job: NewJob): Promise<void> {
       deepgram_request_id: null,
       audio_duration_seconds: job.durationSeconds ?? null,
       error: null,
+      idempotency_key: job.idempotencyKey ?? null,
+      request_fingerprint: job.requestFingerprint ?? null,
+      webhook_url: job.webhookUrl ?? null,
+      deepgram_callback_url: job.deepgramCallbackUrl ?? null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 export async function findJob(db: Db, id: string): Promise<Job | undefined> {
@@ -67,7 +82,7 @@ export async function markJobProcessing(
       updated_at: new Date(),
     })
     .where('id', '=', id)
-    .where('status', 'in', ['queued', 'processing'])
+    .where('status', 'in', LIVE_STATUSES)
     .execute();
 }
 
@@ -88,6 +103,7 @@ export async function markJobCompleted(
       completed_at: sql`coalesce(completed_at, ${now})`,
     })
     .where('id', '=', id)
+    .where('status', 'in', [...LIVE_STATUSES, 'completed'])
     .execute();
 }
 
@@ -104,6 +120,62 @@ export async function markJobFailed(db: Db, id: string, error: JobError, mode: R
       completed_at: sql`coalesce(completed_at, ${now})`,
     })
     .where('id', '=', id)
-    .where('status', '!=', 'completed')
+    .where('status', 'in', [...LIVE_STATUSES, 'failed'])
     .execute();
+}
+
+export async function findJobByIdempotencyKey(db: Db, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  return row ? { ...rowToJob(row), requestFingerprint: row.request_fingerprint } : undefined;
+}
+
+export async function findDeepgramCallbackUrl(db: Db, id: string): Promise<string | null> {
+  const row = await db.selectFrom('jobs').select('deepgram_callback_url').where('id', '=', id).executeTakeFirst();
+  return row?.deepgram_callback_url ?? null;
+}
+
+/** A canceled job keeps its row; only a job that had not finished can be canceled. Returns whether it changed. */
+export async function markJobCanceled(db: Db, id: string): Promise<boolean> {
+  const now = new Date();
+  const result = await db
+    .updateTable('jobs')
+    .set({ status: 'canceled', updated_at: now, completed_at: sql`coalesce(completed_at, ${now})` })
+    .where('id', '=', id)
+    .where('status', 'in', LIVE_STATUSES)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Deletes what a job holds (transcript, audio reference, deliveries) and leaves a tombstone row. */
+export async function tombstoneJob(db: Db, id: string): Promise<void> {
+  const now = new Date();
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('transcripts').where('job_id', '=', id).execute();
+    await trx.deleteFrom('webhook_deliveries').where('job_id', '=', id).execute();
+    await trx
+      .updateTable('jobs')
+      .set({ status: 'deleted', deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  });
+}
+
+export interface JobListQuery {
+  status?: Job['status'];
+  mode?: 'sync' | 'async';
+  limit: number;
+  cursor?: { createdAt: Date; id: string };
+}
+
+/** Newest first, keyset-paginated on (created_at, id) so pages stay stable while jobs are added. */
+export async function listJobs(db: Db, query: JobListQuery): Promise<Job[]> {
+  let q = db.selectFrom('jobs').selectAll();
+  q = query.status ? q.where('status', '=', query.status) : q.where('status', '!=', 'deleted');
+  if (query.mode) q = q.where('mode', '=', query.mode);
+  if (query.cursor) {
+    const { createdAt, id } = query.cursor;
+    q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+  }
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  return rows.map(rowToJob);
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { StoredTranscript } from '../../domain/transcription.js';
 
@@ -7,17 +8,13 @@ import type { StoredTranscript } from '../../domain/transcription.js';
  * Returns true when this call created the row.
  */
 export async function saveTranscript(db: Db, transcript: StoredTranscript): Promise<boolean> {
-  const result = await db
-    .insertInto('transcripts')
-    .values({
-      job_id: transcript.jobId,
-      deepgram_request_id: transcript.deepgramRequestId,
-      text: transcript.text,
-      result: JSON.stringify(transcript.result),
-    })
-    .onConflict((oc) => oc.column('job_id').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  // Nothing is stored for a job deleted or canceled while Deepgram was working on it.
+  const result = await sql`
+    insert into transcripts (job_id, deepgram_request_id, text, result)
+    select ${transcript.jobId}, ${transcript.deepgramRequestId}, ${transcript.text}, ${JSON.stringify(transcript.result)}::jsonb
+    where exists (select 1 from jobs where id = ${transcript.jobId} and status not in ('deleted', 'canceled'))
+    on conflict (job_id) do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0n) > 0;
 }
 
 export async function findTranscript(db: Db, jobId: string): Promise<StoredTranscript | undefined> {

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import { AppError } from '../../domain/errors.js';
+import { JOB_STATUSES, type JobStatus } from '../../domain/transcription.js';
 import type { JobWithTranscript } from '../../services/transcriptions.service.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { failedJobStatus, jobView } from '../job-view.js';
-import { readJson } from '../read-json.js';
-import { parseCreateTranscription } from '../validation/transcription-request.js';
+import { readSubmission } from '../read-submission.js';
+import { parseFormat, renderTranscript } from '../transcript-formats.js';
 
 export function transcriptionRoutes(deps: AppDeps) {
   const view = (loaded: JobWithTranscript) =>
@@ -12,17 +14,18 @@ export function transcriptionRoutes(deps: AppDeps) {
 
   return new Hono<AppEnv>()
     .post('/', async (c) => {
-      const request = parseCreateTranscription(await readJson(c));
+      const request = await readSubmission(c, deps.service, deps.config.uploads.maxBytes);
       const startedAt = performance.now();
       const result = await deps.service.submit(request);
       const body = view(result);
       const model = typeof request.options.model === 'string' ? request.options.model : 'default';
       const outcome = result.finished ? result.job.status : 'accepted';
       deps.metrics.transcriptionRequests.inc({ status: outcome, model, region: deps.region });
-      if (result.finished && result.job.status === 'completed') {
+      if (result.finished && result.job.status === 'completed' && !result.replayed) {
         deps.metrics.transcriptionLatency.observe({ model }, (performance.now() - startedAt) / 1000);
       }
-      deps.logger.info({ jobId: result.job.id, workflowId: result.job.id, status: result.job.status, mode: body.mode }, 'transcription submitted');
+      deps.logger.info({ jobId: result.job.id, workflowId: result.job.id, status: result.job.status, mode: body.mode, replayed: result.replayed }, 'transcription submitted');
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
       if (!result.finished) {
         c.header('Location', body.links.self);
         return c.json(body, 202);
@@ -30,9 +33,34 @@ export function transcriptionRoutes(deps: AppDeps) {
       if (result.job.status === 'failed') return c.json(body, failedJobStatus(result.job.error));
       return c.json(body, 200);
     })
+    .get('/', async (c) => {
+      const status = c.req.query('status');
+      const mode = c.req.query('mode');
+      const limitText = c.req.query('limit') ?? '20';
+      const cursor = c.req.query('cursor');
+      if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+        throw new AppError(400, 'invalid_request', `Query "status" must be one of ${JOB_STATUSES.join(', ')}`);
+      }
+      if (mode !== undefined && mode !== 'sync' && mode !== 'async') throw new AppError(400, 'invalid_mode', 'Query "mode" must be sync or async');
+      const limit = Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AppError(400, 'invalid_request', 'Query "limit" must be an integer from 1 to 100');
+      const jobs = await deps.service.list({
+        limit: limit + 1,
+        ...(status ? { status: status as JobStatus } : {}),
+        ...(mode ? { mode } : {}),
+        ...(cursor ? { cursor: decodeCursor(cursor) } : {}),
+      });
+      const page = jobs.slice(0, limit);
+      const last = page.at(-1);
+      return c.json({ data: page.map((job) => view({ job })), next_cursor: jobs.length > limit && last ? encodeCursor(last.createdAt, last.id) : null }, 200);
+    })
     .get('/:id', async (c) => {
+      const format = parseFormat(c.req.query('format'));
       const loaded = await deps.service.get(c.req.param('id'));
       if (!loaded) throw new AppError(404, 'not_found', `No transcription with id ${c.req.param('id')}`);
-      return c.json(view(loaded), 200);
+      if (format === 'json') return c.json(view(loaded), 200);
+      const rendered = renderTranscript(loaded, format);
+      c.header('Content-Type', rendered.contentType);
+      return c.body(rendered.body, 200);
     });
 }

@@ -43,3 +43,29 @@ export const DeepgramOptionsSchema = z
   .partial();
 
 export type ValidDeepgramOptions = z.infer<typeof DeepgramOptionsSchema>;
+
+const BOOLEAN_OPTIONS = new Set([
+  'detect_language', 'smart_format', 'punctuate', 'diarize', 'utterances', 'paragraphs', 'numerals', 'profanity_filter',
+  'filler_words', 'dictation', 'measurements', 'multichannel', 'topics', 'intents', 'sentiment', 'detect_entities',
+]);
+const NUMBER_OPTIONS = new Set(['utt_split', 'sample_rate', 'channels']);
+const LIST_OPTIONS = new Set(['keyterm', 'keywords', 'search', 'replace', 'tag', 'extra']);
+
+/**
+ * Deepgram options from a query string (raw uploads and the drop-in /v1/listen), typed the way the JSON
+ * API takes them. Values that do not convert are left as strings so validation reports them.
+ */
+export function optionsFromQuery(query: Record<string, string[]>, skip: ReadonlySet<string>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, values] of Object.entries(query)) {
+    if (skip.has(key) || values.length === 0) continue;
+    const last = values[values.length - 1]!;
+    if (BOOLEAN_OPTIONS.has(key)) options[key] = last === 'true' ? true : last === 'false' ? false : last;
+    else if (NUMBER_OPTIONS.has(key)) options[key] = last.trim() !== '' && Number.isFinite(Number(last)) ? Number(last) : last;
+    else if (LIST_OPTIONS.has(key)) options[key] = values.length === 1 ? last : values;
+    else if (key === 'redact') options[key] = last === 'true' ? true : last === 'false' ? false : values.length === 1 ? last : values;
+    else if (key === 'summarize') options[key] = last === 'true' ? true : last === 'false' ? false : last;
+    else options[key] = last;
+  }
+  return options;
+}

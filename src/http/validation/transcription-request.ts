@@ -1,61 +1,77 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import type { SubmitTranscription } from '../../services/transcriptions.service.js';
+import type { DeepgramOptions, RequestedMode } from '../../domain/transcription.js';
 import { DeepgramOptionsSchema } from './deepgram-options.js';
 
 const MODES = ['auto', 'sync', 'async'] as const;
 
-const CreateTranscriptionSchema = z.strictObject({
-  url: z.string(),
+export const TranscriptionFieldsSchema = z.strictObject({
+  url: z.string().optional(),
   mode: z.string().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
   duration_hint: z.number().positive().finite().optional(),
+  webhook_url: z.string().optional(),
 });
 
-/** Turns a JSON body into a submit request, or throws an AppError saying exactly what is wrong. */
-export function parseCreateTranscription(body: unknown): SubmitTranscription {
+export interface TranscriptionFields {
+  url?: string;
+  mode: RequestedMode;
+  options: DeepgramOptions;
+  durationHint?: number;
+  webhookUrl?: string;
+}
+
+/**
+ * Validates the fields of a transcription request, whichever way they arrived (JSON body, multipart
+ * fields, query string). Throws an AppError saying exactly what is wrong.
+ */
+export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload'): TranscriptionFields {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError(400, 'invalid_request', 'The request body must be a JSON object like {"url": "https://..."}');
   }
   const b = body as Record<string, unknown>;
-  if (b.url === undefined) throw new AppError(400, 'invalid_request', 'Field "url" is required');
-  const parsed = CreateTranscriptionSchema.safeParse(body);
+  if (audio === 'url' && b.url === undefined) throw new AppError(400, 'invalid_request', 'Field "url" is required');
+  if (audio === 'upload' && b.url !== undefined) throw new AppError(400, 'invalid_request', 'Send either an audio upload or a "url", not both');
+  const parsed = TranscriptionFieldsSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      throw new AppError(400, 'invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`);
-    }
+    if (issue.code === 'unrecognized_keys') throw new AppError(400, 'invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`);
     throw new AppError(400, 'invalid_request', `Field "${issue.path.join('.')}": ${issue.message}`);
   }
-  const { url, mode = 'auto', options = {}, duration_hint } = parsed.data;
-  if (!isHttpUrl(url)) throw new AppError(400, 'invalid_url', 'Field "url" must be an absolute http:// or https:// URL');
+  const { url, mode = 'auto', options = {}, duration_hint, webhook_url } = parsed.data;
+  if (url !== undefined && !isHttpUrl(url)) throw new AppError(400, 'invalid_url', 'Field "url" must be an absolute http:// or https:// URL');
+  if (mode === 'stream') {
+    throw new AppError(400, 'use_websocket', 'Live streams use the WebSocket endpoint: connect to ws(s)://<host>/v1/listen with Deepgram\'s query parameters');
+  }
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new AppError(400, 'invalid_mode', `Field "mode" must be one of ${MODES.join(', ')} (got ${JSON.stringify(mode)})`);
   }
+  if (webhook_url !== undefined && !isHttpUrl(webhook_url)) {
+    throw new AppError(400, 'invalid_url', 'Field "webhook_url" must be an absolute http:// or https:// URL');
+  }
   return {
-    source: { kind: 'url', url },
-    mode: mode as SubmitTranscription['mode'],
+    ...(url !== undefined ? { url } : {}),
+    mode: mode as RequestedMode,
     options: parseOptions(options),
     ...(duration_hint !== undefined ? { durationHint: duration_hint } : {}),
+    ...(webhook_url !== undefined ? { webhookUrl: webhook_url } : {}),
   };
 }
 
-export function parseOptions(options: Record<string, unknown>): SubmitTranscription['options'] {
+export function parseOptions(options: Record<string, unknown>): DeepgramOptions {
   if ('callback' in options || 'callback_method' in options) {
-    throw new AppError(400, 'invalid_option', 'Option "callback" is managed by this service; completion is reported through the job API');
+    throw new AppError(400, 'invalid_option', 'Option "callback" is managed by this service; use "webhook_url" to be told when the job is done');
   }
   const parsed = DeepgramOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      throw new AppError(400, 'unknown_option', `Unknown Deepgram option(s): ${issue.keys.join(', ')}`);
-    }
+    if (issue.code === 'unrecognized_keys') throw new AppError(400, 'unknown_option', `Unknown Deepgram option(s): ${issue.keys.join(', ')}`);
     throw new AppError(400, 'invalid_option', `Option "${issue.path.join('.')}": ${issue.message}`);
   }
-  return parsed.data as SubmitTranscription['options'];
+  return parsed.data as DeepgramOptions;
 }
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;

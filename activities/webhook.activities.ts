@@ -1,0 +1,88 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../src/db/database.js';
+import { findJob } from '../src/db/repositories/jobs.repository.js';
+import { findTranscript } from '../src/db/repositories/transcripts.repository.js';
+import { recordWebhookDelivery } from '../src/db/repositories/webhook-deliveries.repository.js';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
+import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
+
+export interface WebhookActivityDeps {
+  db: Db;
+  webhooks: { secret?: string; timeoutMs: number };
+}
+
+export const WEBHOOK_GONE = 'WebhookGone';
+
+/** Builds what the receiver gets, from the stored job: payloads stay out of Temporal history. */
+async function bodyFor(db: Db, request: WebhookDeliveryRequest): Promise<string> {
+  const job = await findJob(db, request.jobId);
+  if (!job) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'JobMissing');
+  const transcript = job.status === 'completed' ? await findTranscript(db, job.id) : undefined;
+  if (request.kind === 'deepgram-callback') {
+    // Drop-in clients expect exactly what Deepgram would have posted.
+    if (transcript) return JSON.stringify(transcript.result);
+    return JSON.stringify({ err_code: job.error?.deepgramCode ?? job.error?.code ?? 'FAILED', err_msg: job.error?.message ?? job.status, request_id: job.id });
+  }
+  return JSON.stringify({
+    event_id: request.eventId,
+    event: `transcription.${job.status}`,
+    id: job.id,
+    status: job.status,
+    ...(transcript ? { transcript: transcript.text } : {}),
+    ...(job.error ? { error: { code: job.error.code, message: job.error.message } } : {}),
+    completed_at: job.completedAt?.toISOString() ?? null,
+  });
+}
+
+export function createWebhookActivities(deps: WebhookActivityDeps) {
+  return {
+    /**
+     * One delivery attempt; Temporal's retry policy spaces the attempts (up to a day by default).
+     * 2xx ends it, 410 Gone stops it for good, anything else retries. Every attempt is recorded.
+     */
+    async deliverWebhook(request: WebhookDeliveryRequest): Promise<{ statusCode: number }> {
+      const body = await bodyFor(deps.db, request);
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'durable-transcription-webhooks/1', [EVENT_ID_HEADER]: request.eventId };
+      if (request.kind === 'event') {
+        if (!deps.webhooks.secret) throw ApplicationFailure.nonRetryable('WEBHOOK_SECRET is not configured on the worker', 'WebhookMisconfigured');
+        headers[SIGNATURE_HEADER] = signWebhook(deps.webhooks.secret, body, Math.floor(Date.now() / 1000));
+      }
+      const target = new URL(request.url);
+      if (target.username || target.password) {
+        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+        target.username = '';
+        target.password = '';
+      }
+      const attempt = Context.current().info.attempt;
+      const started = Date.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const response = await fetch(target, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(deps.webhooks.timeoutMs)]),
+        });
+        statusCode = response.status;
+        await response.arrayBuffer().catch(() => undefined);
+      } catch (err) {
+        error = (err as Error).name === 'TimeoutError' ? `no answer within ${deps.webhooks.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
+      }
+      const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      await recordWebhookDelivery(deps.db, request.jobId, {
+        eventId: request.eventId,
+        url: request.url,
+        attempt,
+        statusCode,
+        error,
+        succeeded,
+        durationMs: Date.now() - started,
+      });
+      if (succeeded) return { statusCode: statusCode! };
+      if (statusCode === 410) throw ApplicationFailure.nonRetryable('the receiver answered 410 Gone', WEBHOOK_GONE);
+      throw ApplicationFailure.retryable(error ?? `the receiver answered ${statusCode}`, 'WebhookFailed');
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+/** How many leading bytes of an upload are kept in memory to detect its format and duration. */
+export const HEAD_BYTES = 256 * 1024;
+
+export interface StoredBlob {
+  blobId: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  /** The first bytes, for format and duration detection without reading the blob back. */
+  head: Buffer;
+}
+
+/** Durable storage for uploaded audio, readable by every worker. Workflows only ever see the blob id. */
+export interface BlobStore {
+  readonly kind: 'postgres' | 'filesystem';
+  /** Streams `body` into storage; throws UploadTooLargeError as soon as it passes `maxBytes`, keeping nothing. */
+  write(body: AsyncIterable<Uint8Array>, options: { contentType: string; maxBytes: number }): Promise<StoredBlob>;
+  read(blobId: string): Promise<Buffer>;
+  /** Removes the blob; deleting a missing blob is not an error. */
+  delete(blobId: string): Promise<void>;
+}
+
+export class UploadTooLargeError extends Error {
+  override name = 'UploadTooLargeError';
+  constructor(readonly maxBytes: number) {
+    super(`The audio exceeds the ${maxBytes}-byte upload limit`);
+  }
+}
+
+export function newBlobId(): string {
+  return `blob_${randomUUID()}`;
+}
+
+/**
+ * Re-chunks a byte stream into fixed-size pieces while hashing and counting it,
+ * so stores can write chunk by chunk without ever holding the whole upload.
+ */
+export async function* measuredChunks(
+  body: AsyncIterable<Uint8Array>,
+  chunkBytes: number,
+  maxBytes: number,
+  stats: { sizeBytes: number; sha256: string; head: Buffer },
+): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  const headParts: Buffer[] = [];
+  let headBytes = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const piece of body) {
+    const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    stats.sizeBytes += buf.length;
+    if (stats.sizeBytes > maxBytes) throw new UploadTooLargeError(maxBytes);
+    hash.update(buf);
+    if (headBytes < HEAD_BYTES) {
+      headParts.push(buf.subarray(0, HEAD_BYTES - headBytes));
+      headBytes += Math.min(buf.length, HEAD_BYTES - headBytes);
+    }
+    pending.push(buf);
+    pendingBytes += buf.length;
+    while (pendingBytes >= chunkBytes) {
+      const all = Buffer.concat(pending);
+      yield all.subarray(0, chunkBytes);
+      pending = [all.subarray(chunkBytes)];
+      pendingBytes = all.length - chunkBytes;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending);
+  stats.sha256 = hash.digest('hex');
+  stats.head = Buffer.concat(headParts);
+}

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { LiveSessionRow } from '../schema.js';
+import type { LiveCloseReason, LiveOptions, LiveSession, LiveSessionStatus } from '../../domain/live.js';
+
+export function rowToLiveSession(row: LiveSessionRow): LiveSession {
+  return {
+    id: row.id,
+    status: row.status,
+    model: row.model,
+    options: row.options,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    audioSeconds: row.audio_seconds,
+    committedSeconds: row.committed_seconds,
+    closeReason: row.close_reason,
+    closeMessage: row.close_message,
+    reconnectCount: row.reconnect_count,
+    resumeCount: row.resume_count,
+    deepgramRequestIds: row.deepgram_request_ids,
+  };
+}
+
+/** Creates the session row; repeating it (a retried start) changes nothing. */
+export async function insertLiveSession(db: Db, session: { id: string; options: LiveOptions }): Promise<void> {
+  const model = session.options.model;
+  await db
+    .insertInto('live_sessions')
+    .values({ id: session.id, status: 'active', model: typeof model === 'string' ? model : null, options: JSON.stringify(session.options) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+export async function findLiveSession(db: Db, id: string): Promise<LiveSession | undefined> {
+  const row = await db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? rowToLiveSession(row) : undefined;
+}
+
+export interface LiveSessionPage {
+  sessions: LiveSession[];
+  /** Pass as `before` to get the next (older) page; null on the last page. */
+  next: { startedAt: Date; id: string } | null;
+}
+
+/** Newest first, keyset-paginated on (started_at, id). */
+export async function listLiveSessions(
+  db: Db,
+  query: { limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } },
+): Promise<LiveSessionPage> {
+  let q = db.selectFrom('live_sessions').selectAll();
+  if (query.status) q = q.where('status', '=', query.status);
+  if (query.before) {
+    const { startedAt, id } = query.before;
+    q = q.where((eb) => eb.or([eb('started_at', '<', startedAt), eb.and([eb('started_at', '=', startedAt), eb('id', '<', id)])]));
+  }
+  const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const sessions = rows.slice(0, query.limit).map(rowToLiveSession);
+  const last = sessions.at(-1);
+  return { sessions, next: rows.length > query.limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+}
+
+/**
+ * Adds a relay's progress since its previous report. Deltas, not totals, so reports from a relay that later
+ * died still count, and a resumed session keeps adding to the same row.
+ */
+export async function recordLiveProgress(
+  db: Db,
+  id: string,
+  progress: { audioSecondsDelta: number; reconnectsDelta: number; committedSeconds: number; newRequestIds: string[] },
+): Promise<void> {
+  await db
+    .updateTable('live_sessions')
+    .set({
+      audio_seconds: sql`audio_seconds + ${progress.audioSecondsDelta}::double precision`,
+      reconnect_count: sql`reconnect_count + ${progress.reconnectsDelta}::integer`,
+      committed_seconds: sql`greatest(committed_seconds, ${progress.committedSeconds}::double precision)`,
+      deepgram_request_ids: sql`deepgram_request_ids || ${JSON.stringify(progress.newRequestIds)}::jsonb`,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function recordLiveResume(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('live_sessions')
+    .set({ resume_count: sql`resume_count + 1`, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Ends the session; the first recorded reason wins (a replayed workflow task may repeat this). */
+export async function markLiveSessionEnded(db: Db, id: string, end: { reason: LiveCloseReason; message?: string }): Promise<void> {
+  const now = new Date();
+  await db
+    .updateTable('live_sessions')
+    .set({ status: 'ended', ended_at: now, updated_at: now, close_reason: end.reason, close_message: end.message ?? null })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .execute();
+}

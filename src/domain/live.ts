@@ -1,0 +1,138 @@
+/**
+ * Live streaming: plain types shared by the WebSocket gateway, the `liveSession` workflow and its activities.
+ * Everything that crosses a Temporal payload is plain data; audio never does.
+ */
+
+/** Deepgram live query parameters, validated, as the strings Deepgram expects (repeatable ones as lists). */
+export type LiveOptions = Record<string, string | string[]>;
+
+/** Where a client's socket is held: the streaming worker's own activity task queue and the connection there. */
+export interface ClientAttachment {
+  taskQueue: string;
+  connectionId: string;
+}
+
+export interface LiveSessionLimits {
+  /** Wall-clock length of the whole session, resumes included. */
+  maxSessionMs: number;
+  /** How long a session whose client went away waits for it to come back with `session_id`. */
+  resumeWindowMs: number;
+  /** A relay silent this long is presumed dead (its worker crashed). */
+  heartbeatTimeoutMs: number;
+}
+
+export interface LiveSessionInput {
+  sessionId: string;
+  options: LiveOptions;
+  attach: ClientAttachment;
+  limits: LiveSessionLimits;
+}
+
+export interface LiveRelayInput {
+  sessionId: string;
+  connectionId: string;
+  options: LiveOptions;
+  /** Epoch ms at which the session reaches its maximum length. */
+  deadlineMs: number;
+  maxSessionSeconds: number;
+}
+
+/**
+ * How one relay run ended. Terminal outcomes end the session; the others leave it open for the client to
+ * reconnect with `session_id` within the resume window.
+ */
+export type LiveRelayOutcome =
+  | 'client_closed'
+  | 'closed_by_request'
+  | 'max_duration'
+  | 'upstream_failed'
+  | 'client_disconnected'
+  | 'client_missing'
+  | 'superseded'
+  | 'worker_shutdown';
+
+/** Why a session ended, as stored and shown by `GET /v1/streams/:id`. */
+export type LiveCloseReason = LiveRelayOutcome | 'worker_lost' | 'internal_error';
+
+const TERMINAL: ReadonlySet<LiveRelayOutcome> = new Set(['client_closed', 'closed_by_request', 'max_duration', 'upstream_failed']);
+
+export function isTerminalOutcome(outcome: LiveRelayOutcome): boolean {
+  return TERMINAL.has(outcome);
+}
+
+export interface LiveRelayResult {
+  outcome: LiveRelayOutcome;
+  /** Audio seconds this run received from the client. */
+  audioSeconds: number;
+  upstreamReconnects: number;
+  message?: string;
+}
+
+/** Heartbeat details of a running relay: visible in the Temporal UI, and the last word on a worker that died. */
+export interface LiveProgress {
+  audioSeconds: number;
+  committedSeconds: number;
+  upstreamReconnects: number;
+  lastFinal: { seq: number; start: number; end: number; transcript: string } | null;
+}
+
+/** One final (`is_final`) result, on the session's timeline. */
+export interface LiveSegment {
+  seq: number;
+  channel: number;
+  start: number;
+  end: number;
+  transcript: string;
+  confidence: number | null;
+  speechFinal: boolean;
+  fromFinalize: boolean;
+  words: unknown[];
+}
+
+export type LiveSessionStatus = 'active' | 'ended';
+
+export interface LiveSession {
+  id: string;
+  status: LiveSessionStatus;
+  model: string | null;
+  options: LiveOptions;
+  startedAt: Date;
+  endedAt: Date | null;
+  audioSeconds: number;
+  /** End of the last stored final result: where a resumed session's timeline continues. */
+  committedSeconds: number;
+  closeReason: LiveCloseReason | null;
+  closeMessage: string | null;
+  reconnectCount: number;
+  resumeCount: number;
+  deepgramRequestIds: string[];
+}
+
+/** A frame from the client, already classified. */
+export type ClientFrame =
+  | { kind: 'audio'; data: Buffer }
+  | { kind: 'control'; type: 'KeepAlive' | 'Finalize' | 'CloseStream' };
+
+export interface ClientLinkHandlers {
+  frame(frame: ClientFrame): void;
+  /** The client's socket closed (or was closed); no frames follow. */
+  closed(info: { code: number; reason: string }): void;
+}
+
+/**
+ * The client side of a live session as the relay sees it: a socket held by the gateway of the same process.
+ * Frames that arrived before the relay attached are buffered and delivered first, in order.
+ */
+export interface ClientLink {
+  readonly connectionId: string;
+  readonly isOpen: boolean;
+  attach(handlers: ClientLinkHandlers): void;
+  send(message: Record<string, unknown>): void;
+  close(code: number, reason: string): void;
+}
+
+/** The gateway's connections, as the relay activity finds them. */
+export interface ClientLinks {
+  /** Takes the connection for a relay; undefined when it is gone (closed, or held by another process). */
+  claim(connectionId: string): ClientLink | undefined;
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { BlobStore } from '../adapters/blob-store/index.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { findJob, listJobs, markJobCanceled, tombstoneJob, type JobListQuery } from '../db/repositories/jobs.repository.js';
+import { listWebhookDeliveries } from '../db/repositories/webhook-deliveries.repository.js';
+import { AppError } from '../domain/errors.js';
+import { FINAL_STATUSES, type Job } from '../domain/transcription.js';
+import { webhookEventId } from '../domain/webhooks.js';
+import { transcriptionWorkflowId } from '../temporal/task-queues.js';
+import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from '../../workflows/webhook-delivery.workflow.js';
+
+/** Listing, cancelling, deleting and webhook administration of jobs. */
+export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Client; blobs: BlobStore }) {
+  const { config, db, temporal, blobs } = deps;
+
+  async function requireJob(id: string): Promise<Job> {
+    const job = await findJob(db, id);
+    if (!job) throw new AppError(404, 'not_found', `No transcription with id ${id}`);
+    return job;
+  }
+
+  /** Asks the workflow to stop; the in-flight Deepgram request is abandoned through activity cancellation. */
+  async function cancelWorkflow(id: string): Promise<void> {
+    try {
+      await temporal.workflow.getHandle(transcriptionWorkflowId(id)).cancel();
+    } catch {
+      // Already closed or never started: the database update below is what counts.
+    }
+  }
+
+  return {
+    list: (query: JobListQuery) => listJobs(db, query),
+
+    async cancel(id: string): Promise<Job> {
+      const job = await requireJob(id);
+      if (FINAL_STATUSES.includes(job.status)) {
+        throw new AppError(409, 'not_cancelable', `The job is already ${job.status}`);
+      }
+      await cancelWorkflow(id);
+      await markJobCanceled(db, id);
+      return requireJob(id);
+    },
+
+    /** Cancels if needed, deletes the audio, transcript and delivery log, and keeps a tombstone. Idempotent. */
+    async delete(id: string): Promise<void> {
+      const job = await requireJob(id);
+      if (job.status === 'deleted') return;
+      if (!FINAL_STATUSES.includes(job.status)) await cancelWorkflow(id);
+      if (job.source.kind === 'upload') await blobs.delete(job.source.blobId);
+      await tombstoneJob(db, id);
+    },
+
+    async webhookDeliveries(id: string) {
+      const job = await requireJob(id);
+      return { job, deliveries: await listWebhookDeliveries(db, id) };
+    },
+
+    /** Sends the job's final event again, with the same event id, through a fresh delivery workflow. */
+    async redeliverWebhook(id: string): Promise<{ eventId: string }> {
+      const job = await requireJob(id);
+      if (!job.webhookUrl) throw new AppError(409, 'no_webhook', 'This job has no webhook_url');
+      if (job.status !== 'completed' && job.status !== 'failed') {
+        throw new AppError(409, 'not_ready', `The job is ${job.status}; only completed or failed jobs have an event to redeliver`);
+      }
+      const eventId = webhookEventId(id, job.status, 'event');
+      await temporal.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `${id}-redeliver-${randomUUID()}`,
+        args: [{ jobId: id, eventId, url: job.webhookUrl, kind: 'event', retry: config.webhooks.retry }],
+      });
+      return { eventId };
+    },
+  };
+}

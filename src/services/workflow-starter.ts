@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { resolveMode } from '../domain/routing.js';
+import type { ResolvedMode, RoutingThresholds, TranscriptionInput } from '../domain/transcription.js';
+import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
+import type { transcription } from '../../workflows/transcription.workflow.js';
+import { transcriptionWorkflowId } from '../temporal/task-queues.js';
+
+export type StartResult = { started: true; mode: ResolvedMode } | { started: false; reason: 'already_started' | 'unreachable'; error?: Error };
+
+/**
+ * Starts a transcription workflow exactly once per job id. A closed run is never restarted
+ * (REJECT_DUPLICATE), so a repeated request cannot transcribe (and bill) a finished job again.
+ */
+export function createWorkflowStarter(temporal: Client, taskQueue: string, routing: RoutingThresholds) {
+  async function exists(workflowId: string): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    exists,
+
+    async start(input: TranscriptionInput): Promise<StartResult> {
+      const workflowId = transcriptionWorkflowId(input.jobId);
+      const options = { taskQueue, workflowId, args: [input] as [TranscriptionInput], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
+      try {
+        if (input.mode === 'auto' && input.durationHint === undefined) {
+          // Routing needs a look at the audio, which the workflow does; ask for it in the RPC that starts it.
+          const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+            ...options,
+            workflowIdConflictPolicy: 'FAIL',
+          });
+          const mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation, updateId: `routing-${randomUUID()}` });
+          return { started: true, mode };
+        }
+        await temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, options);
+        return { started: true, mode: resolveMode(input.mode, input.durationHint, routing) };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError || (err as { cause?: unknown }).cause instanceof WorkflowExecutionAlreadyStartedError) {
+          return { started: false, reason: 'already_started' };
+        }
+        if (await exists(workflowId)) return { started: true, mode: resolveMode(input.mode === 'auto' ? 'auto' : input.mode, input.durationHint, routing) };
+        return { started: false, reason: 'unreachable', error: err as Error };
+      }
+    },
+
+    /** Waits for the workflow to finish, no longer than `budgetMs`. True when it finished (either way). */
+    async waitBounded(jobId: string, budgetMs: number): Promise<boolean> {
+      if (budgetMs <= 0) return false;
+      const handle = temporal.workflow.getHandle<typeof transcription>(transcriptionWorkflowId(jobId));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), budgetMs)));
+      try {
+        return await Promise.race([
+          handle.result().then(
+            () => true,
+            // A failed job is finished too; any other error (Temporal briefly unreachable) means "not yet":
+            // the job is accepted and durable, so the client gets a 202 and polls.
+            (err) => err instanceof WorkflowFailedError,
+          ),
+          timedOut,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export type WorkflowStarter = ReturnType<typeof createWorkflowStarter>;

@@ -1,0 +1,24 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { WebhookDeliveryInput } from '../src/domain/webhooks.js';
+
+/** Workflow type name of webhook deliveries; renaming it breaks running deliveries. */
+export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDelivery';
+
+/**
+ * Delivers one event with backoff until the receiver takes it, says 410 Gone, or the delivery window
+ * (a day by default) closes. Its own workflow, so a slow receiver never holds up the transcription.
+ */
+export async function webhookDelivery(input: WebhookDeliveryInput): Promise<void> {
+  const { deliverWebhook } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: input.retry.maxDurationMs,
+    retry: {
+      initialInterval: input.retry.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: input.retry.maximumIntervalMs,
+      nonRetryableErrorTypes: ['WebhookGone', 'WebhookMisconfigured', 'JobMissing'],
+    },
+  });
+  await deliverWebhook({ jobId: input.jobId, eventId: input.eventId, url: input.url, kind: input.kind });
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { verifyWebhookSignature } from '../../src/client/index.js';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { getJson, postJson, startStack, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const SECRET = 'test-webhook-secret';
+
+async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('webhooks', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let parts: SharedParts;
+  let stack: Stack;
+  let media: MediaServer;
+  let receiver: WebhookReceiver;
+  let n = 0;
+  let audio: Buffer;
+  const uniqueAudio = () => media.put(`wh-${++n}.wav`, audio);
+
+  before(async () => {
+    shared = await startSharedParts();
+    parts = shared.parts;
+    media = await startMediaServer(AUDIO_DIR);
+    receiver = await startWebhookReceiver();
+    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
+    parts.emulator.registerTranscript(audio, 'Testing one two three.');
+    stack = await startStack(parts, { env: { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200', WEBHOOK_RETRY_MAX_INTERVAL_MS: '400' } });
+  });
+  after(async () => {
+    await stack?.stop();
+    await receiver?.close();
+    await media?.close();
+    await shared?.stop();
+  });
+
+  test('a receiver failing 3 times then succeeding gets exactly one successful, signed delivery', async () => {
+    receiver.script([500, 503, 502], 200);
+    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async', webhook_url: receiver.url, options: { punctuate: true } });
+    assert.equal(res.status, 202);
+    const id = res.body.id;
+    await until(() => receiver.received.filter((r) => r.body?.id === id), (list) => list.some((r) => r.answeredWith === 200));
+    await new Promise((r) => setTimeout(r, 1_000)); // nothing more must arrive after the success
+    const mine = receiver.received.filter((r) => r.body?.id === id);
+    assert.deepEqual(mine.map((r) => r.answeredWith), [500, 503, 502, 200]);
+    const eventIds = new Set(mine.map((r) => r.headers['webhook-id']));
+    assert.equal(eventIds.size, 1, 'every attempt carries the same event id');
+    const last = mine.at(-1)!;
+    assert.equal(last.body.event, 'transcription.completed');
+    assert.equal(last.body.status, 'completed');
+    assert.equal(last.body.transcript, 'Testing one two three.');
+    assert.equal(last.body.event_id, last.headers['webhook-id']);
+    assert.equal(verifyWebhookSignature(SECRET, last.rawBody, String(last.headers['webhook-signature'])), true);
+    assert.equal(verifyWebhookSignature('wrong-secret', last.rawBody, String(last.headers['webhook-signature'])), false);
+    assert.equal(verifyWebhookSignature(SECRET, last.rawBody.replace('three', 'four'), String(last.headers['webhook-signature'])), false);
+
+    const log = await getJson(stack.url(`/v1/transcriptions/${id}/webhooks`));
+    assert.equal(log.status, 200);
+    assert.equal(log.body.webhook_url, receiver.url);
+    assert.deepEqual(log.body.deliveries.map((d: any) => [d.attempt, d.status_code, d.succeeded]), [[1, 500, false], [2, 503, false], [3, 502, false], [4, 200, true]]);
+    assert.equal(log.body.deliveries.filter((d: any) => d.succeeded).length, 1);
+  });
+
+  test('a failed job is reported too, with its error', async () => {
+    receiver.script([], 200);
+    const url = media.put(`wh-bad-${++n}.wav`, Buffer.from('not audio at all, sorry '.repeat(30)));
+    const res = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async', webhook_url: receiver.url });
+    const event = await until(() => receiver.received.find((r) => r.body?.id === res.body.id), Boolean);
+    assert.equal(event!.body.status, 'failed');
+    assert.equal(event!.body.error.code, 'deepgram_rejected');
+    assert.equal(event!.body.transcript, undefined);
+  });
+
+  test('410 Gone stops deliveries for good', async () => {
+    receiver.script([410], 200);
+    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
+    assert.equal(res.status, 200);
+    await until(() => getJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks`)), (r) => r.body.deliveries.length === 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const log = await getJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks`));
+    assert.deepEqual(log.body.deliveries.map((d: any) => d.status_code), [410]);
+  });
+
+  test('redeliver sends the final event again with the same event id', async () => {
+    receiver.script([], 200);
+    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
+    const first = await until(() => receiver.received.filter((r) => r.body?.id === res.body.id), (l) => l.length === 1);
+    const again = await postJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks/redeliver`), {});
+    assert.equal(again.status, 202);
+    assert.equal(again.body.event_id, first[0]!.headers['webhook-id']);
+    const both = await until(() => receiver.received.filter((r) => r.body?.id === res.body.id), (l) => l.length === 2);
+    assert.equal(both[1]!.headers['webhook-id'], both[0]!.headers['webhook-id']);
+    assert.equal(both[1]!.body.event_id, both[0]!.body.event_id);
+  });
+
+  test('redeliver refuses jobs without a webhook or not finished; webhook_url without a secret is refused', async () => {
+    const plain = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
+    const r1 = await postJson(stack.url(`/v1/transcriptions/${plain.body.id}/webhooks/redeliver`), {});
+    assert.equal(r1.status, 409);
+    assert.equal(r1.body.error.code, 'no_webhook');
+    const r2 = await postJson(stack.url('/v1/transcriptions/nope/webhooks/redeliver'), {});
+    assert.equal(r2.status, 404);
+
+    const unsigned = await startStack(parts, { env: { WEBHOOK_SECRET: '' } });
+    try {
+      const r3 = await postJson(unsigned.url('/v1/transcriptions'), { url: uniqueAudio(), webhook_url: receiver.url });
+      assert.equal(r3.status, 400);
+      assert.equal(r3.body.error.code, 'webhooks_not_configured');
+    } finally {
+      await unsigned.stop();
+    }
+  });
+
+  test('webhook URLs pointing at private addresses are refused by default (SSRF guard)', async () => {
+    const guarded = await startStack(parts, { env: { ALLOW_PRIVATE_URLS: 'false', WEBHOOK_SECRET: SECRET } });
+    try {
+      const r1 = await postJson(guarded.url('/v1/transcriptions'), { url: 'https://8.8.8.8/a.wav', webhook_url: 'http://169.254.169.254/latest' });
+      assert.equal(r1.status, 400);
+      assert.equal(r1.body.error.code, 'url_not_allowed');
+      assert.match(r1.body.error.message, /webhook_url/);
+      const r2 = await postJson(guarded.url('/v1/transcriptions'), { url: media.file('preamble-rest.wav') });
+      assert.equal(r2.status, 400);
+      assert.equal(r2.body.error.code, 'url_not_allowed');
+      assert.match(r2.body.error.message, /127\.0\.0\.1/);
+    } finally {
+      await guarded.stop();
+    }
+    void waitForJob;
+  });
+});

@@ -19,8 +19,12 @@ async function bodyFor(db: Db, request: WebhookDeliveryRequest): Promise<string>
   if (!job) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'JobMissing');
   const transcript = job.status === 'completed' ? await findTranscript(db, job.id) : undefined;
   if (request.kind === 'deepgram-callback') {
-    // Drop-in clients expect exactly what Deepgram would have posted.
-    if (transcript) return JSON.stringify(transcript.result);
+    // Drop-in clients expect what Deepgram would have posted, under the request id we answered with
+    // (the job id); Deepgram's own id is kept beside it.
+    if (transcript) {
+      const result = transcript.result as { metadata?: Record<string, unknown> };
+      return JSON.stringify({ ...result, metadata: { ...result.metadata, request_id: job.id, upstream_request_id: transcript.deepgramRequestId } });
+    }
     return JSON.stringify({ err_code: job.error?.deepgramCode ?? job.error?.code ?? 'FAILED', err_msg: job.error?.message ?? job.status, request_id: job.id });
   }
   return JSON.stringify({

@@ -1,10 +1,13 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import type { TranscriptionService } from '../services/transcriptions.service.js';
 
 export interface AppDeps {
   service: TranscriptionService;
+  /** Live sessions: `GET /v1/streams[/:id]`, `POST /v1/streams/:id/close`. */
+  liveSessions: LiveSessionsService;
   logger: Logger;
   metrics: Metrics;
   /** Label for transcription metrics: which Deepgram deployment serves this process. */

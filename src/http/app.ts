@@ -5,7 +5,9 @@ import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { deepgramCompatRoutes } from './routes/deepgram-compat.js';
 import { healthRoutes } from './routes/health.js';
+import { streamRoutes } from './routes/streams.js';
 import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
 
@@ -42,6 +44,8 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));
+  app.route('/v1/listen', deepgramCompatRoutes(deps));
+  app.route('/v1/streams', streamRoutes(deps));
 
   app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
   app.onError((err, c) => {

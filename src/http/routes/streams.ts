@@ -1,0 +1,53 @@
+import { Hono } from 'hono';
+import { AppError } from '../../domain/errors.js';
+import type { LiveSessionStatus } from '../../domain/live.js';
+import type { LiveSessionsService } from '../../services/live-sessions.service.js';
+import { liveSessionWorkflowId } from '../../temporal/live-ids.js';
+import type { AppEnv } from '../app-env.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { streamView, streamWithTranscriptView } from '../stream-view.js';
+
+const STATUSES: readonly LiveSessionStatus[] = ['active', 'ended'];
+
+/** Sessions page on (started_at, id) with the same opaque cursors as jobs. */
+function startedBefore(cursor: string): { startedAt: Date; id: string } {
+  const { createdAt, id } = decodeCursor(cursor);
+  return { startedAt: createdAt, id };
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined) return 20;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new AppError(400, 'invalid_request', 'Query "limit" must be an integer from 1 to 100');
+  return n;
+}
+
+/** Live sessions: list, read with transcript, and close from outside. */
+export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporalUiLink?: (workflowId: string) => string }) {
+  const links = (id: string) => ({ self: `/v1/streams/${id}`, temporalUi: deps.temporalUiLink?.(liveSessionWorkflowId(id)) });
+
+  return new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const status = c.req.query('status');
+      if (status !== undefined && !STATUSES.includes(status as LiveSessionStatus)) {
+        throw new AppError(400, 'invalid_request', `status must be one of ${STATUSES.join(', ')}`);
+      }
+      const cursor = c.req.query('cursor');
+      const page = await deps.liveSessions.list({
+        limit: parseLimit(c.req.query('limit')),
+        ...(status ? { status: status as LiveSessionStatus } : {}),
+        ...(cursor ? { before: startedBefore(cursor) } : {}),
+      });
+      return c.json({ data: page.sessions.map((s) => streamView(s, links(s.id))), next_cursor: page.next ? encodeCursor(page.next.startedAt, page.next.id) : null }, 200);
+    })
+    .get('/:id', async (c) => {
+      const loaded = await deps.liveSessions.get(c.req.param('id'));
+      if (!loaded) throw new AppError(404, 'not_found', `No live session with id ${c.req.param('id')}`);
+      return c.json(streamWithTranscriptView(loaded.session, loaded.segments, links(loaded.session.id)), 200);
+    })
+    .post('/:id/close', async (c) => {
+      const session = await deps.liveSessions.close(c.req.param('id'));
+      c.header('Location', `/v1/streams/${session.id}`);
+      return c.json({ ...streamView(session, links(session.id)), status: 'closing' }, 202);
+    });
+}

@@ -1,6 +1,73 @@
 /**
  * For other services: start and await transcriptions straight through Temporal (no HTTP hop), and verify
- * our webhooks. Import from `durable-transcription/client` (or this file) in a service that has its own
- * Temporal `Client`.
+ * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll.
+ *
+ *   const handle = await startTranscription(client, { url: 'https://…/call.mp3', options: { model: 'nova-3' } });
+ *   const outcome = await handle.result(); // { status: 'completed', transcript, deepgramRequestId, … }
  */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
+import type { transcription } from '../../workflows/transcription.workflow.js';
+import { TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
+
 export { verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, EVENT_ID_HEADER } from '../adapters/webhook-signature.js';
+export { TRANSCRIPTION_WORKFLOW, jobStatusQuery, type TranscriptionProgress } from '../../workflows/definitions.js';
+export type { TranscriptionInput, TranscriptionOutcome, DeepgramOptions, RequestedMode, AudioSource } from '../domain/transcription.js';
+
+/** The task queue the batch workers poll unless TEMPORAL_TASK_QUEUE says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'transcription';
+
+export interface StartTranscriptionRequest {
+  url: string;
+  mode?: RequestedMode;
+  options?: DeepgramOptions;
+  durationHint?: number;
+  webhookUrl?: string;
+  /** Job (and workflow) id; a stable business key makes the start idempotent. Default: a new UUID. */
+  jobId?: string;
+  taskQueue?: string;
+}
+
+/** The same defaults the API uses (README "Configuration"), for callers that have no config of their own. */
+const DEFAULTS: Omit<TranscriptionInput, 'jobId' | 'source' | 'options' | 'mode'> = {
+  routing: { syncMaxSeconds: 60, asyncMinSeconds: 300 },
+  retry: { initialIntervalMs: 5_000, backoffCoefficient: 2, maximumAttempts: 3, maximumIntervalMs: 120_000 },
+  useCallback: false,
+  callbackTimeoutMs: 3_600_000,
+  timeouts: { deepgramCallMs: 600_000, heartbeatMs: 30_000 },
+  searchAttributes: false,
+};
+
+/**
+ * Starts a transcription workflow. The workflow records the job in the platform's database itself,
+ * so it shows up in the HTTP API (`GET /v1/transcriptions/:id`) like any other.
+ */
+export async function startTranscription(
+  client: Client,
+  request: StartTranscriptionRequest,
+  overrides: Partial<typeof DEFAULTS> = {},
+): Promise<WorkflowHandle<typeof transcription>> {
+  const jobId = request.jobId ?? randomUUID();
+  const input: TranscriptionInput = {
+    ...DEFAULTS,
+    ...overrides,
+    jobId,
+    source: { kind: 'url', url: request.url },
+    options: request.options ?? {},
+    mode: request.mode ?? 'auto',
+    ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
+    ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 } } } : {}),
+  };
+  return client.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+    taskQueue: request.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: jobId,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [input],
+  });
+}
+
+/** Starts a transcription and waits for its outcome (throws WorkflowFailedError when the job fails). */
+export async function transcribe(client: Client, request: StartTranscriptionRequest): Promise<TranscriptionOutcome> {
+  return (await startTranscription(client, request)).result();
+}

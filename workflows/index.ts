@@ -1,2 +1,3 @@
 export { transcription } from './transcription.workflow.js';
 export { webhookDelivery } from './webhook-delivery.workflow.js';
+export { liveSession } from './live-session.workflow.js';

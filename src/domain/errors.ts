@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'deepgram_unavailable'
   | 'transcription_failed'
   | 'service_unavailable'
+  | 'session_ended'
   | 'internal_error';
 
 export class AppError extends Error {

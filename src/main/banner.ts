@@ -1,5 +1,7 @@
 export interface BannerInfo {
   apiUrl: string;
+  /** Deepgram-compatible live WebSocket endpoint. */
+  liveUrl?: string;
   temporalAddress: string;
   temporalUiUrl?: string;
   database: string;
@@ -17,6 +19,7 @@ export function printBanner(info: BannerInfo): void {
     `    submit        curl -X POST ${info.apiUrl}/v1/transcriptions -H 'content-type: application/json' -d '{"url":"https://…/audio.wav"}'`,
     `    health        ${info.apiUrl}/health   ready: ${info.apiUrl}/ready`,
     `    metrics       ${info.apiUrl}/metrics`,
+    ...(info.liveUrl ? [`  Live (WS)       ${info.liveUrl}   (Deepgram SDK: baseUrl ${info.apiUrl}; sessions: ${info.apiUrl}/v1/streams)`] : []),
     `  Temporal        ${info.temporalAddress}`,
     `  Temporal UI     ${info.temporalUiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
     `  Database        ${info.database}`,

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import path from 'node:path';
 import { createDb, migrateToLatest } from '../db/database.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
 import { startApiServer } from '../runtime/api-server.js';
-import { startBatchWorker } from '../runtime/batch-worker.js';
+import { startBatchWorker, WORKFLOWS_PATH } from '../runtime/batch-worker.js';
+import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -48,7 +50,9 @@ try {
   }
 
   progress('starting the batch worker (bundling workflows) ...');
-  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram });
+  // One bundle for both workers (the batch worker and the streaming worker's session workflows).
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');
@@ -59,9 +63,28 @@ try {
   stops.push(() => temporal.close());
   const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl });
   stops.push(() => api.close());
+  // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
+  const streaming = await startStreamingWorker({
+    live: config.live,
+    host: config.http.host,
+    db,
+    temporal: temporal.client,
+    temporalAddress,
+    namespace: config.temporal.namespace,
+    deepgram,
+    logger,
+    httpServer: api.httpServer,
+    workflowBundle,
+  });
+  stops.push(() => streaming.stop());
+  streaming.done.catch((err) => {
+    logger.error({ err }, 'streaming worker crashed');
+    void stopAll().finally(() => process.exit(1));
+  });
 
   printBanner({
     apiUrl: api.url,
+    liveUrl: `${api.url.replace(/^http/, 'ws')}/v1/listen`,
     temporalAddress,
     temporalUiUrl,
     database: databaseDescription,

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
@@ -39,6 +40,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
+    liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
     logger,
     metrics: createMetrics(),
     region: config.deepgram.apiUrls[0] ? new URL(config.deepgram.apiUrls[0]).host : 'api.deepgram.com',

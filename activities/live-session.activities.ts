@@ -1,0 +1,86 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { OpenLiveUpstream } from '../src/adapters/deepgram/live-client.js';
+import type { Db } from '../src/db/database.js';
+import { lastLiveSegment } from '../src/db/repositories/live-segments.repository.js';
+import { findLiveSession, markLiveSessionEnded } from '../src/db/repositories/live-sessions.repository.js';
+import type { ClientLinks, LiveCloseReason, LiveRelayInput, LiveRelayOutcome, LiveRelayResult } from '../src/domain/live.js';
+import { LiveRelay, type RelaySettings } from '../src/live/relay.js';
+import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
+import type { Logger } from '../src/observability/logger.js';
+import { liveSessionStateQuery } from '../workflows/live-session.definitions.js';
+
+export interface LiveActivityDeps {
+  db: Db;
+  /** Client sockets held by this process's gateway. */
+  links: ClientLinks;
+  openUpstream: OpenLiveUpstream;
+  /** Asks a session's workflow why a relay was cancelled. */
+  temporal: Client;
+  settings: RelaySettings;
+  heartbeatIntervalMs: number;
+  logger: Logger;
+}
+
+const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
+
+export function createLiveSessionActivities(deps: LiveActivityDeps) {
+  /** Why the workflow cancelled a relay: a close request, or a newer connection took the session over. */
+  async function cancelledOutcome(sessionId: string, reason: unknown): Promise<LiveRelayOutcome> {
+    const why = (reason as { message?: unknown } | undefined)?.message;
+    if (why === 'WORKER_SHUTDOWN') return 'worker_shutdown';
+    if (why !== 'CANCELLED') return 'superseded'; // timed out or the workflow is gone: the session moved on
+    try {
+      const state = await deps.temporal.workflow.getHandle(liveSessionWorkflowId(sessionId)).query(liveSessionStateQuery);
+      return state.closeRequested ? 'closed_by_request' : 'superseded';
+    } catch {
+      return 'closed_by_request';
+    }
+  }
+
+  return {
+    /**
+     * Relays one client connection to Deepgram Live until it ends, heartbeating progress. Runs only on the streaming
+     * worker holding the connection (its own task queue), never retried by Temporal (see the workflow). Cancellation
+     * ends it gracefully: Deepgram is flushed and the last finals are stored before it returns.
+     */
+    async relayLiveSession(input: LiveRelayInput): Promise<LiveRelayResult> {
+      const link = deps.links.claim(input.connectionId);
+      if (!link) return nothing('client_missing');
+      const [session, last] = await Promise.all([findLiveSession(deps.db, input.sessionId), lastLiveSegment(deps.db, input.sessionId)]);
+      if (!session) {
+        link.close(1011, 'Session record missing');
+        return nothing('upstream_failed');
+      }
+      const relay = new LiveRelay({
+        sessionId: input.sessionId,
+        options: input.options,
+        link,
+        openUpstream: deps.openUpstream,
+        db: deps.db,
+        // A resumed session continues after the last final result stored.
+        base: Math.max(session.committedSeconds, last?.end ?? 0),
+        nextSeq: (last?.seq ?? -1) + 1,
+        deadlineMs: input.deadlineMs,
+        maxSessionSeconds: input.maxSessionSeconds,
+        settings: deps.settings,
+        warn: (details, message) => deps.logger.warn(details, message),
+      });
+      const ctx = Context.current();
+      const onCancel = () => void cancelledOutcome(input.sessionId, ctx.cancellationSignal.reason).then((outcome) => relay.stop(outcome));
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      const beat = setInterval(() => ctx.heartbeat(relay.progress()), deps.heartbeatIntervalMs);
+      try {
+        return await relay.start();
+      } finally {
+        clearInterval(beat);
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      }
+    },
+
+    /** Records how the session ended; the first recorded reason wins. */
+    async markLiveSessionEnded(sessionId: string, reason: LiveCloseReason, message: string | null): Promise<void> {
+      await markLiveSessionEnded(deps.db, sessionId, { reason, ...(message ? { message } : {}) });
+    },
+  };
+}

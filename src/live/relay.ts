@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto';
+import type { LiveMessage, LiveUpstream, OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
+import type { Db } from '../db/database.js';
+import type { ClientFrame, ClientLink, LiveOptions, LiveProgress, LiveRelayOutcome, LiveRelayResult } from '../domain/live.js';
+import { AudioClock } from './audio-clock.js';
+import { clientCloseFor, type ClientClose } from './close-policy.js';
+import { connectUpstream, type ReconnectPolicy } from './connect-upstream.js';
+import { ReplayBuffer } from './replay-buffer.js';
+import { SegmentWriter } from './segment-writer.js';
+import { sessionMetadata } from './session-metadata.js';
+import { finalSegmentOf, toSessionTimeline } from './timeline.js';
+
+export interface RelaySettings {
+  keepAliveIntervalMs: number;
+  maxBufferBytes: number;
+  persistIntervalMs: number;
+  reconnect: ReconnectPolicy;
+  /** How long closing may take (flushing Deepgram, reconnecting to flush) before the relay gives up waiting. */
+  closeTimeoutMs: number;
+}
+
+export interface RelayInit {
+  sessionId: string;
+  options: LiveOptions;
+  link: ClientLink;
+  openUpstream: OpenLiveUpstream;
+  db: Db;
+  /** Where this relay's first audio byte sits on the session timeline (0, or the resume point). */
+  base: number;
+  nextSeq: number;
+  deadlineMs: number;
+  maxSessionSeconds: number;
+  settings: RelaySettings;
+  warn: (details: Record<string, unknown>, message: string) => void;
+}
+
+interface Closing {
+  outcome: LiveRelayOutcome;
+  client: ClientClose | null;
+  metadata: boolean;
+}
+
+/**
+ * One client socket relayed to Deepgram Live: audio in, every message out on the session's timeline, finals stored
+ * in batches. Keeps Deepgram's socket alive while the client is silent (KeepAlive), and when Deepgram's socket drops
+ * opens a new one, replays the audio since the last final result and shifts its timestamps, so the client sees one
+ * continuous stream. Ends (resolving `start()`'s promise) when the client closes, goes away, or `stop()` is called.
+ */
+export class LiveRelay {
+  private readonly clock: AudioClock;
+  private readonly replay: ReplayBuffer;
+  private readonly writer: SegmentWriter;
+  private readonly hash = createHash('sha256');
+  private readonly createdAt = new Date();
+  private readonly lastFinalEnd = new Map<number, number>();
+  private readonly requestIds: string[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly expectedChannels: number;
+  private upstream: LiveUpstream | undefined;
+  private generation = 0;
+  private connecting = false;
+  private opened = false;
+  private headerSent = false;
+  private closeSent = false;
+  private gotMetadata = false;
+  private pendingFinalize = false;
+  private lastSendAt = Date.now();
+  private offset: number;
+  private maxResultEnd: number;
+  private nextSeq: number;
+  private reconnects = 0;
+  private lastFinal: LiveProgress['lastFinal'] = null;
+  private upstreamMetadata: LiveMessage | undefined;
+  private closing: Closing | undefined;
+  private finished = false;
+  private failure: string | undefined;
+  private resolveDone!: (result: LiveRelayResult) => void;
+  private readonly done = new Promise<LiveRelayResult>((resolve) => (this.resolveDone = resolve));
+
+  constructor(private readonly init: RelayInit) {
+    this.clock = new AudioClock(init.options);
+    this.replay = new ReplayBuffer(init.settings.maxBufferBytes);
+    this.offset = init.base;
+    this.maxResultEnd = init.base;
+    this.nextSeq = init.nextSeq;
+    this.expectedChannels = init.options.multichannel === 'true' ? Math.max(1, Number(init.options.channels ?? 1)) : 1;
+    this.writer = new SegmentWriter({
+      db: init.db,
+      sessionId: init.sessionId,
+      intervalMs: init.settings.persistIntervalMs,
+      totals: () => ({ audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, committedSeconds: this.committedSeconds(), requestIds: this.requestIds }),
+      onError: (err) => init.warn({ err: (err as Error).message, sessionId: init.sessionId }, 'live: storing final results failed; will retry'),
+    });
+  }
+
+  start(): Promise<LiveRelayResult> {
+    const { settings, deadlineMs, link } = this.init;
+    this.writer.start();
+    this.timers.push(setInterval(() => this.keepAlive(), Math.max(50, Math.min(1000, settings.keepAliveIntervalMs / 2))));
+    this.timers.push(setTimeout(() => this.stop('max_duration'), Math.min(2 ** 31 - 1, Math.max(0, deadlineMs - Date.now()))));
+    link.attach({ frame: (f) => this.onClientFrame(f), closed: () => this.stop('client_disconnected') });
+    void this.connect();
+    return this.done;
+  }
+
+  /** Ends the relay gracefully: Deepgram flushes (Finalize, CloseStream), finals are stored, the client is told. */
+  stop(outcome: LiveRelayOutcome, client?: ClientClose): void {
+    if (this.closing || this.finished) return;
+    const policy = clientCloseFor(outcome, this.init);
+    this.closing = { outcome, client: client ?? policy.client, metadata: policy.metadata };
+    this.timers.push(setTimeout(() => void this.finish(), this.init.settings.closeTimeoutMs));
+    if (this.clock.dataBytes === 0 && this.clock.undecidedHead.length === 0) void this.finish();
+    else if (this.upstream && !this.connecting) this.sendClose();
+  }
+
+  progress(): LiveProgress {
+    return { audioSeconds: this.audioSeconds(), committedSeconds: this.committedSeconds(), upstreamReconnects: this.reconnects, lastFinal: this.lastFinal };
+  }
+
+  private async connect(): Promise<void> {
+    if (this.connecting || this.finished) return;
+    this.connecting = true;
+    const generation = ++this.generation;
+    const handlers = {
+      message: (m: LiveMessage) => generation === this.generation && this.onUpstreamMessage(m),
+      closed: (info: { code: number; reason: string }) => generation === this.generation && this.onUpstreamClosed(info),
+    };
+    let upstream: LiveUpstream | null;
+    try {
+      upstream = await connectUpstream(() => this.init.openUpstream(this.init.options, handlers), this.init.settings.reconnect, () => this.finished);
+    } catch (err) {
+      this.connecting = false;
+      const { kind, message } = err as { kind?: string; message: string };
+      return this.fail(`Deepgram Live ${kind === 'permanent' ? 'refused the stream' : 'is unreachable'}: ${message}`, kind === 'permanent' ? 1008 : 1011);
+    }
+    this.connecting = false;
+    if (!upstream) return;
+    if (this.finished) return upstream.close();
+    if (this.opened) this.reconnects += 1;
+    this.opened = true;
+    this.upstream = upstream;
+    this.closeSent = false;
+    this.gotMetadata = false;
+    this.headerSent = false;
+    this.offset = this.init.base + (this.clock.state === 'timed' ? this.replay.start / this.clock.byteRate : 0);
+    for (const chunk of this.replay.contents()) this.sendData(chunk);
+    // Container audio cannot be cut by time, so it is only held until the first socket opens.
+    if (this.clock.state !== 'timed') this.replay.trimTo(this.replay.start + this.replay.bytes);
+    if (this.pendingFinalize) upstream.sendControl('Finalize');
+    this.pendingFinalize = false;
+    if (this.closing) this.sendClose();
+  }
+
+  private onClientFrame(frame: ClientFrame): void {
+    if (this.finished || this.closing) return;
+    const open = this.upstream !== undefined && !this.connecting;
+    if (frame.kind === 'audio') {
+      this.hash.update(frame.data);
+      const data = this.clock.push(frame.data);
+      if (data.length === 0) return;
+      if (this.clock.state === 'timed' || !this.opened) this.replay.push(data);
+      if (open) this.sendData(data);
+    } else if (frame.type === 'CloseStream') {
+      this.stop('client_closed');
+    } else if (frame.type === 'Finalize') {
+      if (open) this.upstream!.sendControl('Finalize');
+      else this.pendingFinalize = true;
+    } else if (open && this.upstream!.sendControl('KeepAlive')) {
+      this.lastSendAt = Date.now();
+    }
+  }
+
+  private sendData(data: Buffer): void {
+    const upstream = this.upstream;
+    if (!upstream) return;
+    if (!this.headerSent && this.clock.header) upstream.sendAudio(this.clock.header);
+    this.headerSent = true;
+    if (upstream.sendAudio(data)) this.lastSendAt = Date.now();
+  }
+
+  private onUpstreamMessage(message: LiveMessage): void {
+    if (this.finished) return;
+    if (message.type === 'Metadata') {
+      this.upstreamMetadata = message;
+      this.gotMetadata = true;
+      return;
+    }
+    const requestId = (message.metadata as { request_id?: unknown } | undefined)?.request_id;
+    if (typeof requestId === 'string' && !this.requestIds.includes(requestId)) this.requestIds.push(requestId);
+    const shifted = toSessionTimeline(message, this.offset, this.init.sessionId);
+    if (shifted.type === 'Results' && typeof shifted.start === 'number' && typeof shifted.duration === 'number') {
+      this.maxResultEnd = Math.max(this.maxResultEnd, shifted.start + shifted.duration);
+    }
+    const segment = finalSegmentOf(shifted);
+    if (segment) {
+      const previous = this.lastFinalEnd.get(segment.channel);
+      // Multichannel replays start at the slowest channel; a channel already past that point hears audio again.
+      if (previous !== undefined && this.offset < previous - 1e-3 && segment.end <= previous + 1e-3) return;
+      this.lastFinalEnd.set(segment.channel, segment.end);
+      const seq = this.nextSeq++;
+      this.writer.add({ ...segment, seq });
+      this.lastFinal = { seq, start: segment.start, end: segment.end, transcript: segment.transcript };
+      this.trimReplay();
+    }
+    this.init.link.send(shifted);
+  }
+
+  private onUpstreamClosed(info: { code: number; reason: string }): void {
+    this.upstream = undefined;
+    if (this.finished) return;
+    if (this.closeSent && (this.gotMetadata || info.code === 1000)) return void this.finish();
+    // 1008: Deepgram cannot decode the audio; sending it again would fail the same way.
+    if (info.code === 1008) return this.fail(`Deepgram closed the stream: ${info.reason || 'audio not decodable'}`, 1008, info.reason);
+    if (this.clock.state !== 'timed') {
+      return this.fail('Deepgram Live dropped the stream, and audio in a container format other than WAV cannot be replayed', 1011);
+    }
+    if (this.replay.overflowed) this.init.warn({ sessionId: this.init.sessionId }, 'live: replay buffer overflowed; some audio will not be transcribed');
+    void this.connect();
+  }
+
+  private sendClose(): void {
+    if (this.closeSent || !this.upstream) return;
+    // The client's own CloseStream is passed on as sent; when we end the stream, Finalize flushes first.
+    if (this.closing?.outcome !== 'client_closed') this.upstream.sendControl('Finalize');
+    this.upstream.sendControl('CloseStream');
+    this.closeSent = true;
+  }
+
+  private keepAlive(): void {
+    if (!this.upstream || this.connecting || this.closeSent) return;
+    if (Date.now() - this.lastSendAt < this.init.settings.keepAliveIntervalMs) return;
+    if (this.upstream.sendControl('KeepAlive')) this.lastSendAt = Date.now();
+  }
+
+  private trimReplay(): void {
+    if (this.clock.state !== 'timed' || this.lastFinalEnd.size < this.expectedChannels) return;
+    const committed = Math.min(...this.lastFinalEnd.values());
+    this.replay.trimTo(this.clock.bytesFor(committed - this.init.base));
+  }
+
+  private fail(message: string, code: number, reason?: string): void {
+    this.failure = message;
+    this.closing ??= { outcome: 'upstream_failed', client: { code, reason: reason || message }, metadata: false };
+    void this.finish();
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.upstream?.close();
+    this.upstream = undefined;
+    const closing = this.closing ?? { outcome: 'upstream_failed' as const, client: null, metadata: false };
+    await this.storeRemaining();
+    const { link, sessionId } = this.init;
+    if (link.isOpen && closing.client) {
+      if (closing.metadata) {
+        const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.maxResultEnd;
+        link.send(sessionMetadata({ sessionId, createdAt: this.createdAt, duration, sha256: this.hash.digest('hex'), channels: this.expectedChannels, upstream: this.upstreamMetadata }));
+      }
+      link.close(closing.client.code, closing.client.reason);
+    }
+    this.resolveDone({ outcome: closing.outcome, audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, ...(this.failure ? { message: this.failure } : {}) });
+  }
+
+  /** The last batch, with a few retries: these finals already reached the client. */
+  private async storeRemaining(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writer.stop();
+      } catch (err) {
+        if (attempt >= 3) {
+          this.init.warn({ err: (err as Error).message, sessionId: this.init.sessionId }, 'live: could not store the last final results');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  }
+
+  private audioSeconds(): number {
+    return this.clock.state === 'timed' ? this.clock.seconds : Math.max(0, this.maxResultEnd - this.init.base);
+  }
+
+  private committedSeconds(): number {
+    return this.lastFinalEnd.size ? Math.min(...this.lastFinalEnd.values()) : this.init.base;
+  }
+}

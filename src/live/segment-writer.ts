@@ -1,0 +1,77 @@
+import type { Db } from '../db/database.js';
+import { insertLiveSegments } from '../db/repositories/live-segments.repository.js';
+import { recordLiveProgress } from '../db/repositories/live-sessions.repository.js';
+import type { LiveSegment } from '../domain/live.js';
+
+export interface RelayTotals {
+  audioSeconds: number;
+  upstreamReconnects: number;
+  committedSeconds: number;
+  requestIds: string[];
+}
+
+/**
+ * Writes final results to PostgreSQL in batches while the session runs (every `intervalMs`, and at the end), with
+ * the session's progress counters in the same round. A failed write keeps its batch for the next round, so a
+ * database blip delays segments but loses none while the relay lives.
+ */
+export class SegmentWriter {
+  private pending: LiveSegment[] = [];
+  private reported: RelayTotals = { audioSeconds: 0, upstreamReconnects: 0, committedSeconds: 0, requestIds: [] };
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      sessionId: string;
+      intervalMs: number;
+      totals: () => RelayTotals;
+      onError: (err: unknown) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush().catch(this.deps.onError), this.deps.intervalMs);
+  }
+
+  add(segment: LiveSegment): void {
+    this.pending.push(segment);
+  }
+
+  /** Writes what is pending; calls are serialised so batches land in order. */
+  flush(): Promise<void> {
+    this.writing = this.writing.catch(() => undefined).then(() => this.write());
+    return this.writing;
+  }
+
+  /** Stops the timer and writes the rest; rejects if the last write fails. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.pending;
+    const totals = this.deps.totals();
+    const progressed =
+      totals.audioSeconds !== this.reported.audioSeconds ||
+      totals.upstreamReconnects !== this.reported.upstreamReconnects ||
+      totals.requestIds.length !== this.reported.requestIds.length;
+    if (batch.length === 0 && !progressed) return;
+    this.pending = [];
+    try {
+      await insertLiveSegments(this.deps.db, this.deps.sessionId, batch);
+      await recordLiveProgress(this.deps.db, this.deps.sessionId, {
+        audioSecondsDelta: totals.audioSeconds - this.reported.audioSeconds,
+        reconnectsDelta: totals.upstreamReconnects - this.reported.upstreamReconnects,
+        committedSeconds: totals.committedSeconds,
+        newRequestIds: totals.requestIds.slice(this.reported.requestIds.length),
+      });
+      this.reported = { ...totals, requestIds: [...totals.requestIds] };
+    } catch (err) {
+      this.pending = [...batch, ...this.pending];
+      throw err;
+    }
+  }
+}

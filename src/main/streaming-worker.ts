@@ -1,0 +1,37 @@
+import { createDb, migrateToLatest } from '../db/database.js';
+import { installTemporalRuntime } from '../observability/temporal-runtime.js';
+import { startStreamingWorker } from '../runtime/streaming-worker.js';
+import { createTemporalClient } from '../temporal/client.js';
+import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
+
+const { config, logger } = bootstrap('streaming-worker');
+installTemporalRuntime(logger);
+if (!config.db.url) fail('npm run streaming-worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
+if (!config.temporal.address) fail('npm run streaming-worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
+const deepgram = deepgramTarget(config);
+if (!deepgram) fail('npm run streaming-worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
+
+const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
+await migrateToLatest(db);
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace });
+const worker = await startStreamingWorker({
+  live: config.live,
+  host: config.http.host,
+  db,
+  temporal: temporal.client,
+  temporalAddress: config.temporal.address,
+  namespace: config.temporal.namespace,
+  deepgram,
+  logger,
+});
+logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrl }, 'streaming worker running');
+
+worker.done.catch((err) => {
+  logger.error({ err }, 'streaming worker crashed');
+  process.exit(1);
+});
+onShutdown(logger, async () => {
+  await worker.stop();
+  await temporal.close();
+  await db.destroy();
+});

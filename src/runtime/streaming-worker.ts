@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createLiveActivities } from '../../activities/live.js';
+import { createLiveClient } from '../adapters/deepgram/live-client.js';
+import type { LiveConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../observability/logger.js';
+import { createLiveSessionsService } from '../services/live-sessions.service.js';
+import { ConnectionRegistry } from '../streaming/connection-registry.js';
+import { createLiveGateway, type UpgradeSource } from '../streaming/live-gateway.js';
+import { liveRelayTaskQueue } from '../temporal/live-ids.js';
+import { WORKFLOWS_PATH, type RunningWorker } from './batch-worker.js';
+
+export interface StreamingWorkerOptions {
+  live: LiveConfig;
+  host: string;
+  db: Db;
+  /** Starts and signals session workflows; relays ask it why they were cancelled. */
+  temporal: Client;
+  temporalAddress: string;
+  namespace: string;
+  deepgram: { apiUrl: string; apiKey?: string };
+  logger: Logger;
+  /** Serve `/v1/listen` upgrades on this server (`npm start`: the API's); otherwise listen on `live.port`. */
+  httpServer?: UpgradeSource & { address(): AddressInfo | string | null };
+  workflowBundle?: { code: string };
+  workerId?: string;
+}
+
+export interface StreamingWorker extends RunningWorker {
+  /** ws:// base URL clients connect to (`${url}/v1/listen`). */
+  url: string;
+  workerId: string;
+  relayTaskQueue: string;
+  openSessions(): number;
+}
+
+/**
+ * The streaming worker: the live WebSocket endpoint plus two Temporal workers on one connection: `liveSession`
+ * workflows on the shared live queue, and relay activities on a queue only this process polls, so a session's relay
+ * always runs where its client's socket is.
+ */
+export async function startStreamingWorker(options: StreamingWorkerOptions): Promise<StreamingWorker> {
+  const { live, logger } = options;
+  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const relayTaskQueue = liveRelayTaskQueue(live.taskQueue, workerId);
+  const registry = new ConnectionRegistry();
+  const gateway = createLiveGateway({
+    sessions: createLiveSessionsService({ live, db: options.db, temporal: options.temporal }),
+    registry,
+    relayTaskQueue,
+    maxSessions: live.maxSessionsPerWorker,
+    maxMessageBytes: live.maxMessageBytes,
+    maxBufferBytes: live.maxBufferBytes,
+    claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
+    logger,
+  });
+  const activities = createLiveActivities({
+    db: options.db,
+    links: registry,
+    openUpstream: createLiveClient(options.deepgram),
+    temporal: options.temporal,
+    settings: {
+      keepAliveIntervalMs: live.keepAliveIntervalMs,
+      maxBufferBytes: live.maxBufferBytes,
+      persistIntervalMs: live.persistIntervalMs,
+      reconnect: { retries: live.upstreamReconnectAttempts, firstDelayMs: 250, maxDelayMs: 5_000 },
+      closeTimeoutMs: 10_000,
+    },
+    heartbeatIntervalMs: Math.min(1_000, Math.floor(live.heartbeatTimeoutMs / 3)),
+    logger,
+  });
+
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const common = { connection, namespace: options.namespace, identity: `streaming@${workerId}`, activities };
+  const workflows = await Worker.create({
+    ...common,
+    taskQueue: live.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // If this process dies, its cached sessions move to another streaming worker after this, not Temporal's 10 s.
+    stickyQueueScheduleToStartTimeout: '1s',
+  });
+  const relays = await Worker.create({
+    ...common,
+    taskQueue: relayTaskQueue,
+    maxConcurrentActivityTaskExecutions: live.maxSessionsPerWorker + 8,
+    // Relays end when their clients are told to reconnect elsewhere; give them time to flush.
+    shutdownGraceTime: 15_000,
+  });
+  const done = Promise.all([workflows.run(), relays.run()]).then(() => undefined).finally(() => connection.close());
+
+  const own = options.httpServer
+    ? undefined
+    : createServer((_req, res) => {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'This is a streaming worker: connect a WebSocket to /v1/listen' } }));
+      });
+  if (own) await new Promise<void>((resolve) => own.listen(live.port, options.host, resolve));
+  const server = options.httpServer ?? own!;
+  gateway.attachTo(server);
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    worker: relays,
+    done,
+    url: `ws://${host}:${port}`,
+    workerId,
+    relayTaskQueue,
+    openSessions: () => registry.open,
+    stop: () =>
+      (stopping ??= (async () => {
+        gateway.closeAll(1012, (sessionId) => `Streaming worker restarting; reconnect with session_id=${sessionId}`);
+        if (workflows.getState() === 'RUNNING') workflows.shutdown();
+        if (relays.getState() === 'RUNNING') relays.shutdown();
+        await done.catch(() => undefined);
+        if (own) await new Promise<void>((resolve) => own.close(() => resolve()));
+      })()),
+  };
+}

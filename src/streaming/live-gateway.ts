@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AppError } from '../domain/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { LiveSessionsService } from '../services/live-sessions.service.js';
+import { ClientConnection } from './client-connection.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { parseLiveQuery } from './live-query.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
+
+export interface LiveGatewayOptions {
+  sessions: LiveSessionsService;
+  registry: ConnectionRegistry;
+  /** This worker's relay task queue: where sessions of connections held here get their relay. */
+  relayTaskQueue: string;
+  maxSessions: number;
+  maxMessageBytes: number;
+  maxBufferBytes: number;
+  /** A connection no relay claimed within this time is closed (its session never got going). */
+  claimTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Any Node HTTP server (node:http, or the one @hono/node-server returns): what 'upgrade' events come from. */
+export type UpgradeSource = Pick<EventEmitter, 'on' | 'listenerCount'>;
+
+export interface LiveGateway {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Serves `GET /v1/listen` upgrades on `server`, leaving every other request to it. */
+  attachTo(server: UpgradeSource): void;
+  /** Stops accepting sessions and closes every client socket with `code` (1012: reconnect elsewhere). */
+  closeAll(code: number, reason: (sessionId: string) => string): void;
+}
+
+const isListenPath = (path: string) => path === '/v1/listen' || path === '/v1/listen/';
+
+/**
+ * The Deepgram-compatible live endpoint: validates the upgrade, enforces the per-worker session limit, accepts the
+ * socket, and hands it to a new or resumed session whose relay will run in this process.
+ */
+export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
+  const { sessions, registry, logger } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes,
+    perMessageDeflate: false,
+    // Browsers authenticate to Deepgram with `Sec-WebSocket-Protocol: token, <key>`; echo the scheme back.
+    handleProtocols: (protocols) => [...protocols].find((p) => /^(token|bearer)$/i.test(p)) ?? false,
+  });
+  const sessionOf = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers, req) => {
+    const id = sessionOf.get(req);
+    if (id) headers.push(`dg-request-id: ${id}`);
+  });
+  let pending = 0;
+  let closing = false;
+
+  const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, sessionId: string) =>
+    new Promise<WebSocket>((resolve) => {
+      sessionOf.set(req, sessionId);
+      wss.handleUpgrade(req, socket, head, resolve);
+    });
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const query = parseLiveQuery(new URL(req.url ?? '/', 'http://live').searchParams);
+    if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);
+    if (closing) return refuseUpgrade(socket, 503, 'service_unavailable', 'This streaming worker is shutting down; connect again');
+    const full = registry.open + pending >= options.maxSessions;
+    let resumed = false;
+    if (query.sessionId && !full) {
+      pending++;
+      const existing = await sessions.find(query.sessionId).finally(() => pending--);
+      if (!existing) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
+      if (existing.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
+      resumed = true;
+    }
+    const sessionId = query.sessionId ?? randomUUID();
+    const ws = await accept(req, socket, head, sessionId);
+    if (full || registry.open >= options.maxSessions) {
+      ws.close(1013, `Too many live sessions on this worker (limit ${options.maxSessions}); try again later`);
+      return;
+    }
+    const connection = new ClientConnection(randomUUID(), sessionId, ws, options.maxBufferBytes);
+    registry.add(connection, options.claimTimeoutMs, (c) => c.close(1011, 'The session did not start in time; try again'));
+    ws.on('close', () => registry.closed(connection.connectionId));
+    const attach = { taskQueue: options.relayTaskQueue, connectionId: connection.connectionId };
+    try {
+      if (resumed) await sessions.resume(sessionId, attach);
+      else await sessions.start({ sessionId, options: query.options, attach });
+      logger.info({ sessionId, connectionId: connection.connectionId, resumed }, 'live session connected');
+    } catch (err) {
+      const message = err instanceof AppError ? err.message : 'The session could not be started';
+      if (!(err instanceof AppError)) logger.error({ err, sessionId }, 'live session start failed');
+      connection.close(err instanceof AppError && err.status === 409 ? 1008 : 1011, message);
+    }
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      socket.on('error', () => socket.destroy());
+      upgrade(req, socket, head).catch((err: unknown) => {
+        logger.error({ err }, 'live upgrade failed');
+        refuseUpgrade(socket, 503, 'service_unavailable', 'The live endpoint could not accept the connection; retry shortly');
+      });
+    },
+    attachTo(server) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (isListenPath(new URL(req.url ?? '/', 'http://live').pathname)) return this.handleUpgrade(req, socket, head);
+        // Nobody else takes upgrades on this server: answer rather than leave the socket hanging.
+        if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'not_found', 'WebSocket upgrades are served on /v1/listen only');
+      });
+    },
+    closeAll(code, reason) {
+      closing = true;
+      for (const connection of registry.all()) connection.close(code, reason(connection.sessionId));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { LiveOptions } from '../domain/live.js';
+
+export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
+export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string } | { ok: false; error: LiveQueryError };
+
+const ENCODINGS = new Set(['linear16', 'linear32', 'flac', 'alaw', 'mulaw', 'amr-nb', 'amr-wb', 'opus', 'ogg-opus', 'speex', 'g729']);
+/** Headerless encodings whose samples mean nothing without a sample rate. */
+const NEEDS_SAMPLE_RATE = new Set(['linear16', 'linear32', 'alaw', 'mulaw', 'opus', 'speex', 'g729', 'amr-nb', 'amr-wb', 'flac']);
+const BOOLEANS = new Set([
+  'interim_results', 'multichannel', 'vad_events', 'smart_format', 'punctuate', 'diarize', 'numerals', 'profanity_filter',
+  'dictation', 'filler_words', 'detect_entities', 'mip_opt_out', 'measurements', 'no_delay',
+]);
+const NAMES = new Set(['model', 'language', 'version', 'diarize_model']);
+const REPEATABLE = new Set(['keyterm', 'keywords', 'search', 'replace', 'redact', 'tag', 'extra']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const invalid = (message: string): LiveQuery => ({ ok: false, error: { status: 400, code: 'invalid_option', message } });
+const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
+
+/**
+ * Validates the query of a live `GET /v1/listen` upgrade: Deepgram's live parameters, with Deepgram's string
+ * values, plus our `session_id` (resume). Unknown or malformed parameters are refused with a message naming them,
+ * before anything is started or billed.
+ */
+export function parseLiveQuery(params: URLSearchParams): LiveQuery {
+  const options: LiveOptions = {};
+  let sessionId: string | undefined;
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    if (name === 'session_id') {
+      if (values.length !== 1 || !UUID.test(values[0]!)) return invalid('session_id must be the id of a live session (a UUID)');
+      sessionId = values[0]!.toLowerCase();
+      continue;
+    }
+    if (REPEATABLE.has(name)) {
+      if (values.some((v) => v.length === 0 || v.length > 256)) return invalid(`${name} values must be 1 to 256 characters`);
+      options[name] = values.length === 1 ? values[0]! : values;
+      continue;
+    }
+    const known = BOOLEANS.has(name) || NAMES.has(name) || ['encoding', 'sample_rate', 'channels', 'endpointing', 'utterance_end_ms'].includes(name);
+    if (!known) return { ok: false, error: { status: 400, code: 'unknown_option', message: `Unknown query parameter ${name}; see Deepgram's live streaming parameters` } };
+    if (values.length > 1) return invalid(`${name} was given ${values.length} times; give it once`);
+    const problem = checkValue(name, values[0]!);
+    if (problem) return invalid(problem);
+    options[name] = values[0]!;
+  }
+  return crossCheck(options) ?? { ok: true, options, ...(sessionId ? { sessionId } : {}) };
+}
+
+function checkValue(name: string, value: string): string | undefined {
+  if (BOOLEANS.has(name)) return value === 'true' || value === 'false' ? undefined : `${name}=${value} must be true or false`;
+  if (NAMES.has(name)) return /^[\w.:-]{1,100}$/.test(value) ? undefined : `${name}=${value} is not a valid ${name}`;
+  switch (name) {
+    case 'encoding':
+      return ENCODINGS.has(value) ? undefined : `encoding=${value} is not one of ${[...ENCODINGS].join(', ')}`;
+    case 'sample_rate':
+      return isInt(value, 1000, 192_000) ? undefined : `sample_rate=${value} must be a whole number of Hz between 1000 and 192000`;
+    case 'channels':
+      return isInt(value, 1, 32) ? undefined : `channels=${value} must be a whole number between 1 and 32`;
+    case 'endpointing':
+      return value === 'false' || value === 'true' || isInt(value, 0, 60_000) ? undefined : `endpointing=${value} must be milliseconds of silence or false`;
+    case 'utterance_end_ms':
+      return isInt(value, 1, 60_000) ? undefined : `utterance_end_ms=${value} must be a whole number of milliseconds`;
+  }
+  return undefined;
+}
+
+function crossCheck(options: LiveOptions): LiveQuery | undefined {
+  const encoding = options.encoding as string | undefined;
+  if (encoding && NEEDS_SAMPLE_RATE.has(encoding) && options.sample_rate === undefined) {
+    return invalid(`sample_rate is required with encoding=${encoding} (raw audio carries no header to read it from)`);
+  }
+  if (options.utterance_end_ms !== undefined && options.interim_results !== 'true') {
+    return invalid('utterance_end_ms needs interim_results=true');
+  }
+  const model = options.model as string | undefined;
+  if (model?.startsWith('nova-3') && options.keywords !== undefined) {
+    return invalid('keywords is not supported by Nova-3 models; use keyterm');
+  }
+  return undefined;
+}

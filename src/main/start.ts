@@ -101,7 +101,7 @@ async function startEmbeddedTemporal(): Promise<DevServer> {
   let cli = await findTemporalCli(config.temporal.cliPath, process.env.PATH);
   if (!cli && !config.temporal.cliPath) {
     progress('Temporal CLI not found: installing the pinned version with `npm run setup` ...');
-    const setup = spawnSync('bash', [path.resolve(import.meta.dirname, '../../scripts/setup-tools.sh')], { stdio: 'inherit' });
+    const setup = spawnSync('bash', [path.resolve(import.meta.dirname, '../../scripts/setup-tools.sh'), 'temporal'], { stdio: 'inherit' });
     if (setup.status === 0) cli = await findTemporalCli(undefined, process.env.PATH);
   }
   if (!cli) fail(`Temporal CLI not found${config.temporal.cliPath ? ` at TEMPORAL_CLI_PATH=${config.temporal.cliPath}` : ''}. ${INSTALL_CLI_HINT}`);

@@ -4,8 +4,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
+import { createAllowedMethods } from './openapi/allowed-methods.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { deepgramCompatRoutes } from './routes/deepgram-compat.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
 import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
@@ -41,13 +43,22 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes());
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
 
-  app.notFound((c) => c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  const allowedMethods = createAllowedMethods();
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      return c.json(new AppError(405, 'method_not_allowed', `${c.req.path} accepts ${allowed.join(', ')}, not ${c.req.method}`).toJSON(), 405);
+    }
+    return c.json(new AppError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`).toJSON(), 404);
+  });
   app.onError((err, c) => {
     if (err instanceof AppError) {
       // The rest of an oversized body is still in flight; this connection cannot be reused.

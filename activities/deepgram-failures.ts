@@ -1,9 +1,28 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
+import { AllEndpointsDownError } from '../src/adapters/deepgram/failover-transcriber.js';
 
 /** Failure types the workflow's retry policy knows about. */
 export const DEEPGRAM_REJECTED = 'DeepgramRejected';
 export const DEEPGRAM_UNAVAILABLE = 'DeepgramUnavailable';
+/** Every endpoint is down: the workflow waits the outage out instead of spending retry attempts. */
+export const DEEPGRAM_ENDPOINTS_DOWN = 'DeepgramEndpointsDown';
+
+export function endpointsDownFailure(err: AllEndpointsDownError): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: err.message,
+    type: DEEPGRAM_ENDPOINTS_DOWN,
+    nonRetryable: true,
+    details: [{ retryInMs: err.retryInMs, ...(err.lastError ? { lastError: err.lastError.toJobError() } : {}) }],
+  });
+}
+
+/** Maps whatever a Deepgram call threw to the failure the workflow and retry policy expect. */
+export function deepgramFailure(err: unknown): unknown {
+  if (err instanceof AllEndpointsDownError) return endpointsDownFailure(err);
+  if (err instanceof DeepgramCallError) return toActivityFailure(err);
+  return err;
+}
 
 /**
  * Turns a classified Deepgram error into the Temporal failure that drives retries:

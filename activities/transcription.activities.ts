@@ -1,16 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../src/db/database.js';
 import type { Transcriber } from '../src/adapters/deepgram/transcriber.js';
-import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
 import { audioDuration, transcriptText } from '../src/adapters/deepgram/response.js';
 import { callbackUrl } from '../src/adapters/callback-token.js';
 import { probeUrlDuration } from '../src/audio/probe.js';
 import type { BlobStore } from '../src/adapters/blob-store/index.js';
 import { assertPublicUrl } from '../src/adapters/url-guard.js';
 import { audioInputFor } from './audio-input.js';
+import type { Metrics } from '../src/observability/metrics.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
-import { toActivityFailure } from './deepgram-failures.js';
+import { deepgramFailure } from './deepgram-failures.js';
 
 export interface TranscriptionActivityDeps {
   db: Db;
@@ -18,6 +18,7 @@ export interface TranscriptionActivityDeps {
   callbacks: { publicBaseUrl?: string; secret?: string };
   blobs: BlobStore;
   urls: { allowPrivate: boolean };
+  metrics?: Metrics;
 }
 
 export interface DeepgramJobRequest {
@@ -51,6 +52,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
 
       const ctx = Context.current();
+      if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
         const response = await deps.transcriber.transcribe({
@@ -65,10 +67,11 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
           text,
           result: response,
         });
-        return { deepgramRequestId: response.metadata.request_id, durationSeconds: audioDuration(response), transcript: text };
+        const duration = audioDuration(response);
+        if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
+        return { deepgramRequestId: response.metadata.request_id, durationSeconds: duration, transcript: text };
       } catch (err) {
-        if (err instanceof DeepgramCallError) throw toActivityFailure(err);
-        throw err;
+        throw deepgramFailure(err);
       } finally {
         clearInterval(beat);
       }
@@ -84,8 +87,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
       } catch (err) {
-        if (err instanceof DeepgramCallError) throw toActivityFailure(err);
-        throw err;
+        throw deepgramFailure(err);
       }
     },
 

@@ -5,10 +5,12 @@ import { findTranscript } from '../src/db/repositories/transcripts.repository.js
 import { recordWebhookDelivery } from '../src/db/repositories/webhook-deliveries.repository.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
 import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
+import type { Metrics } from '../src/observability/metrics.js';
 
 export interface WebhookActivityDeps {
   db: Db;
   webhooks: { secret?: string; timeoutMs: number };
+  metrics?: Metrics;
 }
 
 export const WEBHOOK_GONE = 'WebhookGone';
@@ -75,6 +77,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         error = (err as Error).name === 'TimeoutError' ? `no answer within ${deps.webhooks.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
       }
       const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'delivered' : statusCode === 410 ? 'gone' : 'failed' });
       await recordWebhookDelivery(deps.db, request.jobId, {
         eventId: request.eventId,
         url: request.url,

@@ -39,7 +39,7 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
   });
   const logger = createLogger({ level: 'silent' });
   log('starting worker and API ...');
-  const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrl: emulator.url, apiKey: KEY } });
+  const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrls: [emulator.url], apiKey: KEY } });
   const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
   const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger });
   const sdk = new DeepgramClient({ apiKey: KEY, baseUrl: emulator.url, maxRetries: 0 });

@@ -44,6 +44,12 @@ const EnvVariables = z.object({
   ),
   DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
   DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
+  DEEPGRAM_MAX_CONCURRENT: positiveInt(100),
+  DEEPGRAM_MAX_REQUESTS_PER_MINUTE: positiveInt(1000),
+  BATCH_WORKER_COUNT: positiveInt(1),
+  DEEPGRAM_CIRCUIT_FAILURES: positiveInt(3),
+  DEEPGRAM_CIRCUIT_COOLDOWN_MS: positiveInt(30_000),
+  DEEPGRAM_OUTAGE_MAX_WAIT_MS: positiveInt(86_400_000),
   DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
   DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
   DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
@@ -75,6 +81,15 @@ const EnvVariables = z.object({
   LIVE_PERSIST_INTERVAL_MS: positiveInt(1_000),
   LIVE_UPSTREAM_RECONNECT_ATTEMPTS: z.coerce.number().int().min(0).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+  OTEL_EXPORTER_OTLP_HEADERS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v.split(',').every((pair) => /^[^=]+=/.test(pair.trim())), 'must be key=value pairs separated by commas'),
+  ),
+  OTEL_SERVICE_NAME: optionalString,
 });
 
 export const ENV_VARIABLE_NAMES: readonly string[] = Object.keys(EnvVariables.shape);
@@ -109,6 +124,9 @@ export interface Config {
     apiUrls: string[];
     timeoutSeconds: number;
     heartbeatTimeoutMs: number;
+    /** Global caps across all batch workers, enforced by Temporal (task-queue rate limit, per-worker slots). */
+    limits: { maxConcurrent: number; maxRequestsPerMinute: number; workerCount: number };
+    circuit: { failureThreshold: number; cooldownMs: number; outageMaxWaitMs: number };
     retry: { initialIntervalMs: number; backoffCoefficient: number; maximumAttempts: number; maximumIntervalMs: number };
   };
   callbacks: { secret?: string; timeoutMs: number };
@@ -120,6 +138,8 @@ export interface Config {
   webhooks: { secret?: string; timeoutMs: number; retry: { initialIntervalMs: number; maximumIntervalMs: number; maxDurationMs: number } };
   live: LiveConfig;
   log: { level: Env['LOG_LEVEL'] };
+  /** OpenTelemetry tracing, exported over OTLP/HTTP; off (nothing installed) without an endpoint. */
+  tracing: { endpoint?: string; headers: Record<string, string>; serviceName?: string };
 }
 
 /** Live streaming: the streaming worker's port, task queue and every per-session limit. */
@@ -174,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrls: e.DEEPGRAM_API_URL ? e.DEEPGRAM_API_URL.split(',').map((u) => u.trim().replace(/\/$/, '')) : [],
       timeoutSeconds: e.DEEPGRAM_TIMEOUT_SECONDS,
       heartbeatTimeoutMs: e.DEEPGRAM_HEARTBEAT_TIMEOUT_MS,
+      limits: { maxConcurrent: e.DEEPGRAM_MAX_CONCURRENT, maxRequestsPerMinute: e.DEEPGRAM_MAX_REQUESTS_PER_MINUTE, workerCount: e.BATCH_WORKER_COUNT },
+      circuit: { failureThreshold: e.DEEPGRAM_CIRCUIT_FAILURES, cooldownMs: e.DEEPGRAM_CIRCUIT_COOLDOWN_MS, outageMaxWaitMs: e.DEEPGRAM_OUTAGE_MAX_WAIT_MS },
       retry: {
         initialIntervalMs: e.DEEPGRAM_RETRY_INITIAL_INTERVAL_MS,
         backoffCoefficient: e.DEEPGRAM_RETRY_BACKOFF,
@@ -209,5 +231,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       upstreamReconnectAttempts: e.LIVE_UPSTREAM_RECONNECT_ATTEMPTS,
     },
     log: { level: e.LOG_LEVEL },
+    tracing: {
+      endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''),
+      headers: parseOtlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   });
+}
+
+/** `OTEL_EXPORTER_OTLP_HEADERS` as the OTel spec writes it: `key=value` pairs, comma-separated, values URL-encoded. */
+function parseOtlpHeaders(value: string | undefined): Record<string, string> {
+  if (!value) return {};
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      const raw = pair.slice(at + 1).trim();
+      let decoded = raw;
+      try {
+        decoded = decodeURIComponent(raw);
+      } catch {
+        // Not URL-encoded after all: keep it as written.
+      }
+      return [pair.slice(0, at).trim(), decoded];
+    }),
+  );
 }

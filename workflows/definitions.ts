@@ -10,6 +10,8 @@ export interface TranscriptionProgress {
   durationSeconds: number | null;
   deepgramRequestId: string | null;
   error: JobError | null;
+  /** True while every Deepgram endpoint is down and the job waits for one to come back. */
+  waitingForDeepgram: boolean;
 }
 
 /** Current state of a running transcription, for callers that poll Temporal directly. */

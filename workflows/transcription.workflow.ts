@@ -8,6 +8,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -41,7 +42,14 @@ const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const satisfies Searc
  * outcome; fails (visibly, in the Temporal UI) when the job fails, after recording why.
  */
 export async function transcription(input: TranscriptionInput): Promise<TranscriptionOutcome> {
-  const progress: TranscriptionProgress = { status: 'queued', mode: null, durationSeconds: input.durationHint ?? null, deepgramRequestId: null, error: null };
+  const progress: TranscriptionProgress = {
+    status: 'queued',
+    mode: null,
+    durationSeconds: input.durationHint ?? null,
+    deepgramRequestId: null,
+    error: null,
+    waitingForDeepgram: false,
+  };
   let callbackNotice: DeepgramCallbackNotice | undefined;
   setHandler(jobStatusQuery, () => progress);
   setHandler(routingUpdate, async () => {
@@ -61,6 +69,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   };
 
   const deepgram = proxyActivities<Activities>({
+    taskQueue: input.deepgramTaskQueue,
     startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
     heartbeatTimeout: input.timeouts.heartbeatMs,
     retry: {
@@ -68,9 +77,24 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       backoffCoefficient: input.retry.backoffCoefficient,
       maximumAttempts: input.retry.maximumAttempts,
       maximumInterval: input.retry.maximumIntervalMs,
-      nonRetryableErrorTypes: ['DeepgramRejected'],
+      nonRetryableErrorTypes: ['DeepgramRejected', 'DeepgramEndpointsDown'],
     },
   });
+  /** Runs a Deepgram call, waiting out outages of every endpoint (durable timers, no retry attempts spent). */
+  const outageDeadline = Date.now() + input.outageMaxWaitMs;
+  async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
+    while (true) {
+      try {
+        return await call();
+      } catch (err) {
+        const retryInMs = endpointsDownDelay(err);
+        if (retryInMs === null || Date.now() + retryInMs > outageDeadline) throw err;
+        progress.waitingForDeepgram = true;
+        await sleep(retryInMs);
+        progress.waitingForDeepgram = false;
+      }
+    }
+  }
   const probe = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } });
 
   try {
@@ -85,7 +109,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     const request = { jobId: input.jobId, source: input.source, options: input.options };
     let summary: TranscriptSummary | undefined;
     if (progress.mode === 'async' && input.useCallback) {
-      const accepted = await deepgram.submitToDeepgramWithCallback(request);
+      const accepted = await throughOutages(() => deepgram.submitToDeepgramWithCallback(request));
       progress.deepgramRequestId = accepted.deepgramRequestId;
       if (await condition(() => callbackNotice !== undefined, input.callbackTimeoutMs)) {
         if (!callbackNotice!.ok) throw ApplicationFailure.nonRetryable(callbackNotice!.error?.message ?? 'Deepgram reported a failure', 'DeepgramRejected', callbackNotice!.error);
@@ -93,7 +117,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       }
       // No callback in time (lost by Deepgram or by us): fall through and transcribe directly.
     }
-    summary ??= await deepgram.transcribeAudio(request);
+    summary ??= await throughOutages(() => deepgram.transcribeAudio(request));
 
     progress.deepgramRequestId = summary.deepgramRequestId;
     progress.durationSeconds = summary.durationSeconds ?? progress.durationSeconds;
@@ -135,6 +159,13 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
 }
 
 const DEFAULT_DELIVERY_RETRY = { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 };
+
+/** How long to wait when every Deepgram endpoint is down; null for any other failure. */
+function endpointsDownDelay(err: unknown): number | null {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || err.cause.type !== 'DeepgramEndpointsDown') return null;
+  const retryInMs = (err.cause.details?.[0] as { retryInMs?: number } | undefined)?.retryInMs;
+  return typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000;
+}
 
 /** The job-facing error for whatever ended the run; Deepgram's details travel in the failure's details. */
 function jobErrorOf(err: unknown): JobError {

@@ -37,6 +37,8 @@ const DEFAULTS: Omit<TranscriptionInput, 'jobId' | 'source' | 'options' | 'mode'
   callbackTimeoutMs: 3_600_000,
   timeouts: { deepgramCallMs: 600_000, heartbeatMs: 30_000 },
   searchAttributes: false,
+  deepgramTaskQueue: 'transcription-deepgram',
+  outageMaxWaitMs: 86_400_000,
 };
 
 /**
@@ -51,6 +53,7 @@ export async function startTranscription(
   const jobId = request.jobId ?? randomUUID();
   const input: TranscriptionInput = {
     ...DEFAULTS,
+    ...(request.taskQueue ? { deepgramTaskQueue: `${request.taskQueue}-deepgram` } : {}),
     ...overrides,
     jobId,
     source: { kind: 'url', url: request.url },

@@ -53,6 +53,10 @@ export interface TranscriptionInput {
   deepgramCallbackUrl?: string;
   /** Whether the Temporal namespace has our search attributes (JobStatus, JobMode) registered. */
   searchAttributes: boolean;
+  /** Task queue of the Deepgram-calling activities, where the global rate and concurrency caps apply. */
+  deepgramTaskQueue: string;
+  /** How long a job waits out an outage of every Deepgram endpoint before failing. */
+  outageMaxWaitMs: number;
 }
 
 export interface WebhookTarget {

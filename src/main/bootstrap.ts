@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, DEEPGRAM_PUBLIC_API_URL, loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 
 /** Loads config or exits with the one-line reason; every entry point starts here. */
@@ -39,9 +39,9 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
-/** Deepgram endpoint and key from config; the public API when only a key is given. */
-export function deepgramTarget(config: Config): { apiUrl: string; apiKey?: string } | null {
-  if (config.deepgram.apiUrls.length > 0) return { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey };
-  if (config.deepgram.apiKey) return { apiUrl: 'https://api.deepgram.com', apiKey: config.deepgram.apiKey };
+/** Deepgram endpoints and key from config; the public API when only a key is given. */
+export function deepgramTarget(config: Config): { apiUrls: string[]; apiKey?: string } | null {
+  if (config.deepgram.apiUrls.length > 0) return { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey };
+  if (config.deepgram.apiKey) return { apiUrls: [DEEPGRAM_PUBLIC_API_URL], apiKey: config.deepgram.apiKey };
   return null;
 }

@@ -46,7 +46,7 @@ try {
     progress('no Deepgram key configured: starting the local Deepgram emulator ...');
     emulator = await startDeepgramEmulator({ port: config.emulator.port, host: '127.0.0.1', apiKey: config.emulator.apiKey });
     stops.push(() => emulator!.close());
-    deepgram = { apiUrl: emulator.url, apiKey: config.emulator.apiKey };
+    deepgram = { apiUrls: [emulator.url], apiKey: config.emulator.apiKey };
   }
 
   progress('starting the batch worker (bundling workflows) ...');
@@ -71,7 +71,8 @@ try {
     temporal: temporal.client,
     temporalAddress,
     namespace: config.temporal.namespace,
-    deepgram,
+    // Live failover across endpoints is not built yet: live sessions use the first endpoint.
+    deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
     logger,
     httpServer: api.httpServer,
     workflowBundle,
@@ -88,7 +89,7 @@ try {
     temporalAddress,
     temporalUiUrl,
     database: databaseDescription,
-    deepgramUrl: deepgram.apiUrl,
+    deepgramUrl: deepgram.apiUrls.join(', '),
     emulated: emulator !== undefined,
   });
 } catch (err) {

@@ -21,10 +21,11 @@ const worker = await startStreamingWorker({
   temporal: temporal.client,
   temporalAddress: config.temporal.address,
   namespace: config.temporal.namespace,
-  deepgram,
+  // Live failover across endpoints is not built yet: live sessions use the first endpoint.
+  deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
   logger,
 });
-logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrl }, 'streaming worker running');
+logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls[0] }, 'streaming worker running');
 
 worker.done.catch((err) => {
   logger.error({ err }, 'streaming worker crashed');

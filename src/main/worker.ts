@@ -13,7 +13,7 @@ if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRA
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
 const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram });
-logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrl }, 'batch worker running');
+logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls }, 'batch worker running');
 
 worker.done.catch((err) => {
   logger.error({ err }, 'worker crashed');

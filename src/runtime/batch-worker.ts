@@ -2,9 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
-import { createDeepgramTranscriber } from '../adapters/deepgram/transcriber.js';
+import { createFailoverTranscriber } from '../adapters/deepgram/failover-transcriber.js';
+import type { Transcriber } from '../adapters/deepgram/transcriber.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import type { Metrics } from '../observability/metrics.js';
+import { deepgramTaskQueue } from '../temporal/task-queues.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -12,8 +15,9 @@ export interface BatchWorkerOptions {
   config: Config;
   temporalAddress: string;
   db: Db;
-  /** The Deepgram endpoint to call (the launcher may substitute the emulator). */
-  deepgram: { apiUrl: string; apiKey?: string };
+  /** Deepgram endpoints in priority order (the launcher may substitute the emulator). */
+  deepgram: { apiUrls: string[]; apiKey?: string };
+  metrics?: Metrics;
   /** Pre-built workflow bundle (tests build once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: { code: string };
   shutdownGraceMs?: number;
@@ -21,37 +25,83 @@ export interface BatchWorkerOptions {
 
 export interface RunningWorker {
   worker: Worker;
-  /** Resolves when the worker has stopped; rejects if it crashed. */
+  /** Resolves when the worker(s) have stopped; rejects if one crashed. */
   done: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The batch worker: workflows plus Deepgram, storage, bookkeeping and webhook activities on the transcription queue. */
-export async function startBatchWorker(options: BatchWorkerOptions): Promise<RunningWorker> {
-  const { config, db } = options;
+export interface BatchWorker extends RunningWorker {
+  /** The Deepgram-calls worker, beside `worker` (workflows and the other activities). */
+  deepgramWorker: Worker;
+  transcriber: ReturnType<typeof createFailoverTranscriber>;
+}
+
+/** Counts Deepgram calls in flight (deepgram_active_connections) around a transcriber. */
+function instrumented(transcriber: Transcriber, metrics?: Metrics): Transcriber {
+  if (!metrics) return transcriber;
+  const track = async <T>(call: () => Promise<T>) => {
+    metrics.deepgramActiveConnections.inc({ kind: 'prerecorded' });
+    try {
+      return await call();
+    } finally {
+      metrics.deepgramActiveConnections.dec({ kind: 'prerecorded' });
+    }
+  };
+  return {
+    endpoint: transcriber.endpoint,
+    transcribe: (request) => track(() => transcriber.transcribe(request)),
+    submitWithCallback: (request, url) => track(() => transcriber.submitWithCallback(request, url)),
+  };
+}
+
+/**
+ * The batch worker: two Temporal workers on one connection. One runs the workflows and the
+ * storage/bookkeeping/webhook activities; the other runs only the Deepgram calls, on their own queue, where
+ * Temporal enforces the global rate (task-queue limit, shared by every worker) and each worker takes its share
+ * of the concurrency cap (DEEPGRAM_MAX_CONCURRENT / BATCH_WORKER_COUNT slots). Excess work waits in the queue.
+ */
+export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
+  const { config, db, metrics } = options;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const transcriber = createFailoverTranscriber({
+    apiUrls: options.deepgram.apiUrls,
+    apiKey: options.deepgram.apiKey,
+    timeoutSeconds: config.deepgram.timeoutSeconds,
+    failureThreshold: config.deepgram.circuit.failureThreshold,
+    cooldownMs: config.deepgram.circuit.cooldownMs,
+    onCall: (endpoint, outcome) => metrics?.deepgramCalls.inc({ endpoint, outcome }),
+  });
   const activities = createActivities({
     db,
-    transcriber: createDeepgramTranscriber({ ...options.deepgram, timeoutSeconds: config.deepgram.timeoutSeconds }),
+    transcriber: instrumented(transcriber, metrics),
     callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
     blobs: createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir }),
     urls: config.urls,
     webhooks: config.webhooks,
+    metrics,
   });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+  const { limits } = config.deepgram;
+  const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
+  const main = await Worker.create({
+    ...common,
     taskQueue: config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities,
-    shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
   });
-  const done = worker.run().finally(() => connection.close());
+  const deepgramCalls = await Worker.create({
+    ...common,
+    taskQueue: deepgramTaskQueue(config.temporal.taskQueue),
+    maxConcurrentActivityTaskExecutions: Math.max(1, Math.floor(limits.maxConcurrent / limits.workerCount)),
+    maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
+  });
+  const workers = [main, deepgramCalls];
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined).finally(() => connection.close());
   return {
-    worker,
+    worker: main,
+    deepgramWorker: deepgramCalls,
+    transcriber,
     done,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },
   };

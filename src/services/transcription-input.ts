@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { deepgramTaskQueue } from '../temporal/task-queues.js';
 import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput } from '../domain/transcription.js';
 
 export interface InputRequest {
@@ -27,5 +28,7 @@ export function buildTranscriptionInput(config: Config, request: InputRequest, s
     ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: config.webhooks.retry } } : {}),
     ...(request.deepgramCallbackUrl ? { deepgramCallbackUrl: request.deepgramCallbackUrl } : {}),
     searchAttributes,
+    deepgramTaskQueue: deepgramTaskQueue(config.temporal.taskQueue),
+    outageMaxWaitMs: config.deepgram.circuit.outageMaxWaitMs,
   };
 }

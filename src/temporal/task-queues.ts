@@ -2,3 +2,8 @@
 export function transcriptionWorkflowId(jobId: string): string {
   return jobId;
 }
+
+/** Deepgram calls run on their own queue so Temporal can cap their rate and concurrency for all workers at once. */
+export function deepgramTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-deepgram`;
+}

@@ -57,7 +57,7 @@ export async function startStack(parts: SharedParts, options: { env?: Record<str
           config,
           temporalAddress: parts.temporal.address,
           db: parts.db,
-          deepgram: { apiUrl: config.deepgram.apiUrls[0]!, apiKey: config.deepgram.apiKey },
+          deepgram: { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey },
           workflowBundle: await workflowBundle(),
           shutdownGraceMs: 1_000,
         });

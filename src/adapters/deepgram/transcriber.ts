@@ -1,4 +1,5 @@
 import { DeepgramClient } from '@deepgram/sdk';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { DeepgramOptions } from '../../domain/transcription.js';
 import { classifyDeepgramError, DeepgramCallError } from './errors.js';
 import { isPrerecordedResponse, type DeepgramPrerecordedResponse } from './response.js';
@@ -24,6 +25,8 @@ export interface TranscriberOptions {
   /** Without a key no Authorization header is sent (self-hosted Deepgram authenticates at the container). */
   apiKey?: string;
   timeoutSeconds: number;
+  /** With tracing on: a client span per call (endpoint, HTTP status, Deepgram request id), child of the activity's. */
+  tracer?: Tracer;
 }
 
 export function createDeepgramTranscriber(options: TranscriberOptions): Transcriber {
@@ -36,6 +39,35 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
   });
 
   async function call(request: TranscribeRequest, extraQuery: Record<string, string>): Promise<unknown> {
+    if (!options.tracer) return send(request, extraQuery);
+    return options.tracer.startActiveSpan(
+      'deepgram POST /v1/listen',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'deepgram.endpoint': options.apiUrl,
+          'http.request.method': 'POST',
+          // No query string: it carries the options and, in callback mode, a signed callback URL.
+          'url.full': `${options.apiUrl}/v1/listen`,
+          'deepgram.audio': request.audio.kind,
+          'deepgram.callback': 'callback' in extraQuery,
+          ...(typeof request.options.model === 'string' ? { 'deepgram.model': request.options.model } : {}),
+        },
+      },
+      async (span) => {
+        try {
+          return await send(request, extraQuery, span);
+        } catch (err) {
+          recordFailure(span, err);
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async function send(request: TranscribeRequest, extraQuery: Record<string, string>, span?: Span): Promise<unknown> {
     const requestOptions = {
       maxRetries: 0,
       timeoutInSeconds: options.timeoutSeconds,
@@ -43,14 +75,16 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
       queryParams: { ...request.options, ...extraQuery },
     };
     try {
-      if (request.audio.kind === 'url') {
-        return await client.listen.v1.media.transcribeUrl({ url: request.audio.url }, requestOptions);
-      }
-      return await client.listen.v1.media.transcribeFile(
-        { data: request.audio.data, contentType: request.audio.contentType },
-        {},
-        requestOptions,
-      );
+      const pending =
+        request.audio.kind === 'url'
+          ? client.listen.v1.media.transcribeUrl({ url: request.audio.url }, requestOptions)
+          : client.listen.v1.media.transcribeFile({ data: request.audio.data, contentType: request.audio.contentType }, {}, requestOptions);
+      if (!span) return await pending;
+      const { data, rawResponse } = await pending.withRawResponse();
+      span.setAttributes({ 'http.response.status_code': rawResponse.status, 'http.status_code': rawResponse.status });
+      const requestId = requestIdOf(data) ?? rawResponse.headers.get('dg-request-id');
+      if (requestId) span.setAttribute('deepgram.request_id', requestId);
+      return data;
     } catch (err) {
       if (request.signal?.aborted) throw err;
       throw classifyDeepgramError(err);
@@ -74,4 +108,21 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
       return { deepgramRequestId: body.request_id };
     },
   };
+}
+
+function requestIdOf(body: unknown): string | undefined {
+  const b = body as { request_id?: unknown; metadata?: { request_id?: unknown } } | undefined;
+  const id = b?.metadata?.request_id ?? b?.request_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Both the current (`http.response.status_code`) and the older (`http.status_code`) attribute names are set. */
+function recordFailure(span: Span, err: unknown): void {
+  if (err instanceof DeepgramCallError) {
+    if (err.status !== undefined) span.setAttributes({ 'http.response.status_code': err.status, 'http.status_code': err.status });
+    if (err.deepgramRequestId) span.setAttribute('deepgram.request_id', err.deepgramRequestId);
+    span.setAttribute('error.type', err.status !== undefined ? String(err.status) : err.kind);
+  }
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }

@@ -50,6 +50,11 @@ const EnvVariables = z.object({
   DEEPGRAM_CIRCUIT_FAILURES: positiveInt(3),
   DEEPGRAM_CIRCUIT_COOLDOWN_MS: positiveInt(30_000),
   DEEPGRAM_OUTAGE_MAX_WAIT_MS: positiveInt(86_400_000),
+  DEEPGRAM_HEALTH_INTERVAL_MS: positiveInt(5_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  SHUTDOWN_GRACE_MS: positiveInt(30_000),
+  METRICS_PORT: port(9464),
+  TEMPORAL_SDK_METRICS_PORT: port(9465),
   DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
   DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
   DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
@@ -106,7 +111,17 @@ export const EnvSchema = EnvVariables.superRefine((env, ctx) => {
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
-  http: { port: number; host: string; publicBaseUrl?: string; syncWaitMs: number };
+  http: {
+    port: number;
+    host: string;
+    publicBaseUrl?: string;
+    syncWaitMs: number;
+    /** Requests per minute per client (IP); 0 turns the limit off. */
+    rateLimitPerMinute: number;
+    shutdownGraceMs: number;
+  };
+  /** Port of the worker processes' own /metrics (the API serves /metrics on its own port). */
+  metrics: { port: number; temporalSdkPort: number };
   dataDir: string;
   db: { url?: string };
   temporal: {
@@ -127,6 +142,7 @@ export interface Config {
     /** Global caps across all batch workers, enforced by Temporal (task-queue rate limit, per-worker slots). */
     limits: { maxConcurrent: number; maxRequestsPerMinute: number; workerCount: number };
     circuit: { failureThreshold: number; cooldownMs: number; outageMaxWaitMs: number };
+    healthIntervalMs: number;
     retry: { initialIntervalMs: number; backoffCoefficient: number; maximumAttempts: number; maximumIntervalMs: number };
   };
   callbacks: { secret?: string; timeoutMs: number };
@@ -177,7 +193,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   return Object.freeze({
-    http: { port: e.PORT, host: e.HOST, publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''), syncWaitMs: e.SYNC_WAIT_MS },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+      syncWaitMs: e.SYNC_WAIT_MS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    metrics: { port: e.METRICS_PORT, temporalSdkPort: e.TEMPORAL_SDK_METRICS_PORT },
     dataDir: e.DATA_DIR,
     db: { url: e.DATABASE_URL },
     temporal: {
@@ -196,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatTimeoutMs: e.DEEPGRAM_HEARTBEAT_TIMEOUT_MS,
       limits: { maxConcurrent: e.DEEPGRAM_MAX_CONCURRENT, maxRequestsPerMinute: e.DEEPGRAM_MAX_REQUESTS_PER_MINUTE, workerCount: e.BATCH_WORKER_COUNT },
       circuit: { failureThreshold: e.DEEPGRAM_CIRCUIT_FAILURES, cooldownMs: e.DEEPGRAM_CIRCUIT_COOLDOWN_MS, outageMaxWaitMs: e.DEEPGRAM_OUTAGE_MAX_WAIT_MS },
+      healthIntervalMs: e.DEEPGRAM_HEALTH_INTERVAL_MS,
       retry: {
         initialIntervalMs: e.DEEPGRAM_RETRY_INITIAL_INTERVAL_MS,
         backoffCoefficient: e.DEEPGRAM_RETRY_BACKOFF,

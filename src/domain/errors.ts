@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'webhooks_not_configured'
   | 'use_websocket'
   | 'invalid_cursor'
+  | 'rate_limited'
   | 'unauthorized'
   | 'deepgram_rejected'
   | 'deepgram_unavailable'

@@ -12,13 +12,17 @@ export interface AppDeps {
   metrics: Metrics;
   /** Label for transcription metrics: which Deepgram deployment serves this process. */
   region: string;
-  /** Each dependency's reachability, for /ready. */
-  readiness: () => Promise<Record<string, boolean>>;
+  /** Each dependency's reachability, for /ready, with optional detail (e.g. per Deepgram endpoint). */
+  readiness: () => Promise<{ checks: Record<string, boolean>; details?: Record<string, unknown> }>;
+  /** Refreshes gauges that are read from elsewhere (queue depth from the database). */
+  beforeMetricsScrape?: () => Promise<void>;
   /** Builds the Temporal Web UI link for a workflow, when a UI is known. */
   temporalUiLink?: (workflowId: string) => string;
   callbackSecret?: string;
   config: Config;
   maxJsonBytes: number;
+  /** True once the process is draining: /ready turns 503 and responses close their connections. */
+  isShuttingDown: () => boolean;
 }
 
 export type AppEnv = { Variables: { requestId: string } };

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { createAllowedMethods } from './openapi/allowed-methods.js';
+import { rateLimit } from './rate-limit.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { deepgramCompatRoutes } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
@@ -27,7 +28,12 @@ export function createApp(deps: AppDeps) {
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
     await next();
+    // Draining: finish this request, but send the client elsewhere for the next one.
+    if (deps.isShuttingDown()) c.header('Connection', 'close');
   });
+  // Deepgram's callbacks are not client traffic; everything else under /v1 is limited per client.
+  const limiter = rateLimit(deps.config.http.rateLimitPerMinute);
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : limiter(c, next)));
   app.use('/v1/*', async (c, next) => {
     // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself.
     if (isAudioUpload(c.req.header('content-type'))) return next();

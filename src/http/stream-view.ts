@@ -23,8 +23,10 @@ export function streamView(session: LiveSession, links: { self: string; temporal
 
 /** A session with its transcript: the final results' text joined, and every final result on the session timeline. */
 export function streamWithTranscriptView(session: LiveSession, segments: LiveSegment[], links: { self: string; temporalUi?: string }) {
+  const lastEnd = segments.reduce((end, s) => Math.max(end, s.end), 0);
   return {
     ...streamView(session, links),
+    resume_from_seconds: round(Math.max(session.committedSeconds, lastEnd)),
     transcript: segments.map((s) => s.transcript).filter((t) => t.length > 0).join(' '),
     segments: segments.map((s) => ({
       seq: s.seq,

@@ -7,6 +7,7 @@ export interface BannerInfo {
   database: string;
   deepgramUrl: string;
   emulated: boolean;
+  temporalSdkMetricsUrl?: string;
 }
 
 /** The start-up banner: every URL a newcomer needs, and an honest word about synthetic transcripts. */
@@ -18,7 +19,7 @@ export function printBanner(info: BannerInfo): void {
     `  API             ${info.apiUrl}`,
     `    submit        curl -X POST ${info.apiUrl}/v1/transcriptions -H 'content-type: application/json' -d '{"url":"https://…/audio.wav"}'`,
     `    health        ${info.apiUrl}/health   ready: ${info.apiUrl}/ready`,
-    `    metrics       ${info.apiUrl}/metrics`,
+    `    metrics       ${info.apiUrl}/metrics${info.temporalSdkMetricsUrl ? `   (Temporal SDK: ${info.temporalSdkMetricsUrl})` : ''}`,
     ...(info.liveUrl ? [`  Live (WS)       ${info.liveUrl}   (Deepgram SDK: baseUrl ${info.apiUrl}; sessions: ${info.apiUrl}/v1/streams)`] : []),
     `  Temporal        ${info.temporalAddress}`,
     `  Temporal UI     ${info.temporalUiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,

@@ -10,6 +10,7 @@ import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
+import { createMetrics } from '../observability/metrics.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
 
@@ -18,7 +19,7 @@ import { printBanner } from './banner.js';
  * Temporal dev server (SQLite under DATA_DIR), PGlite, and the Deepgram emulator.
  */
 const { config, logger } = bootstrap('start');
-installTemporalRuntime(logger);
+installTemporalRuntime(logger, { prometheusPort: config.metrics.temporalSdkPort });
 const stops: Array<() => Promise<void>> = [];
 const stopAll = async () => {
   for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
@@ -52,7 +53,8 @@ try {
   progress('starting the batch worker (bundling workflows) ...');
   // One bundle for both workers (the batch worker and the streaming worker's session workflows).
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
-  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle });
+  const metrics = createMetrics();
+  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, shutdownGraceMs: config.http.shutdownGraceMs });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');
@@ -61,7 +63,7 @@ try {
 
   const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
   stops.push(() => temporal.close());
-  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl });
+  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics });
   stops.push(() => api.close());
   // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
   const streaming = await startStreamingWorker({
@@ -91,6 +93,7 @@ try {
     database: databaseDescription,
     deepgramUrl: deepgram.apiUrls.join(', '),
     emulated: emulator !== undefined,
+    temporalSdkMetricsUrl: `http://127.0.0.1:${config.metrics.temporalSdkPort}/metrics`,
   });
 } catch (err) {
   logger.error({ err }, 'start-up failed');

@@ -1,10 +1,12 @@
 import { createDb, migrateToLatest } from '../db/database.js';
 import { startBatchWorker } from '../runtime/batch-worker.js';
+import { startMetricsServer } from '../runtime/metrics-server.js';
+import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 
 const { config, logger } = bootstrap('worker');
-installTemporalRuntime(logger);
+installTemporalRuntime(logger, { prometheusPort: config.metrics.temporalSdkPort });
 if (!config.db.url) fail('npm run worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
 if (!config.temporal.address) fail('npm run worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
 const deepgram = deepgramTarget(config);
@@ -12,7 +14,9 @@ if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRA
 
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
-const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram });
+const metrics = createMetrics();
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, shutdownGraceMs: config.http.shutdownGraceMs });
+const metricsServer = await startMetricsServer(metrics, config.metrics.port);
 logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls }, 'batch worker running');
 
 worker.done.catch((err) => {
@@ -20,6 +24,8 @@ worker.done.catch((err) => {
   process.exit(1);
 });
 onShutdown(logger, async () => {
+  // Temporal's graceful shutdown: stop polling, let running activities finish within the grace period.
   await worker.stop();
+  await metricsServer.close();
   await db.destroy();
 });

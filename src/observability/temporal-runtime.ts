@@ -14,10 +14,14 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
  * above by default: the SDK's info lines (webpack stats, state changes) would drown the app's own.
  * Must run before any Worker or NativeConnection exists.
  */
-export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
+export function installTemporalRuntime(logger: Logger, options: { level?: LogLevel; prometheusPort?: number } = {}): void {
   Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
+    logger: new DefaultLogger(options.level ?? 'WARN', (entry) => {
       logger[LEVELS[entry.level]]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
     }),
+    // The SDK's own worker metrics (task slots, poll latency, activity failures…) on a Prometheus endpoint of their own.
+    ...(options.prometheusPort
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${options.prometheusPort}` } } } }
+      : {}),
   });
 }

@@ -6,7 +6,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics } from '../observability/metrics.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createEndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
@@ -28,6 +29,10 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Base URL of the Temporal Web UI for deep links, when one is known. */
   temporalUiUrl?: string;
+  /** Deepgram endpoints whose reachability gates sync requests and /ready (the launcher may substitute the emulator). */
+  deepgramUrls?: string[];
+  /** Shared with a worker in the same process (npm start), so /metrics shows both. */
+  metrics?: Metrics;
 }
 
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
@@ -36,14 +41,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
   const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (!searchAttributes) logger.warn('Temporal search attributes JobStatus/JobMode are missing and could not be registered; jobs will not be filterable in the Temporal UI');
-  const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes });
+  const deepgramUrls = options.deepgramUrls ?? config.deepgram.apiUrls;
+  const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
+  deepgramHealth.start();
+  const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes, deepgramHealth });
+  const metrics = options.metrics ?? createMetrics();
+  let shuttingDown = false;
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
     liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
     logger,
-    metrics: createMetrics(),
-    region: config.deepgram.apiUrls[0] ? new URL(config.deepgram.apiUrls[0]).host : 'api.deepgram.com',
+    metrics,
+    region: deepgramUrls[0] ? new URL(deepgramUrls[0]).host : 'api.deepgram.com',
+    isShuttingDown: () => shuttingDown,
+    beforeMetricsScrape: async () => {
+      const depth = await queueDepth(db).catch(() => null);
+      if (depth) for (const [status, n] of Object.entries(depth)) metrics.transcriptionQueueDepth.set({ status }, n);
+    },
     maxJsonBytes: 1024 * 1024,
     callbackSecret: config.callbacks.secret,
     config,
@@ -52,8 +67,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const [database, temporalOk] = await Promise.all([
         sql`select 1`.execute(db).then(() => true, () => false),
         isTemporalReachable(temporal),
+        deepgramUrls.length && !deepgramHealth.anyHealthy() ? deepgramHealth.checkAll() : undefined,
       ]);
-      return { database, temporal: temporalOk };
+      return {
+        checks: { database, temporal: temporalOk, ...(deepgramUrls.length ? { deepgram: deepgramHealth.anyHealthy() } : {}) },
+        details: { deepgram_endpoints: deepgramHealth.statuses().map((s) => ({ endpoint: s.endpoint, healthy: s.healthy, error: s.error })) },
+      };
     },
   });
 
@@ -66,6 +85,33 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${host}:${port}`,
     port,
     httpServer: server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /**
+     * Graceful: stop accepting connections, let in-flight requests finish (up to the grace period),
+     * close idle keep-alive sockets so the close does not wait on them.
+     */
+    close: () =>
+      new Promise<void>((resolve) => {
+        shuttingDown = true;
+        deepgramHealth.stop();
+        const force = setTimeout(() => (server as import('node:http').Server).closeAllConnections?.(), config.http.shutdownGraceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        (server as import('node:http').Server).closeIdleConnections?.();
+      }),
   };
+}
+
+/** Jobs accepted but not finished, by status, for transcription_queue_depth. */
+async function queueDepth(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('status', 'in', ['queued', 'processing'])
+    .groupBy('status')
+    .execute();
+  const depth: Record<string, number> = { queued: 0, processing: 0 };
+  for (const r of rows) depth[r.status] = Number(r.n);
+  return depth;
 }

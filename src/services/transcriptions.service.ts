@@ -15,6 +15,7 @@ import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { requestFingerprint } from './fingerprint.js';
 import { ingestUpload } from './uploads.js';
 import { assertPublicUrl, UrlNotAllowedError } from '../adapters/url-guard.js';
+import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { buildTranscriptionInput } from './transcription-input.js';
 import { createWorkflowStarter } from './workflow-starter.js';
@@ -51,6 +52,8 @@ export interface ServiceDeps {
   blobs: BlobStore;
   /** Whether the namespace has our search attributes (checked at start-up). */
   searchAttributes: boolean;
+  /** Reachability of the Deepgram endpoints; sync work is refused while none answers. */
+  deepgramHealth?: EndpointHealth;
 }
 
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
@@ -100,9 +103,19 @@ export function createTranscriptionService(deps: ServiceDeps) {
     }
   }
 
+  /** During an outage of every Deepgram endpoint a caller waiting for a result would only time out: say so now. */
+  async function checkDeepgramForSync(request: SubmitTranscription): Promise<void> {
+    const health = deps.deepgramHealth;
+    if (!health || request.mode === 'async' || health.anyHealthy()) return;
+    await health.checkAll();
+    if (health.anyHealthy()) return;
+    throw new AppError(503, 'deepgram_unavailable', 'No Deepgram endpoint is reachable right now; retry later, or submit with mode "async" and the job will wait for Deepgram', undefined, 30);
+  }
+
   async function submit(request: SubmitTranscription): Promise<SubmitResult> {
     try {
       await checkTargets(request);
+      await checkDeepgramForSync(request);
     } catch (err) {
       if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
       throw err;

@@ -48,7 +48,7 @@ describe('dependency outages', () => {
     await temporalServer.stop();
     const ready = await getJson(`${api.url}/ready`);
     assert.equal(ready.status, 503);
-    assert.deepEqual(ready.body.checks, { database: true, temporal: false });
+    assert.deepEqual(ready.body.checks, { database: true, temporal: false, deepgram: true });
 
     const res = await postJson(`${api.url}/v1/transcriptions`, { url: 'https://example.com/a.wav', mode: 'async' });
     assert.equal(res.status, 503);

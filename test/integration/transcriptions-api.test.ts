@@ -121,6 +121,7 @@ describe('transcriptions API end to end (real Temporal, PostgreSQL, emulator thr
     assert.deepEqual((await getJson(stack.url('/health'))).body, { status: 'ok' });
     const ready = await getJson(stack.url('/ready'));
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body.checks, { database: true, temporal: true });
+    assert.deepEqual(ready.body.checks, { database: true, temporal: true, deepgram: true });
+    assert.equal(ready.body.deepgram_endpoints[0].healthy, true);
   });
 });

@@ -41,6 +41,8 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
     ALLOW_PRIVATE_URLS: 'true',
     WEBHOOK_SECRET: 'test-webhook-secret',
     WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200',
+    // Tests poll hard; the per-client limit has its own test.
+    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'silent',
     ...env,
   };

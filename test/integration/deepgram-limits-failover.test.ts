@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { startBatchWorker } from '../../src/runtime/batch-worker.js';
+import { loadConfig } from '../../src/config.js';
+import { silentWav } from '../helpers/audio.js';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { EMULATOR_KEY, getJson, postJson, stackEnv, startStack, waitForJob, type SharedParts } from '../helpers/stack.js';
+import { workflowBundle } from '../helpers/temporal.js';
+
+describe('Deepgram limits across workers, and endpoint failover', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let parts: SharedParts;
+  let media: MediaServer;
+  let n = 0;
+  const clip = () => media.put(`clip-${++n}.wav`, silentWav(2 + (n % 3)));
+
+  before(async () => {
+    shared = await startSharedParts();
+    parts = shared.parts;
+    media = await startMediaServer(AUDIO_DIR);
+  });
+  after(async () => {
+    await media?.close();
+    await shared?.stop();
+  });
+
+  test('two workers with DEEPGRAM_MAX_CONCURRENT=4: Deepgram never sees more than 4 calls at once, and every job finishes', { timeout: 90_000 }, async () => {
+    const env = { DEEPGRAM_MAX_CONCURRENT: '4', BATCH_WORKER_COUNT: '2' };
+    const stack = await startStack(parts, { env });
+    const second = await startBatchWorker({
+      config: loadConfig(stackEnv(parts, { ...env, TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue })),
+      temporalAddress: parts.temporal.address,
+      db: parts.db,
+      deepgram: { apiUrls: [parts.emulator.url], apiKey: EMULATOR_KEY },
+      workflowBundle: await workflowBundle(),
+      shutdownGraceMs: 1_000,
+    });
+    try {
+      parts.emulator.reset();
+      parts.emulator.injectFault({ latencyMs: 600, times: Infinity });
+      const jobs = await Promise.all(Array.from({ length: 14 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
+      const done = await Promise.all(jobs.map((j) => waitForJob(stack, j.body.id, 60_000)));
+      assert.ok(done.every((d) => d.status === 'completed'));
+      const { maxInFlight } = parts.emulator.stats();
+      assert.ok(maxInFlight <= 4, `Deepgram saw ${maxInFlight} concurrent calls`);
+      assert.ok(maxInFlight >= 3, `both workers took work (max in flight ${maxInFlight})`);
+    } finally {
+      parts.emulator.clearFaults();
+      await second.stop();
+      await stack.stop();
+    }
+  });
+
+  test('DEEPGRAM_MAX_REQUESTS_PER_MINUTE spaces calls out instead of surfacing 429s', { timeout: 60_000 }, async () => {
+    const stack = await startStack(parts, { env: { DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60' } });
+    try {
+      parts.emulator.reset();
+      const jobs = await Promise.all(Array.from({ length: 4 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
+      await Promise.all(jobs.map((j) => waitForJob(stack, j.body.id, 30_000)));
+      const starts = parts.emulator.requests().filter((r) => r.kind === 'rest').map((r) => r.startedAt).sort((a, b) => a - b);
+      assert.equal(starts.length, 4);
+      assert.ok(starts.at(-1)! - starts[0]! >= 2_500, `4 calls at 1/s took ${starts.at(-1)! - starts[0]!} ms`);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  test('failover: the primary dies → calls go to the secondary; all down → sync 503, async waits and resumes', { timeout: 90_000 }, async () => {
+    let primary: DeepgramEmulator = await startDeepgramEmulator({ apiKey: EMULATOR_KEY });
+    let secondary: DeepgramEmulator | undefined = await startDeepgramEmulator({ apiKey: EMULATOR_KEY });
+    const primaryPort = primary.port;
+    const stack = await startStack(parts, {
+      env: {
+        DEEPGRAM_API_URL: `${primary.url},${secondary.url}`,
+        DEEPGRAM_CIRCUIT_FAILURES: '1',
+        DEEPGRAM_CIRCUIT_COOLDOWN_MS: '1500',
+        DEEPGRAM_HEALTH_INTERVAL_MS: '300',
+      },
+    });
+    try {
+      const first = await postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'sync' });
+      assert.equal(first.status, 200);
+      assert.equal(primary.requests().length, 1, 'the primary serves while healthy');
+
+      await primary.close();
+      const second = await postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'sync' });
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+      assert.equal(secondary.requests().length, 1, 'the secondary took over');
+
+      await secondary.close();
+      secondary = undefined;
+      await new Promise((r) => setTimeout(r, 700)); // the API's health probe notices
+      const refused = await postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'sync' });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error.code, 'deepgram_unavailable');
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const ready = await getJson(stack.url('/ready'));
+      assert.equal(ready.status, 503);
+      assert.equal(ready.body.checks.deepgram, false);
+
+      const waiting = await postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' });
+      assert.equal(waiting.status, 202);
+      await new Promise((r) => setTimeout(r, 5_000));
+      const during = await getJson(stack.url(`/v1/transcriptions/${waiting.body.id}`));
+      assert.equal(during.body.status, 'processing', 'the job waits instead of failing');
+
+      primary = await startDeepgramEmulator({ apiKey: EMULATOR_KEY, port: primaryPort });
+      const done = await waitForJob(stack, waiting.body.id, 30_000);
+      assert.equal(done.status, 'completed');
+      assert.equal(primary.requests().length, 1);
+    } finally {
+      await stack.stop();
+      await primary.close().catch(() => undefined);
+      await secondary?.close();
+    }
+  });
+
+  test('per-client rate limit: 429 with Retry-After once the budget is spent', async () => {
+    const stack = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await getJson(stack.url('/v1/transcriptions?limit=1'))).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const limited = await getJson(stack.url('/v1/transcriptions'));
+      assert.equal(limited.body.error.code, 'rate_limited');
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      assert.equal((await getJson(stack.url('/health'))).status, 200, 'health checks are not limited');
+    } finally {
+      await stack.stop();
+    }
+  });
+});

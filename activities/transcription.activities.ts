@@ -8,6 +8,7 @@ import type { BlobStore } from '../src/adapters/blob-store/index.js';
 import { assertPublicUrl } from '../src/adapters/url-guard.js';
 import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
+import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
@@ -19,6 +20,7 @@ export interface TranscriptionActivityDeps {
   blobs: BlobStore;
   urls: { allowPrivate: boolean };
   metrics?: Metrics;
+  logger?: Logger;
 }
 
 export interface DeepgramJobRequest {
@@ -68,6 +70,10 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
           result: response,
         });
         const duration = audioDuration(response);
+        deps.logger?.info(
+          { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
+          'transcript stored',
+        );
         if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
         return { deepgramRequestId: response.metadata.request_id, durationSeconds: duration, transcript: text };
       } catch (err) {

@@ -6,11 +6,13 @@ import { recordWebhookDelivery } from '../src/db/repositories/webhook-deliveries
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
 import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import type { Metrics } from '../src/observability/metrics.js';
+import type { Logger } from '../src/observability/logger.js';
 
 export interface WebhookActivityDeps {
   db: Db;
   webhooks: { secret?: string; timeoutMs: number };
   metrics?: Metrics;
+  logger?: Logger;
 }
 
 export const WEBHOOK_GONE = 'WebhookGone';
@@ -77,6 +79,10 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         error = (err as Error).name === 'TimeoutError' ? `no answer within ${deps.webhooks.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
       }
       const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      deps.logger?.info(
+        { jobId: request.jobId, workflowId: Context.current().info.workflowExecution?.workflowId, eventId: request.eventId, attempt, statusCode, error, succeeded },
+        'webhook delivery attempt',
+      );
       deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'delivered' : statusCode === 410 ? 'gone' : 'failed' });
       await recordWebhookDelivery(deps.db, request.jobId, {
         eventId: request.eventId,

@@ -54,7 +54,7 @@ try {
   // One bundle for both workers (the batch worker and the streaming worker's session workflows).
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
   const metrics = createMetrics();
-  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, shutdownGraceMs: config.http.shutdownGraceMs });
+  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, logger, shutdownGraceMs: config.http.shutdownGraceMs });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');

@@ -15,9 +15,9 @@ if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRA
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
 const metrics = createMetrics();
-const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, shutdownGraceMs: config.http.shutdownGraceMs });
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, shutdownGraceMs: config.http.shutdownGraceMs });
 const metricsServer = await startMetricsServer(metrics, config.metrics.port);
-logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls }, 'batch worker running');
+logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls, metrics: metricsServer.url, temporalSdkMetricsPort: config.metrics.temporalSdkPort }, 'batch worker running');
 
 worker.done.catch((err) => {
   logger.error({ err }, 'worker crashed');

@@ -7,6 +7,7 @@ import type { Transcriber } from '../adapters/deepgram/transcriber.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
 import { deepgramTaskQueue } from '../temporal/task-queues.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -18,6 +19,7 @@ export interface BatchWorkerOptions {
   /** Deepgram endpoints in priority order (the launcher may substitute the emulator). */
   deepgram: { apiUrls: string[]; apiKey?: string };
   metrics?: Metrics;
+  logger?: Logger;
   /** Pre-built workflow bundle (tests build once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: { code: string };
   shutdownGraceMs?: number;
@@ -79,6 +81,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     urls: config.urls,
     webhooks: config.webhooks,
     metrics,
+    logger: options.logger,
   });
   const { limits } = config.deepgram;
   const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+import { startAppProcess, type AppProcess } from '../helpers/processes.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { freePort, getJson, postJson, stackEnv, type SharedParts } from '../helpers/stack.js';
+
+const API_KEY = 'dg-secret-7f3a9c1e5b2d4f60';
+
+/** `npm run api` and `npm run worker` as real processes: structured logs without secrets, and a graceful SIGTERM. */
+describe('API and worker processes', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let parts: SharedParts;
+  let emulator: DeepgramEmulator;
+  let media: MediaServer;
+  let api: AppProcess;
+  let worker: AppProcess;
+  let apiUrl: string;
+  let audio: Buffer;
+
+  before(async () => {
+    shared = await startSharedParts();
+    parts = shared.parts;
+    emulator = await startDeepgramEmulator({ apiKey: API_KEY });
+    media = await startMediaServer(AUDIO_DIR);
+    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
+    emulator.registerTranscript(audio, 'testing one two three');
+    const port = await freePort();
+    const env = {
+      ...stackEnv(parts, { DEEPGRAM_API_URL: emulator.url, DEEPGRAM_API_KEY: API_KEY, LOG_LEVEL: 'debug', PORT: String(port), SHUTDOWN_GRACE_MS: '10000' }),
+      METRICS_PORT: String(await freePort()),
+      TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+    };
+    worker = startAppProcess('src/main/worker.ts', env, 'batch worker running');
+    api = startAppProcess('src/main/api.ts', env, 'API listening');
+    await Promise.all([worker.ready, api.ready]);
+    apiUrl = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    for (const p of [api, worker]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
+    await media?.close();
+    await emulator?.close();
+    await shared?.stop();
+  });
+
+  test('jobs run through the separate processes; the worker serves its own /metrics', async () => {
+    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.transcript, 'testing one two three');
+    const byUrl = await postJson(`${apiUrl}/v1/transcriptions`, { url: media.file('testing-websocket.wav'), mode: 'sync' });
+    assert.equal(byUrl.status, 200);
+    const metricsLine = worker.lines.find((l) => l.includes('batch worker running'))!;
+    const metricsUrl = JSON.parse(metricsLine).metrics as string;
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /deepgram_calls_total\{endpoint="[^"]+",outcome="200"\} [1-9]/);
+    assert.match(metrics, /audio_seconds_processed_total\{mode="prerecorded"\} [1-9]/);
+  });
+
+  test('logs are JSON, carry job, workflow and Deepgram request ids, and never the API key or audio', () => {
+    const all = [...api.lines, ...worker.lines].filter((l) => l.trim());
+    const parsed = all.map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        assert.fail(`not a JSON log line: ${l.slice(0, 200)}`);
+      }
+    });
+    const submitted = parsed.filter((p) => p.msg === 'transcription submitted');
+    assert.ok(submitted.length >= 2);
+    for (const line of submitted) assert.ok(line.jobId && line.workflowId === line.jobId);
+    const stored = parsed.filter((p) => p.msg === 'transcript stored');
+    assert.ok(stored.length >= 2);
+    for (const line of stored) assert.ok(line.jobId && line.workflowId && line.deepgramRequestId, JSON.stringify(line));
+
+    const text = all.join('\n');
+    assert.ok(!text.includes(API_KEY), 'the Deepgram API key appears in the logs');
+    for (let offset = 2_000; offset < audio.length - 64; offset += 7_919) {
+      const slice = audio.subarray(offset, offset + 48);
+      assert.ok(!text.includes(slice.toString('base64').slice(4, 40)), 'audio bytes (base64) appear in the logs');
+      assert.ok(!text.includes(slice.toString('hex').slice(0, 40)), 'audio bytes (hex) appear in the logs');
+    }
+  });
+
+  test('SIGTERM drains: the in-flight request finishes, /ready turns away new work, the process exits 0', async () => {
+    emulator.injectFault({ latencyMs: 2_000 });
+    const inFlight = postJson(`${apiUrl}/v1/transcriptions`, { url: media.file('testing-websocket.wav'), mode: 'sync' });
+    await new Promise((r) => setTimeout(r, 500));
+    api.child.kill('SIGTERM');
+    const res = await inFlight;
+    assert.equal(res.status, 200, 'the request accepted before SIGTERM completed');
+    assert.equal(res.body.status, 'completed');
+    assert.equal(await api.exited, 0);
+    await assert.rejects(getJson(`${apiUrl}/health`), 'no new connections after shutdown');
+
+    worker.child.kill('SIGTERM');
+    assert.equal(await worker.exited, 0);
+  });
+});

@@ -5,6 +5,7 @@ import type { Db } from '../src/db/database.js';
 import { lastLiveSegment } from '../src/db/repositories/live-segments.repository.js';
 import { findLiveSession, markLiveSessionEnded } from '../src/db/repositories/live-sessions.repository.js';
 import type { ClientLinks, LiveCloseReason, LiveRelayInput, LiveRelayOutcome, LiveRelayResult } from '../src/domain/live.js';
+import type { ClientClose } from '../src/live/close-policy.js';
 import { LiveRelay, type RelaySettings } from '../src/live/relay.js';
 import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -25,16 +26,19 @@ export interface LiveActivityDeps {
 const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
 
 export function createLiveSessionActivities(deps: LiveActivityDeps) {
-  /** Why the workflow cancelled a relay: a close request, or a newer connection took the session over. */
-  async function cancelledOutcome(sessionId: string, reason: unknown): Promise<LiveRelayOutcome> {
+  /** Why a relay was cancelled: a close request, a newer connection took over, shutdown, or the server gave up on it. */
+  async function cancelledOutcome(sessionId: string, reason: unknown): Promise<{ outcome: LiveRelayOutcome; client?: ClientClose }> {
     const why = (reason as { message?: unknown } | undefined)?.message;
-    if (why === 'WORKER_SHUTDOWN') return 'worker_shutdown';
-    if (why !== 'CANCELLED') return 'superseded'; // timed out or the workflow is gone: the session moved on
+    if (why === 'WORKER_SHUTDOWN') return { outcome: 'worker_shutdown' };
+    if (why !== 'CANCELLED') {
+      // Timed out (heartbeats arrived too late) or the workflow is gone: the session no longer counts on this relay.
+      return { outcome: 'superseded', client: { code: 1011, reason: `Session relay interrupted; reconnect with session_id=${sessionId}` } };
+    }
     try {
       const state = await deps.temporal.workflow.getHandle(liveSessionWorkflowId(sessionId)).query(liveSessionStateQuery);
-      return state.closeRequested ? 'closed_by_request' : 'superseded';
+      return { outcome: state.closeRequested ? 'closed_by_request' : 'superseded' };
     } catch {
-      return 'closed_by_request';
+      return { outcome: 'closed_by_request' };
     }
   }
 
@@ -67,7 +71,7 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         warn: (details, message) => deps.logger.warn(details, message),
       });
       const ctx = Context.current();
-      const onCancel = () => void cancelledOutcome(input.sessionId, ctx.cancellationSignal.reason).then((outcome) => relay.stop(outcome));
+      const onCancel = () => void cancelledOutcome(input.sessionId, ctx.cancellationSignal.reason).then(({ outcome, client }) => relay.stop(outcome, client));
       ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
       const beat = setInterval(() => ctx.heartbeat(relay.progress()), deps.heartbeatIntervalMs);
       try {

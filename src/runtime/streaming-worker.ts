@@ -88,6 +88,9 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     ...common,
     taskQueue: relayTaskQueue,
     maxConcurrentActivityTaskExecutions: live.maxSessionsPerWorker + 8,
+    // Heartbeats reach the server every third of the timeout (the SDK's default is 80 %), so a busy event loop
+    // can stall for most of the timeout before a live relay is wrongly declared dead.
+    maxHeartbeatThrottleInterval: Math.max(200, Math.floor(live.heartbeatTimeoutMs / 3)),
     // Relays end when their clients are told to reconnect elsewhere; give them time to flush.
     shutdownGraceTime: 15_000,
   });

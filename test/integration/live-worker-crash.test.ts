@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eventually, liveEnv, openRawLive, sendAudio, startTestStreamingWorker } from '../helpers/live.js';
+import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { freePort, getJson, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
+import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
+
+/** `npm run streaming-worker` as its own process, so it can die like a crashed machine. */
+function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/streaming-worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('streaming worker running')) resolve();
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => reject(new Error(`streaming worker exited with ${code} before it was ready:\n${output}`)));
+  });
+  return { child, ready };
+}
+
+const BYTES_PER_SECOND = 16_000 * 2;
+
+describe('a streaming worker killed mid-session', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let parts: SharedParts;
+  let stack: Stack;
+  let survivor: StreamingWorker;
+  let doomed: ChildProcess | undefined;
+  let env: Record<string, string>;
+  let pcm: Buffer;
+
+  before(async () => {
+    shared = await startSharedParts();
+    parts = shared.parts;
+    pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44);
+    env = liveEnv(parts, { LIVE_HEARTBEAT_TIMEOUT_MS: '3000', LIVE_PERSIST_INTERVAL_MS: '200' });
+    stack = await startStack(parts, { worker: false, env });
+    survivor = (await startTestStreamingWorker(parts, env)).worker;
+  });
+  after(async () => {
+    if (doomed && doomed.exitCode === null) doomed.kill('SIGKILL');
+    await survivor?.stop();
+    await stack?.stop();
+    await shared?.stop();
+  });
+
+  test('the client reconnects to another worker with session_id and the transcript continues', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    const first = startWorkerProcess({ ...env, STREAMING_PORT: String(port) });
+    doomed = first.child;
+    await first.ready;
+
+    const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
+    const before = await openRawLive(`ws://127.0.0.1:${port}/v1/listen?${query}`);
+    await sendAudio((c) => before.ws.send(c), pcm.subarray(0, 8 * BYTES_PER_SECOND), 3200, 25);
+    const sessionId = (await before.waitFor((m) => m.type === 'Results')).metadata.request_id;
+    const stored = await eventually(async () => {
+      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      return body.segments?.length >= 2 ? body : undefined;
+    }, 20_000, 'finals stored during the session');
+
+    first.child.kill('SIGKILL');
+    const lost = await before.closed;
+    assert.equal(lost.code, 1006, 'the socket died with its worker');
+
+    // Resume where the stored transcript ends (Deepgram's own advice: resend audio since the last final).
+    const { body: beforeResume } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+    assert.equal(beforeResume.status, 'active', 'the session outlives its worker');
+    const resumeAt: number = beforeResume.resume_from_seconds;
+    assert.ok(resumeAt >= stored.segments.at(-1).end);
+    const after = await openRawLive(`${survivor.url}/v1/listen?${query}&session_id=${sessionId}`);
+    await sendAudio((c) => after.ws.send(c), pcm.subarray(Math.round(resumeAt * 16_000) * 2), 3200, 10);
+    after.ws.send(JSON.stringify({ type: 'CloseStream' }));
+    const closed = await after.closed;
+    assert.equal(closed.code, 1000);
+
+    const resumedFinals = after.messages.filter((m) => m.type === 'Results' && m.is_final);
+    assert.ok(resumedFinals.length > 0);
+    assert.ok(Math.abs(resumedFinals[0].start - resumeAt) < 0.002, `the resumed timeline continues at ${resumeAt}, got ${resumedFinals[0].start}`);
+    assert.ok(after.messages.every((m) => m.type !== 'Results' || m.metadata.request_id === sessionId));
+    assert.equal(after.messages.at(-1).type, 'Metadata');
+
+    const done = await eventually(async () => {
+      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      return body.status === 'ended' ? body : undefined;
+    });
+    assert.equal(done.close_reason, 'client_closed');
+    assert.equal(done.resume_count, 1);
+    const segments = done.segments;
+    assert.deepEqual(segments.map((s: any) => s.seq), segments.map((_: any, i: number) => i), 'numbered without gaps or repeats');
+    assert.deepEqual(segments.slice(0, stored.segments.length), stored.segments, 'what was stored before the crash stays');
+    assert.equal(segments[0].start, 0);
+    for (let i = 1; i < segments.length; i++) {
+      assert.ok(Math.abs(segments[i].start - segments[i - 1].end) < 0.002, `segment ${i} starts at ${segments[i].start}, previous ended at ${segments[i - 1].end}`);
+    }
+    const total = pcm.length / BYTES_PER_SECOND;
+    assert.ok(segments.at(-1).end >= total - 0.01, `the transcript reaches the end of the audio (${segments.at(-1).end} of ${total})`);
+  });
+});

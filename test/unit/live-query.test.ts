@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseLiveQuery } from '../../src/streaming/live-query.js';
+
+const parse = (query: string) => parseLiveQuery(new URLSearchParams(query));
+
+test('Deepgram live parameters pass through as Deepgram strings; repeatable ones become lists', () => {
+  const parsed = parse(
+    'model=nova-3&language=en-US&encoding=linear16&sample_rate=16000&channels=1&interim_results=true&endpointing=300' +
+      '&utterance_end_ms=1000&vad_events=true&smart_format=true&keyterm=Temporal&keyterm=Kysely&tag=t1',
+  );
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.options, {
+    model: 'nova-3',
+    language: 'en-US',
+    encoding: 'linear16',
+    sample_rate: '16000',
+    channels: '1',
+    interim_results: 'true',
+    endpointing: '300',
+    utterance_end_ms: '1000',
+    vad_events: 'true',
+    smart_format: 'true',
+    keyterm: ['Temporal', 'Kysely'],
+    tag: 't1',
+  });
+  assert.equal(parsed.sessionId, undefined);
+});
+
+test('no parameters at all is a valid (containerised audio) stream; endpointing=false is allowed', () => {
+  assert.deepEqual(parse(''), { ok: true, options: {} });
+  assert.ok(parse('endpointing=false').ok);
+});
+
+test('session_id is ours: a UUID, kept out of the options sent to Deepgram', () => {
+  const parsed = parse('model=nova-2&session_id=2B0E1D5C-7F4A-4C1E-9E0B-1A2B3C4D5E6F');
+  assert.ok(parsed.ok);
+  assert.equal(parsed.sessionId, '2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f');
+  assert.deepEqual(parsed.options, { model: 'nova-2' });
+});
+
+const refused: Array<[string, string, RegExp]> = [
+  ['colour=blue', 'unknown_option', /Unknown query parameter colour/],
+  ['interim_results=yes', 'invalid_option', /interim_results=yes must be true or false/],
+  ['encoding=mp3', 'invalid_option', /encoding=mp3 is not one of/],
+  ['encoding=mulaw', 'invalid_option', /sample_rate is required with encoding=mulaw/],
+  ['encoding=linear16&sample_rate=16k', 'invalid_option', /sample_rate=16k/],
+  ['channels=0', 'invalid_option', /channels=0/],
+  ['endpointing=soon', 'invalid_option', /endpointing=soon/],
+  ['utterance_end_ms=1000', 'invalid_option', /needs interim_results=true/],
+  ['model=nova-3&keywords=x', 'invalid_option', /keyterm/],
+  ['model=nova-2&model=nova-3', 'invalid_option', /model was given 2 times/],
+  ['model=a%20b', 'invalid_option', /is not a valid model/],
+  ['session_id=123', 'invalid_option', /session_id must be/],
+  ['tag=', 'invalid_option', /tag values must be 1 to 256 characters/],
+];
+
+for (const [query, code, message] of refused) {
+  test(`refused: ${query}`, () => {
+    const parsed = parse(query);
+    assert.equal(parsed.ok, false);
+    if (parsed.ok) return;
+    assert.equal(parsed.error.status, 400);
+    assert.equal(parsed.error.code, code);
+    assert.match(parsed.error.message, message);
+  });
+}

@@ -20,8 +20,8 @@ function envOf(service: { environment?: Record<string, unknown> | string[] }): R
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v ?? '')]));
 }
 
-test('the app services are the API, the worker and the emulator, each running an existing entry point', () => {
-  assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'worker']);
+test('the app services are the API, the workers and the emulator, each running an existing entry point', () => {
+  assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'streaming-worker', 'worker']);
   for (const [name, service] of appServices) {
     const entry = service.command?.find((part) => part.startsWith('src/main/'));
     assert.ok(entry && existsSync(path.join(REPO_ROOT, entry)), `${name} runs ${entry}`);
@@ -36,7 +36,7 @@ test('every variable given to an app service is one the config schema reads', ()
 });
 
 test('the API and worker environments pass the config schema (with compose defaults substituted)', () => {
-  for (const name of ['api', 'worker']) {
+  for (const name of ['api', 'worker', 'streaming-worker']) {
     const env = Object.fromEntries(
       Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
     );

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { createDb, migrateToLatest } from '../db/database.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
@@ -52,7 +52,7 @@ try {
 
   progress('starting the batch worker (bundling workflows) ...');
   // One bundle for both workers (the batch worker and the streaming worker's session workflows).
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   const metrics = createMetrics();
   const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, logger, shutdownGraceMs: config.http.shutdownGraceMs });
   stops.push(() => worker.stop());

@@ -17,7 +17,9 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 export function installTemporalRuntime(logger: Logger, options: { level?: LogLevel; prometheusPort?: number } = {}): void {
   Runtime.install({
     logger: new DefaultLogger(options.level ?? 'WARN', (entry) => {
-      logger[LEVELS[entry.level]]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
+      // Activity-only workers (the Deepgram queue, live relays) poll no workflows by design.
+      const level = entry.message.startsWith('No workflows registered') ? 'debug' : LEVELS[entry.level];
+      logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
     }),
     // The SDK's own worker metrics (task slots, poll latency, activity failures…) on a Prometheus endpoint of their own.
     ...(options.prometheusPort

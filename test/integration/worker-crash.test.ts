@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+import { startAppProcess } from '../helpers/processes.js';
 import { startSharedParts } from '../helpers/shared-parts.js';
-import { postJson, startStack, stackEnv, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
-
-/** The worker runs as its own process (`npm run worker`), so it can be killed like a crashed machine. */
-function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('batch worker running')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output}`)));
-  });
-  return { child, ready };
-}
+import { freePort, postJson, startStack, stackEnv, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
 
 describe('a worker killed mid-job', () => {
   let shared: Awaited<ReturnType<typeof startSharedParts>>;
@@ -49,7 +31,13 @@ describe('a worker killed mid-job', () => {
   });
 
   test('the job is finished by a restarted worker, with exactly one transcript row', { timeout: 90_000 }, async () => {
-    const env = stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' });
+    const env = {
+      ...stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' }),
+      METRICS_PORT: '0',
+      TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+    };
+    // The worker runs as its own process (`npm run worker`), so it can be killed like a crashed machine.
+    const startWorkerProcess = (e: Record<string, string>) => startAppProcess('src/main/worker.ts', { ...e, LOG_LEVEL: 'info' }, 'batch worker running');
     const first = startWorkerProcess(env);
     workers.push(first.child);
     await first.ready;

@@ -50,7 +50,7 @@ describe('dependency outages', () => {
     assert.equal(ready.status, 503);
     assert.deepEqual(ready.body.checks, { database: true, temporal: false, deepgram: true });
 
-    const res = await postJson(`${api.url}/v1/transcriptions`, { url: 'https://example.com/a.wav', mode: 'async' });
+    const res = await postJson(`${api.url}/v1/transcriptions`, { url: 'https://8.8.8.8/a.wav', mode: 'async' });
     assert.equal(res.status, 503);
     assert.equal(res.body.error.code, 'service_unavailable');
     assert.equal(res.headers.get('retry-after'), '5');

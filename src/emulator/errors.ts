@@ -13,8 +13,9 @@ export const errorBody = (errCode: string, errMsg: string, requestId: string): D
 });
 
 export const invalidAuth = (id: string) => errorBody('INVALID_AUTH', 'Invalid credentials.', id);
-export const corruptAudio = (id: string) =>
-  errorBody('Bad Request', 'Bad Request: failed to process audio: corrupt or unsupported data', id);
+/** Deepgram's message, plus the decoder's reason when the local engine knows it. */
+export const corruptAudio = (id: string, detail?: string) =>
+  errorBody('Bad Request', `Bad Request: failed to process audio: corrupt or unsupported data${detail ? ` (${detail})` : ''}`, id);
 export const invalidJson = (id: string) =>
   errorBody('Bad Request', 'Content-type was application/json, but we could not process the JSON payload.', id);
 /** `message` e.g. "The remote server hosting the media returned a client error: 404 Not Found." */

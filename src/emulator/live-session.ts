@@ -1,10 +1,12 @@
 import type { WebSocket, RawData } from 'ws';
 import type { RawFormat } from './audio.js';
+import { EngineAudioError } from './engine/types.js';
 import { DATA_0000, NET_0000, NET_0001 } from './errors.js';
 import { StreamClock } from './live-audio.js';
+import { EngineLive } from './live-engine.js';
 import { LiveTimeline, type LiveMessage, type TimelineConfig } from './live-timeline.js';
 import { emptyTrack, registeredTrack, syntheticTrack } from './live-words.js';
-import { modelInfo, type ModelInfo } from './models.js';
+import { engineModelInfo, modelInfo, type ModelInfo } from './models.js';
 import type { EmulatorState } from './state.js';
 import type { FaultSpec, RecordedRequest } from './types.js';
 
@@ -28,6 +30,11 @@ export class LiveSession {
   private readonly clock: StreamClock;
   private timeline: LiveTimeline | undefined;
   private model: ModelInfo | undefined;
+  /** The local engine, fed from the first byte; killed if a registered transcript matches the stream. */
+  private engine: EngineLive | undefined;
+  /** The engine (not a timeline) produces this session's Results. */
+  private usingEngine = false;
+  private engineDuration: number | undefined;
   private work: Promise<void> = Promise.resolve();
   private outbox: Promise<void> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
@@ -50,6 +57,17 @@ export class LiveSession {
     }
     if (fault?.dropAfterMs !== undefined) {
       this.dropTimer = setTimeout(() => (fault.errorFrame ? this.closeWith(1011, NET_0000) : ws.terminate()), fault.dropAfterMs);
+    }
+    const engine = state.engine;
+    if (engine) {
+      const { modelParam: _, ...rest } = this.init.config;
+      this.engine = new EngineLive(
+        engine,
+        this.init.format,
+        { ...rest, model: engineModelInfo(engine.info) },
+        (messages) => this.send(messages),
+        () => this.closeWith(1008, DATA_0000),
+      );
     }
     this.touch();
   }
@@ -90,6 +108,7 @@ export class LiveSession {
   private async audio(chunk: Buffer): Promise<void> {
     if (this.ending) return;
     this.clock.push(chunk);
+    this.engine?.write(chunk);
     this.init.record.audioBytes = this.clock.bytes;
     await this.catchUp();
   }
@@ -99,15 +118,24 @@ export class LiveSession {
       this.closeWith(1008, DATA_0000);
       return;
     }
-    if (!this.timeline && this.clock.state === 'ready' && (this.clock.prefixComplete || force)) {
+    if (!this.timeline && !this.usingEngine && this.clock.state === 'ready' && (this.clock.prefixComplete || force)) {
       this.timeline = await this.createTimeline();
     }
     if (this.timeline && !this.ending) this.send(this.timeline.advance(this.clock.seconds));
   }
 
-  private async createTimeline(): Promise<LiveTimeline> {
+  /** Registered transcript → its timeline; otherwise the engine if there is one (undefined), else synthetic words. */
+  private async createTimeline(): Promise<LiveTimeline | undefined> {
     const prefix = this.clock.prefixSha256();
     const entry = this.init.state.transcripts.byStreamPrefix(prefix);
+    if (!entry && this.engine) {
+      this.model = engineModelInfo(this.init.state.engine!.info);
+      this.usingEngine = true;
+      this.engine.activate();
+      return undefined;
+    }
+    this.engine?.kill();
+    this.engine = undefined;
     const { modelParam, ...rest } = this.init.config;
     const model = modelInfo(modelParam, entry ? 'registered' : 'synthetic');
     this.model = model;
@@ -118,6 +146,7 @@ export class LiveSession {
   private async finalize(): Promise<void> {
     if (this.ending) return;
     if (this.clock.state === 'ready') await this.catchUp(true);
+    if (this.usingEngine) return this.engine!.finalize();
     const timeline = this.timeline ?? this.emptyTimeline();
     this.send(timeline.flush(this.clock.seconds, true));
   }
@@ -130,8 +159,20 @@ export class LiveSession {
       if (this.clock.state === 'undecodable') return;
     }
     this.ending = true;
-    const timeline = this.timeline ?? this.emptyTimeline();
-    this.send(timeline.flush(this.clock.seconds, false));
+    if (this.usingEngine) {
+      // Deepgram's idle rule is about audio not arriving; the engine may still be catching up with what did.
+      clearTimeout(this.idleTimer);
+      try {
+        this.engineDuration = (await this.engine!.end()).duration;
+      } catch (err) {
+        this.closeWith(err instanceof EngineAudioError ? 1008 : 1011, err instanceof EngineAudioError ? DATA_0000 : NET_0000);
+        return;
+      }
+    } else {
+      this.engine?.kill();
+      const timeline = this.timeline ?? this.emptyTimeline();
+      this.send(timeline.flush(this.clock.seconds, false));
+    }
     if (this.init.fault?.errorFrame && this.init.fault.dropAfterMs === undefined) {
       this.closeWith(1011, NET_0000);
       return;
@@ -154,7 +195,7 @@ export class LiveSession {
       request_id: this.init.requestId,
       sha256,
       created: this.created,
-      duration: Math.round(this.clock.seconds * 1e6) / 1e6,
+      duration: Math.round((this.engineDuration ?? this.clock.seconds) * 1e6) / 1e6,
       channels: this.clock.bytes > 0 ? this.clock.channels : 0,
     };
     const model = this.model;
@@ -193,6 +234,7 @@ export class LiveSession {
   }
 
   private cleanup(): void {
+    this.engine?.kill();
     clearTimeout(this.idleTimer);
     clearTimeout(this.dropTimer);
     this.ending = true;

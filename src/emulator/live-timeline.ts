@@ -143,29 +143,44 @@ export class LiveTimeline {
     speechFinal: boolean,
     fromFinalize: boolean,
   ): LiveMessage {
-    const { punctuate, diarize, requestId, model } = this.config;
-    return {
-      type: 'Results',
-      channel_index: [0, 1],
-      duration: r3(Math.max(0, end - start)),
-      start: r3(start),
-      is_final: isFinal,
-      speech_final: speechFinal,
-      channel: {
-        alternatives: [
-          {
-            transcript: transcriptText([...words], punctuate),
-            confidence: alternativeConfidence([...words]),
-            words: words.map((w) => wordJson(w, { punctuate, diarize })),
-          },
-        ],
-      },
-      metadata: {
-        request_id: requestId,
-        model_info: { name: model.name, version: model.version, arch: model.arch },
-        model_uuid: model.uuid,
-      },
-      from_finalize: fromFinalize,
-    };
+    return resultsMessage(this.config, { words, start, end, isFinal, speechFinal, fromFinalize });
   }
+}
+
+export interface ResultSpan {
+  words: readonly TimedWord[];
+  start: number;
+  end: number;
+  isFinal: boolean;
+  speechFinal: boolean;
+  fromFinalize: boolean;
+}
+
+/** One live `Results` message (shared with the engine-driven live path, live-engine.ts). */
+export function resultsMessage(config: TimelineConfig, span: ResultSpan): LiveMessage {
+  const { punctuate, diarize, requestId, model } = config;
+  const { words, start, end } = span;
+  return {
+    type: 'Results',
+    channel_index: [0, 1],
+    duration: r3(Math.max(0, end - start)),
+    start: r3(start),
+    is_final: span.isFinal,
+    speech_final: span.speechFinal,
+    channel: {
+      alternatives: [
+        {
+          transcript: transcriptText([...words], punctuate),
+          confidence: alternativeConfidence([...words]),
+          words: words.map((w) => wordJson(w, { punctuate, diarize })),
+        },
+      ],
+    },
+    metadata: {
+      request_id: requestId,
+      model_info: { name: model.name, version: model.version, arch: model.arch },
+      model_uuid: model.uuid,
+    },
+    from_finalize: span.fromFinalize,
+  };
 }

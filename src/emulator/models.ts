@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { EngineInfo } from './engine/types.js';
 
 /** How the transcript of a response was produced; shows in `model_info[uuid].name`. */
-export type TranscriptSource = 'registered' | 'synthetic';
+export type TranscriptSource = 'registered' | 'synthetic' | 'engine';
 
 export interface ModelInfo {
   uuid: string;
@@ -50,3 +51,23 @@ export const SYNTHETIC_WARNING = {
   type: 'synthetic_transcript',
   message: 'No transcript is registered for this audio; the words are synthetic.',
 } as const;
+
+/** model_info for words recognised by the local engine: named after the engine, never after a Deepgram model. */
+export function engineModelInfo(info: EngineInfo): ModelInfo {
+  return {
+    uuid: stableUuid(`emulator:engine:${info.engine}:${info.engineVersion}`),
+    name: `emulator-${info.engine}`,
+    version: `${info.engine}-${info.engineVersion}-en-us`,
+    arch: info.engine,
+  };
+}
+
+export function engineWarning(info: EngineInfo) {
+  return {
+    parameter: 'emulator',
+    type: 'local_engine',
+    message:
+      `Transcribed offline by ${info.engine} ${info.engineVersion} (${info.model}) in the Deepgram emulator, not by Deepgram; ` +
+      'punctuation is approximated from pauses and smart_format does no number formatting.',
+  };
+}

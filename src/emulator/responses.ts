@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { modelInfo, SYNTHETIC_WARNING, type TranscriptSource } from './models.js';
+import type { EngineInfo } from './engine/types.js';
+import { engineModelInfo, engineWarning, modelInfo, SYNTHETIC_WARNING, type TranscriptSource } from './models.js';
 import type { TranscriptOptions } from './params.js';
-import { registeredWords, syntheticWords, WORD_CONFIDENCE, type TimedWord } from './transcripts.js';
+import { registeredWords, syntheticWords, type TimedWord } from './transcripts.js';
 
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
 
@@ -26,7 +27,9 @@ export function transcriptText(words: TimedWord[], punctuate: boolean): string {
   return words.map((w) => (punctuate ? w.punctuated : w.word)).join(' ');
 }
 
-export const alternativeConfidence = (words: TimedWord[]): number => (words.length ? WORD_CONFIDENCE : 0);
+/** Mean word confidence (the emulator's fixed WORD_CONFIDENCE for registered and synthetic words). */
+export const alternativeConfidence = (words: TimedWord[]): number =>
+  words.length ? Math.round((words.reduce((sum, w) => sum + w.confidence, 0) / words.length) * 1e4) / 1e4 : 0;
 
 interface Sentence { text: string; start: number; end: number; speaker: number; words: number }
 
@@ -107,18 +110,20 @@ export interface PrerecordedInput {
   audioChannels: number;
   options: TranscriptOptions;
   registeredText?: string;
+  /** Words recognised by the local engine, per channel (takes precedence over synthetic words). */
+  engine?: { info: EngineInfo; channels: TimedWord[][] };
 }
 
 /** A complete `ListenV1Response`, shaped like the real responses in fixtures/deepgram/prerecorded. */
 export function prerecordedResponse(input: PrerecordedInput): Record<string, unknown> {
   const { options: opts } = input;
-  const source: TranscriptSource = input.registeredText !== undefined ? 'registered' : 'synthetic';
-  const model = modelInfo(opts.model, source);
+  const source: TranscriptSource = input.engine ? 'engine' : input.registeredText !== undefined ? 'registered' : 'synthetic';
+  const model = input.engine ? engineModelInfo(input.engine.info) : modelInfo(opts.model, source);
   const channelCount = opts.multichannel ? Math.max(1, input.audioChannels) : 1;
   const style = { punctuate: opts.punctuate, diarize: opts.diarize };
   const utterances: Record<string, unknown>[] = [];
   const channels = Array.from({ length: channelCount }, (_, c) => {
-    const words = channelWords(input.registeredText, input.sha256, input.duration, c);
+    const words = input.engine ? (input.engine.channels[c] ?? []) : channelWords(input.registeredText, input.sha256, input.duration, c);
     const alternative: Record<string, unknown> = {
       transcript: transcriptText(words, opts.punctuate),
       confidence: alternativeConfidence(words),
@@ -146,6 +151,7 @@ export function prerecordedResponse(input: PrerecordedInput): Record<string, unk
   if (opts.tags.length) metadata.tags = opts.tags;
   if (Object.keys(opts.extra).length) metadata.extra = opts.extra;
   if (source === 'synthetic') metadata.warnings = [{ ...SYNTHETIC_WARNING }];
+  if (input.engine) metadata.warnings = [engineWarning(input.engine.info)];
   const results: Record<string, unknown> = { channels };
   if (opts.utterances) results.utterances = utterances.sort((a, b) => (a.start as number) - (b.start as number));
   return { metadata, results };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AudioParamError, parseRawFormat, probeAudio, type RawFormat } from './audio.js';
 import { parseCallbackUrl, runCallbackJob } from './callback.js';
+import { engineTranscription } from './rest-engine.js';
 import { corruptAudio, errorBody, faultError, invalidAuth, invalidCallback, invalidJson, invalidParam, remoteContent } from './errors.js';
 import { describeFault } from './faults.js';
 import { BodyTooLargeError, credentialFromHeader, isAuthorized, readBody, sendJson } from './http-util.js';
@@ -146,10 +147,12 @@ async function transcribeSource(
   let info;
   try {
     info = await probeAudio(audio, format);
-  } catch {
-    return { status: 400, body: corruptAudio(id) };
+  } catch (err) {
+    // In engine mode the reason is given, as for audio the engine's decoder rejects.
+    return { status: 400, body: corruptAudio(id, state.engine ? (err as Error).message : undefined) };
   }
   const entry = state.transcripts.byAudioHash(sha256);
+  if (!entry && state.engine) return engineTranscription(state.engine, { id, sha256, audio, format, options });
   return {
     status: 200,
     body: prerecordedResponse({

@@ -3,6 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin } from './admin-routes.js';
 import { probeAudio } from './audio.js';
 import { sendJson } from './http-util.js';
+import { createPocketsphinxEngine } from './engine/pocketsphinx.js';
+import type { SpeechEngine } from './engine/types.js';
 import { createLiveHandler } from './live-listen.js';
 import { handleRestListen } from './rest-listen.js';
 import { EmulatorState } from './state.js';
@@ -26,6 +28,7 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
       logger: options.logger ?? silent,
     },
     transcripts,
+    await resolveEngine(options),
   );
 
   const server = createServer((req, res) => {
@@ -59,6 +62,7 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
   return {
     url,
     port,
+    engine: state.engine?.info ?? null,
     registerTranscript: (audio, text) => transcripts.register(audio, text),
     injectFault: (fault) => state.faults.add(fault),
     clearFaults: () => state.faults.clear(),
@@ -69,10 +73,18 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
       (closing ??= new Promise<void>((resolve) => {
         state.shutdown.abort();
         live.closeAll();
+        state.engine?.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       })),
   };
+}
+
+async function resolveEngine(options: EmulatorOptions): Promise<SpeechEngine | null> {
+  const engine = options.engine ?? 'synthetic';
+  if (engine === 'synthetic') return null;
+  if (engine === 'pocketsphinx') return createPocketsphinxEngine({ python: options.enginePython, concurrency: options.engineConcurrency });
+  return engine;
 }
 
 async function route(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
 import { AbortError, sleepUnlessAborted } from './http-util.js';
+import type { SpeechEngine } from './engine/types.js';
 import { FaultQueue } from './faults.js';
 import { TranscriptRegistry } from './transcripts.js';
 import type { EmulatorLogger, EmulatorStats, RecordedRequest } from './types.js';
@@ -27,6 +28,8 @@ export class EmulatorState {
   constructor(
     readonly settings: EmulatorSettings,
     readonly transcripts: TranscriptRegistry,
+    /** Recognises unregistered audio; null = synthetic words. */
+    readonly engine: SpeechEngine | null = null,
   ) {}
 
   /** Adds a request to the log; the returned object is the stored one and may be updated later. */

@@ -1,4 +1,5 @@
 /** Public types of the Deepgram-protocol emulator. */
+import type { EngineInfo, SpeechEngine } from './engine/types.js';
 
 export interface EmulatorLogger {
   info: (...args: unknown[]) => void;
@@ -20,6 +21,16 @@ export interface EmulatorOptions {
   liveIdleTimeoutMs?: number;
   /** Optional logger; silent by default. */
   logger?: EmulatorLogger;
+  /**
+   * How audio without a registered transcript is transcribed: 'synthetic' (default) deterministic made-up words;
+   * 'pocketsphinx' real words from the local PocketSphinx engine (start-up fails if it is not installed); or an
+   * engine object. Registered transcripts always win.
+   */
+  engine?: 'synthetic' | 'pocketsphinx' | SpeechEngine;
+  /** Python with the pocketsphinx and av packages (default: .tools/speech/bin/python, from `npm run setup`). */
+  enginePython?: string;
+  /** Pre-recorded engine decodes at once; more wait their turn. Default: the number of cores. */
+  engineConcurrency?: number;
 }
 
 export type FaultTarget = 'rest' | 'live' | 'callback' | 'any';
@@ -75,6 +86,8 @@ export interface DeepgramEmulator {
   /** e.g. http://127.0.0.1:40123 (no trailing slash). */
   url: string;
   port: number;
+  /** The local speech engine in use, or null when unregistered audio gets synthetic words. */
+  engine: EngineInfo | null;
   /** Deterministic transcript for that audio (matched by sha256 of the exact bytes; live also by its first 8 KiB). */
   registerTranscript(audio: Buffer | { sha256: string }, text: string): void;
   /** Faults queue up and are consumed in order by matching requests. */

@@ -8,6 +8,8 @@ import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
 import { startTemporalDevServer } from '../src/temporal/dev-server.js';
 import { printTable } from './stats.js';
 import { benchSyncLatency } from './sync-latency.js';
+import { benchLiveCapacity } from './live-capacity.js';
+import { benchLiveLatency } from './live-latency.js';
 
 const log = (m: string) => process.stderr.write(`  … ${m}\n`);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
@@ -37,6 +39,22 @@ try {
       ['direct (SDK → emulator)', sync.direct.n, sync.direct.p50, sync.direct.p99, sync.direct.mean],
       ['ratio platform / direct', '', sync.platform.p50 / sync.direct.p50, sync.platform.p99 / sync.direct.p99, sync.platform.mean / sync.direct.mean],
     ],
+  );
+  const live = await benchLiveLatency(temporal.address, 5, log);
+  printTable(
+    'Live streaming: per-message latency of interim results, 5 streams of preamble-16k.wav (19 s, linear16 16 kHz, 100 ms chunks at 4x real time; ms)',
+    ['path', 'n', 'p50', 'p99', 'mean'],
+    [
+      ['through the streaming worker (WS → relay activity → SDK → emulator)', live.relay.n, live.relay.p50, live.relay.p99, live.relay.mean],
+      ['direct (WS → emulator)', live.direct.n, live.direct.p50, live.direct.p99, live.direct.mean],
+      ['added by the relay', '', live.relay.p50 - live.direct.p50, live.relay.p99 - live.direct.p99, live.relay.mean - live.direct.mean],
+    ],
+  );
+  const capacity = await benchLiveCapacity(temporal.address, { levels: [50, 100, 200, 300, 400, 600], windowMs: 10_000, maxP99Ms: 300 }, log);
+  printTable(
+    `Live streaming capacity of one streaming worker process (real-time 16 kHz streams; holds = no failure and p99 ≤ 300 ms; idle worker RSS ${capacity.baselineMiB.toFixed(0)} MiB)`,
+    ['streams', 'p50 ms', 'p99 ms', 'worker RSS MiB', 'KiB / session', 'worker CPU %', 'emulator CPU %', 'clients CPU %', 'machine CPU %', 'failed', 'holds'],
+    capacity.levels.map((l) => [l.streams, l.p50, l.p99, l.rssMiB, l.perSessionKiB, l.workerCpu, l.emulatorCpu, l.clientsCpu, l.machineCpu, l.failed + (l.firstFailure ? ` (${l.firstFailure})` : ''), l.holds ? 'yes' : 'no']),
   );
 } finally {
   await temporal.stop();

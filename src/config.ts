@@ -81,7 +81,7 @@ const EnvVariables = z.object({
   LIVE_MAX_MESSAGE_BYTES: positiveInt(1024 * 1024),
   LIVE_MAX_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
   LIVE_KEEPALIVE_INTERVAL_MS: positiveInt(4_000),
-  LIVE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(5_000),
+  LIVE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
   LIVE_RESUME_WINDOW_MS: positiveInt(30_000),
   LIVE_PERSIST_INTERVAL_MS: positiveInt(1_000),
   LIVE_UPSTREAM_RECONNECT_ATTEMPTS: z.coerce.number().int().min(0).default(5),

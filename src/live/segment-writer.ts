@@ -10,6 +10,9 @@ export interface RelayTotals {
   requestIds: string[];
 }
 
+/** Progress alone (audio seconds, no new finals) is written every this many rounds: it changes every second. */
+const PROGRESS_EVERY_ROUNDS = 10;
+
 /**
  * Writes final results to PostgreSQL in batches while the session runs (every `intervalMs`, and at the end), with
  * the session's progress counters in the same round. A failed write keeps its batch for the next round, so a
@@ -20,6 +23,7 @@ export class SegmentWriter {
   private reported: RelayTotals = { audioSeconds: 0, upstreamReconnects: 0, committedSeconds: 0, requestIds: [] };
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private rounds = 0;
 
   constructor(
     private readonly deps: {
@@ -32,7 +36,10 @@ export class SegmentWriter {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch(this.deps.onError), this.deps.intervalMs);
+    this.timer = setInterval(() => {
+      this.rounds += 1;
+      if (this.pending.length > 0 || this.rounds % PROGRESS_EVERY_ROUNDS === 0) void this.flush().catch(this.deps.onError);
+    }, this.deps.intervalMs);
   }
 
   add(segment: LiveSegment): void {

@@ -13,6 +13,7 @@ import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createMetrics } from '../observability/metrics.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
+import { chooseEmulatorEngine } from './emulator-engine.js';
 
 /**
  * `npm start`: the whole platform on one machine. Whatever is not configured is embedded:
@@ -43,9 +44,19 @@ try {
 
   let deepgram = deepgramTarget(config);
   let emulator: DeepgramEmulator | undefined;
+  let engineMissing: string | undefined;
   if (!deepgram) {
-    progress('no Deepgram key configured: starting the local Deepgram emulator ...');
-    emulator = await startDeepgramEmulator({ port: config.emulator.port, host: '127.0.0.1', apiKey: config.emulator.apiKey });
+    const choice = await chooseEmulatorEngine(config);
+    engineMissing = choice.missing;
+    const words = choice.info ? `real words from the offline engine, PocketSphinx ${choice.info.engineVersion}` : 'synthetic transcripts';
+    progress(`no Deepgram key configured: starting the local Deepgram emulator (${words}) ...`);
+    emulator = await startDeepgramEmulator({
+      port: config.emulator.port,
+      host: '127.0.0.1',
+      apiKey: config.emulator.apiKey,
+      engine: choice.engine,
+      enginePython: choice.enginePython,
+    });
     stops.push(() => emulator!.close());
     deepgram = { apiUrls: [emulator.url], apiKey: config.emulator.apiKey };
   }
@@ -93,6 +104,8 @@ try {
     database: databaseDescription,
     deepgramUrl: deepgram.apiUrls.join(', '),
     emulated: emulator !== undefined,
+    emulatorEngine: emulator?.engine ?? null,
+    emulatorEngineMissing: engineMissing,
     temporalSdkMetricsUrl: `http://127.0.0.1:${config.metrics.temporalSdkPort}/metrics`,
   });
 } catch (err) {

@@ -71,7 +71,8 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
       reconnect: { retries: live.upstreamReconnectAttempts, firstDelayMs: 250, maxDelayMs: 5_000 },
       closeTimeoutMs: 10_000,
     },
-    heartbeatIntervalMs: Math.min(1_000, Math.floor(live.heartbeatTimeoutMs / 3)),
+    // As often as the heartbeats can leave anyway (see maxHeartbeatThrottleInterval below).
+    heartbeatIntervalMs: Math.max(200, Math.floor(live.heartbeatTimeoutMs / 3)),
     logger,
   });
 

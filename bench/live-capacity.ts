@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { createTestDatabase } from '../test/helpers/database.js';
+import { AUDIO_DIR, REPO_ROOT } from '../test/helpers/paths.js';
+import { TimedStream } from './live-stream-client.js';
+import { summarize } from './stats.js';
+
+const KEY = 'bench-key';
+const QUERY = 'model=nova-3&encoding=linear16&sample_rate=16000&interim_results=true';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface CapacityLevel {
+  streams: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  perSessionKiB: number;
+  /** CPU used during the window, in % of one core: the streaming worker, the emulator, this load generator. */
+  workerCpu: number;
+  emulatorCpu: number;
+  clientsCpu: number;
+  /** The whole machine's CPU use (all cores, every process), in %. */
+  machineCpu: number;
+  failed: number;
+  /** Close code and reason of the first stream that failed, if any. */
+  firstFailure?: string;
+  holds: boolean;
+}
+
+function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * 1024;
+}
+
+/** Busy and total jiffies of the whole machine. */
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - cpu[3]! - (cpu[4] ?? 0), total };
+}
+
+/** utime + stime of a process, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks are 1/100 s on Linux
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** An entry point as its own process, resolved once it logs `ready`; its memory and CPU are then its own. */
+async function spawnEntry(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let started = false;
+  const collect = (d: Buffer) => {
+    if (started) return; // keep draining the pipe, but keep only start-up output
+    output += d.toString();
+    if (output.includes(ready)) started = true;
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', () => started && resolve());
+    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code}:\n${output}`)));
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/**
+ * How many real-time 16 kHz streams one streaming worker (its own process) holds: streams are added in steps, each
+ * sending 100 ms of audio every 100 ms (staggered), and each step is measured for `windowMs`. A step holds when no
+ * stream failed and the p99 round trip of interim results stays under `maxP99Ms`. Memory is the worker's RSS. The
+ * emulator runs as its own process too, so the streaming worker, the emulator and the clients each get their CPU.
+ */
+export async function benchLiveCapacity(temporalAddress: string, options: { levels: number[]; windowMs: number; maxP99Ms: number }, log: (m: string) => void) {
+  const database = await createTestDatabase();
+  const pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44);
+  const [port, emulatorPort] = [await freePort(), await freePort()];
+  const max = Math.max(...options.levels);
+  log('starting the emulator and a streaming worker, each as its own process ...');
+  const emulator = await spawnEntry('src/main/emulator.ts', { EMULATOR_PORT: String(emulatorPort), EMULATOR_API_KEY: KEY, LOG_LEVEL: 'warn' }, 'listening');
+  const child = await spawnEntry(
+    'src/main/streaming-worker.ts',
+    {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporalAddress,
+      DEEPGRAM_API_URL: `http://127.0.0.1:${emulatorPort}`,
+      DEEPGRAM_API_KEY: KEY,
+      STREAMING_PORT: String(port),
+      HOST: '127.0.0.1',
+      LIVE_TASK_QUEUE: 'bench-live-capacity',
+      LIVE_MAX_SESSIONS_PER_WORKER: String(max + 10),
+    },
+    'streaming worker running',
+  );
+  const url = `ws://127.0.0.1:${port}/v1/listen?${QUERY}`;
+  const streams: TimedStream[] = [];
+  // One ticker, ten slots: each stream sends every 100 ms, a tenth of them every 10 ms, so load is even.
+  let slot = 0;
+  const ticker = setInterval(() => {
+    for (let i = slot; i < streams.length; i += 10) streams[i]!.sendNext();
+    slot = (slot + 1) % 10;
+  }, 10);
+  const levels: CapacityLevel[] = [];
+  try {
+    // Warm up (module loading, JIT, first workflow) so the baseline is the idle worker, not a cold one.
+    const warm = new TimedStream(url, pcm);
+    await warm.open();
+    for (let i = 0; i < 20; i++) (warm.sendNext(), await sleep(50));
+    await warm.close();
+    await sleep(1_000);
+    const baseline = rssBytes(child.pid!);
+    for (const target of options.levels) {
+      log(`live capacity: ${target} concurrent streams ...`);
+      while (streams.length < target) {
+        const batch = Array.from({ length: Math.min(25, target - streams.length) }, () => new TimedStream(url, pcm));
+        await Promise.all(batch.map((s) => s.open()));
+        streams.push(...batch);
+      }
+      // Measure once every session's relay is running (its first result arrived).
+      const deadline = Date.now() + 60_000;
+      while (streams.some((s) => s.liveSince === undefined) && Date.now() < deadline) await sleep(200);
+      await sleep(1_000);
+      for (const s of streams) (s.latencies.length = 0), (s.recording = true);
+      const cpuBefore = { worker: cpuMs(child.pid!), emulator: cpuMs(emulator.pid!), clients: process.cpuUsage(), machine: machineTicks() };
+      await sleep(options.windowMs);
+      for (const s of streams) s.recording = false;
+      const clients = process.cpuUsage(cpuBefore.clients);
+      const percent = (ms: number) => (100 * ms) / options.windowMs;
+      const machine = machineTicks();
+      const stats = summarize(streams.flatMap((s) => s.latencies));
+      const failures = streams.filter((s) => s.unexpectedClose || !s.isOpen);
+      const failed = failures.length;
+      const first = failures[0]?.unexpectedClose;
+      const rss = rssBytes(child.pid!);
+      const holds = failed === 0 && stats.n > 0 && stats.p99 <= options.maxP99Ms;
+      levels.push({
+        streams: target,
+        p50: stats.p50,
+        p99: stats.p99,
+        rssMiB: rss / 2 ** 20,
+        perSessionKiB: (rss - baseline) / target / 1024,
+        workerCpu: percent(cpuMs(child.pid!) - cpuBefore.worker),
+        emulatorCpu: percent(cpuMs(emulator.pid!) - cpuBefore.emulator),
+        clientsCpu: percent((clients.user + clients.system) / 1000),
+        machineCpu: (100 * (machine.busy - cpuBefore.machine.busy)) / (machine.total - cpuBefore.machine.total),
+        failed,
+        ...(first ? { firstFailure: `${first.code} ${first.reason}` } : {}),
+        holds,
+      });
+      if (!holds) break;
+    }
+    return { baselineMiB: baseline / 2 ** 20, levels };
+  } finally {
+    clearInterval(ticker);
+    await Promise.all(streams.map((s) => s.close().catch(() => undefined)));
+    await stopChild(child);
+    await stopChild(emulator);
+    await database.drop();
+  }
+}

@@ -1,3 +1,5 @@
+import type { EngineInfo } from '../emulator/index.js';
+
 export interface BannerInfo {
   apiUrl: string;
   /** Deepgram-compatible live WebSocket endpoint. */
@@ -7,10 +9,14 @@ export interface BannerInfo {
   database: string;
   deepgramUrl: string;
   emulated: boolean;
+  /** The emulator's offline speech engine, or null when its transcripts are synthetic. */
+  emulatorEngine?: EngineInfo | null;
+  /** Why EMULATOR_ENGINE=auto found no engine (how to install it). */
+  emulatorEngineMissing?: string;
   temporalSdkMetricsUrl?: string;
 }
 
-/** The start-up banner: every URL a newcomer needs, and an honest word about synthetic transcripts. */
+/** The start-up banner: every URL a newcomer needs, and an honest word about where emulated transcripts come from. */
 export function printBanner(info: BannerInfo): void {
   const lines = [
     '',
@@ -26,13 +32,25 @@ export function printBanner(info: BannerInfo): void {
     `  Database        ${info.database}`,
     `  Deepgram        ${info.deepgramUrl}${info.emulated ? '   (local emulator)' : ''}`,
   ];
-  if (info.emulated) {
-    lines.push(
-      '',
-      '  NOTE: no DEEPGRAM_API_KEY is set, so Deepgram is the local emulator: transcripts are SYNTHETIC',
-      '        (marked "emulator-synthetic" in metadata.model_info). Set DEEPGRAM_API_KEY for real ones.',
-    );
-  }
+  if (info.emulated) lines.push('', ...emulatorNote(info));
   lines.push('', '  Ctrl+C stops everything.', '');
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** What the emulator's transcripts are: real words from the offline engine (approximate) or synthetic ones. */
+function emulatorNote(info: BannerInfo): string[] {
+  const engine = info.emulatorEngine;
+  if (engine) {
+    return [
+      `  NOTE: no DEEPGRAM_API_KEY is set, so Deepgram is the local emulator with an OFFLINE speech engine:`,
+      `        ${engine.engine} ${engine.engineVersion} (${engine.model}; audio decoded by PyAV ${engine.decoderVersion} / FFmpeg ${engine.ffmpegVersion}).`,
+      '        Real words, but far less accurate than Deepgram and punctuation is approximated (README: Offline mode);',
+      `        marked "emulator-${engine.engine}" in metadata.model_info. Set DEEPGRAM_API_KEY for Deepgram's transcripts.`,
+    ];
+  }
+  return [
+    '  NOTE: no DEEPGRAM_API_KEY is set, so Deepgram is the local emulator: transcripts are SYNTHETIC',
+    '        (marked "emulator-synthetic" in metadata.model_info). Set DEEPGRAM_API_KEY for real ones.',
+    ...(info.emulatorEngineMissing ? [`        For real words offline: ${info.emulatorEngineMissing}`] : []),
+  ];
 }

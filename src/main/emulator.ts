@@ -5,11 +5,15 @@
 import { loadConfig } from '../config.js';
 import { startDeepgramEmulator } from '../emulator/index.js';
 import { createLogger } from '../observability/logger.js';
+import { chooseEmulatorEngine } from './emulator-engine.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.log.level, name: 'deepgram-emulator' });
 
+const choice = await chooseEmulatorEngine(config);
 const emulator = await startDeepgramEmulator({
+  engine: choice.engine,
+  enginePython: choice.enginePython,
   port: config.emulator.port,
   host: '127.0.0.1',
   apiKey: config.emulator.apiKey,
@@ -20,6 +24,11 @@ const emulator = await startDeepgramEmulator({
 });
 
 console.log(`Deepgram emulator listening on ${emulator.url} (REST POST /v1/listen, live WS /v1/listen, admin /_emulator/*)`);
+console.log(
+  emulator.engine
+    ? `Unregistered audio is transcribed offline by ${emulator.engine.engine} ${emulator.engine.engineVersion} (${emulator.engine.model}).`
+    : `Unregistered audio gets SYNTHETIC words.${choice.missing ? ` For real words offline: ${choice.missing}` : ''}`,
+);
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals): void => {

@@ -99,7 +99,9 @@ export async function benchLiveCapacity(temporalAddress: string, options: { leve
   const [port, emulatorPort] = [await freePort(), await freePort()];
   const max = Math.max(...options.levels);
   log('starting the emulator and a streaming worker, each as its own process ...');
-  const emulator = await spawnEntry('src/main/emulator.ts', { EMULATOR_PORT: String(emulatorPort), EMULATOR_API_KEY: KEY, LOG_LEVEL: 'warn' }, 'listening');
+  // Synthetic words: this measures the relay, not the emulator's offline speech engine.
+  const emulatorEnv = { EMULATOR_PORT: String(emulatorPort), EMULATOR_API_KEY: KEY, EMULATOR_ENGINE: 'synthetic', LOG_LEVEL: 'warn' };
+  const emulator = await spawnEntry('src/main/emulator.ts', emulatorEnv, 'listening');
   const child = await spawnEntry(
     'src/main/streaming-worker.ts',
     {

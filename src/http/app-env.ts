@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   maxJsonBytes: number;
   /** True once the process is draining: /ready turns 503 and responses close their connections. */
   isShuttingDown: () => boolean;
+  /** With tracing on: a server span per request, the parent of the Temporal and Deepgram spans it causes. */
+  tracer?: Tracer;
 }
 
 export type AppEnv = { Variables: { requestId: string } };

@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
 import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
+import { traceRequests } from './tracing.js';
 
 function isAudioUpload(contentType: string | undefined): boolean {
   const type = (contentType ?? '').toLowerCase();
@@ -23,6 +24,7 @@ function isAudioUpload(contentType: string | undefined): boolean {
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
+  if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(async (c, next) => {
     const requestId = c.req.header('x-request-id') ?? randomUUID();
     c.set('requestId', requestId);

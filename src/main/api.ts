@@ -1,4 +1,5 @@
 import { createDb, migrateToLatest } from '../db/database.js';
+import { createTracing } from '../observability/tracing.js';
 import { startApiServer } from '../runtime/api-server.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { bootstrap, fail, onShutdown } from './bootstrap.js';
@@ -9,12 +10,14 @@ if (!config.temporal.address) fail('npm run api needs TEMPORAL_ADDRESS: the embe
 
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
-const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace });
-const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl: config.temporal.uiUrl });
+const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-api', logger });
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
+const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl: config.temporal.uiUrl, tracing });
 logger.info({ url: api.url }, 'API listening');
 
 onShutdown(logger, async () => {
   await api.close();
   await temporal.close();
+  await tracing?.shutdown();
   await db.destroy();
 });

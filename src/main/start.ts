@@ -1,16 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { createDb, migrateToLatest } from '../db/database.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
 import { startApiServer } from '../runtime/api-server.js';
-import { startBatchWorker, WORKFLOWS_PATH } from '../runtime/batch-worker.js';
+import { startBatchWorker } from '../runtime/batch-worker.js';
+import { bundleWorkflows } from '../runtime/workflow-code.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createMetrics } from '../observability/metrics.js';
+import { createTracing } from '../observability/tracing.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
 import { chooseEmulatorEngine } from './emulator-engine.js';
@@ -61,20 +63,30 @@ try {
     deepgram = { apiUrls: [emulator.url], apiKey: config.emulator.apiKey };
   }
 
+  // One provider per role, so spans say which part of this one process made them; shut down after the workers.
+  const [apiTracing, workerTracing] = await Promise.all([
+    createTracing({ settings: config.tracing, serviceName: 'transcription-api', logger }),
+    createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger }),
+  ]);
+  stops.push(async () => {
+    await apiTracing?.shutdown();
+    await workerTracing?.shutdown();
+  });
+
   progress('starting the batch worker (bundling workflows) ...');
   // One bundle for both workers (the batch worker and the streaming worker's session workflows).
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflows({ tracing: workerTracing !== undefined, logger: new DefaultLogger('WARN') });
   const metrics = createMetrics();
-  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, logger, shutdownGraceMs: config.http.shutdownGraceMs });
+  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, logger, tracing: workerTracing, shutdownGraceMs: config.http.shutdownGraceMs });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');
     void stopAll().finally(() => process.exit(1));
   });
 
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, interceptors: apiTracing?.clientInterceptors });
   stops.push(() => temporal.close());
-  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics });
+  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing });
   stops.push(() => api.close());
   // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
   const streaming = await startStreamingWorker({
@@ -89,6 +101,7 @@ try {
     logger,
     httpServer: api.httpServer,
     workflowBundle,
+    tracing: workerTracing,
   });
   stops.push(() => streaming.stop());
   streaming.done.catch((err) => {

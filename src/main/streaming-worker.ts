@@ -1,5 +1,6 @@
 import { createDb, migrateToLatest } from '../db/database.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
+import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
@@ -13,7 +14,8 @@ if (!deepgram) fail('npm run streaming-worker needs DEEPGRAM_API_KEY (Deepgram) 
 
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
-const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace });
+const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-streaming-worker', logger });
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
 const worker = await startStreamingWorker({
   live: config.live,
   host: config.http.host,
@@ -24,6 +26,7 @@ const worker = await startStreamingWorker({
   // Live failover across endpoints is not built yet: live sessions use the first endpoint.
   deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
   logger,
+  tracing,
 });
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls[0] }, 'streaming worker running');
 
@@ -34,5 +37,6 @@ worker.done.catch((err) => {
 onShutdown(logger, async () => {
   await worker.stop();
   await temporal.close();
+  await tracing?.shutdown();
   await db.destroy();
 });

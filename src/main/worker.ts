@@ -3,6 +3,7 @@ import { startBatchWorker } from '../runtime/batch-worker.js';
 import { startMetricsServer } from '../runtime/metrics-server.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
+import { createTracing } from '../observability/tracing.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 
 const { config, logger } = bootstrap('worker');
@@ -15,7 +16,8 @@ if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRA
 const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
 await migrateToLatest(db);
 const metrics = createMetrics();
-const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, shutdownGraceMs: config.http.shutdownGraceMs });
+const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger });
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, shutdownGraceMs: config.http.shutdownGraceMs });
 const metricsServer = await startMetricsServer(metrics, config.metrics.port);
 logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls, metrics: metricsServer.url, temporalSdkMetricsPort: config.metrics.temporalSdkPort }, 'batch worker running');
 
@@ -26,6 +28,7 @@ worker.done.catch((err) => {
 onShutdown(logger, async () => {
   // Temporal's graceful shutdown: stop polling, let running activities finish within the grace period.
   await worker.stop();
+  await tracing?.shutdown();
   await metricsServer.close();
   await db.destroy();
 });

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracing } from '../observability/tracing.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createEndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   deepgramUrls?: string[];
   /** Shared with a worker in the same process (npm start), so /metrics shows both. */
   metrics?: Metrics;
+  /** OpenTelemetry: HTTP server spans. `temporal` should then carry `tracing.clientInterceptors` to continue them. */
+  tracing?: Tracing;
 }
 
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
@@ -60,6 +63,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (depth) for (const [status, n] of Object.entries(depth)) metrics.transcriptionQueueDepth.set({ status }, n);
     },
     maxJsonBytes: 1024 * 1024,
+    tracer: options.tracing?.tracer,
     callbackSecret: config.callbacks.secret,
     config,
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,

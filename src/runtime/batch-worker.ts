@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
@@ -8,9 +7,11 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracing } from '../observability/tracing.js';
 import { deepgramTaskQueue } from '../temporal/task-queues.js';
+import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH } from './workflow-code.js';
 
 export interface BatchWorkerOptions {
   config: Config;
@@ -22,6 +23,8 @@ export interface BatchWorkerOptions {
   logger?: Logger;
   /** Pre-built workflow bundle (tests build once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: { code: string };
+  /** OpenTelemetry: workflow, activity and Deepgram call spans. A pre-built bundle must then come from `bundleWorkflows({ tracing: true })`. */
+  tracing?: Tracing;
   shutdownGraceMs?: number;
 }
 
@@ -72,6 +75,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     failureThreshold: config.deepgram.circuit.failureThreshold,
     cooldownMs: config.deepgram.circuit.cooldownMs,
     onCall: (endpoint, outcome) => metrics?.deepgramCalls.inc({ endpoint, outcome }),
+    tracer: options.tracing?.tracer,
   });
   const activities = createActivities({
     db,
@@ -88,13 +92,14 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowWorkerOptions(options.workflowBundle, options.tracing),
   });
   const deepgramCalls = await Worker.create({
     ...common,
     taskQueue: deepgramTaskQueue(config.temporal.taskQueue),
     maxConcurrentActivityTaskExecutions: Math.max(1, Math.floor(limits.maxConcurrent / limits.workerCount)),
     maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
+    ...activityWorkerOptions(options.tracing),
   });
   const workers = [main, deepgramCalls];
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined).finally(() => connection.close());

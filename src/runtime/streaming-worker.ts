@@ -9,11 +9,13 @@ import { createLiveClient } from '../adapters/deepgram/live-client.js';
 import type { LiveConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracing } from '../observability/tracing.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { ConnectionRegistry } from '../streaming/connection-registry.js';
 import { createLiveGateway, type UpgradeSource } from '../streaming/live-gateway.js';
 import { liveRelayTaskQueue } from '../temporal/live-ids.js';
-import { WORKFLOWS_PATH, type RunningWorker } from './batch-worker.js';
+import type { RunningWorker } from './batch-worker.js';
+import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
 export interface StreamingWorkerOptions {
   live: LiveConfig;
@@ -28,6 +30,8 @@ export interface StreamingWorkerOptions {
   /** Serve `/v1/listen` upgrades on this server (`npm start`: the API's); otherwise listen on `live.port`. */
   httpServer?: UpgradeSource & { address(): AddressInfo | string | null };
   workflowBundle?: { code: string };
+  /** OpenTelemetry: session workflow and relay activity spans; a pre-built bundle must then include the interceptors. */
+  tracing?: Tracing;
   workerId?: string;
 }
 
@@ -81,7 +85,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const workflows = await Worker.create({
     ...common,
     taskQueue: live.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowWorkerOptions(options.workflowBundle, options.tracing),
     // If this process dies, its cached sessions move to another streaming worker after this, not Temporal's 10 s.
     stickyQueueScheduleToStartTimeout: '1s',
   });
@@ -94,6 +98,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     maxHeartbeatThrottleInterval: Math.max(200, Math.floor(live.heartbeatTimeoutMs / 3)),
     // Relays end when their clients are told to reconnect elsewhere; give them time to flush.
     shutdownGraceTime: 15_000,
+    ...activityWorkerOptions(options.tracing),
   });
   const done = Promise.all([workflows.run(), relays.run()]).then(() => undefined).finally(() => connection.close());
 

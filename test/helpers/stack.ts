@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import type { DeepgramEmulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js';
 import { startBatchWorker, type RunningWorker } from '../../src/runtime/batch-worker.js';
 import { workflowBundle } from './temporal.js';
@@ -49,7 +51,10 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
 }
 
 /** API + batch worker on a fresh task queue, built by the same factories the entry points use. */
-export async function startStack(parts: SharedParts, options: { env?: Record<string, string>; worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  parts: SharedParts,
+  options: { env?: Record<string, string>; worker?: boolean; tracing?: { api?: Tracing; worker?: Tracing } } = {},
+): Promise<Stack> {
   const config = loadConfig(stackEnv(parts, options.env));
   const logger = createLogger({ level: config.log.level });
   const worker =
@@ -60,10 +65,16 @@ export async function startStack(parts: SharedParts, options: { env?: Record<str
           temporalAddress: parts.temporal.address,
           db: parts.db,
           deepgram: { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey },
-          workflowBundle: await workflowBundle(),
+          workflowBundle: await workflowBundle({ tracing: options.tracing?.worker !== undefined }),
+          tracing: options.tracing?.worker,
           shutdownGraceMs: 1_000,
         });
-  const api = await startApiServer({ config, db: parts.db, temporal: parts.temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233' });
+  // A traced API needs a client whose interceptors carry the request's trace into the workflows it starts.
+  const apiTracing = options.tracing?.api;
+  const temporal = apiTracing
+    ? new Client({ connection: parts.temporal.connection, namespace: parts.temporal.namespace, interceptors: apiTracing.clientInterceptors })
+    : parts.temporal.client;
+  const api = await startApiServer({ config, db: parts.db, temporal, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing });
   return {
     config,
     api,

@@ -3,6 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { WORKFLOWS_PATH } from '../../src/runtime/batch-worker.js';
+import { bundleWorkflows } from '../../src/runtime/workflow-code.js';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
 
@@ -32,9 +33,11 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
 }
 
 let bundle: Promise<{ code: string }> | undefined;
+let tracedBundle: Promise<{ code: string }> | undefined;
 
-/** The workflow bundle, built once per test process. */
-export function workflowBundle(): Promise<{ code: string }> {
+/** The workflow bundle, built once per test process; `tracing: true` is the one with the OpenTelemetry interceptors. */
+export function workflowBundle(options: { tracing?: boolean } = {}): Promise<{ code: string }> {
+  if (options.tracing) return (tracedBundle ??= bundleWorkflows({ tracing: true, logger: new DefaultLogger('WARN') }));
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
 }

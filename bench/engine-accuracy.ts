@@ -1,0 +1,109 @@
+/**
+ * Accuracy and speed of the emulator's local speech engine on the real recordings in ../shared/fixtures/audio,
+ * scored against Deepgram's transcripts of the same audio (test/helpers/wer.ts normalises case, punctuation and
+ * digits). Each file goes through the emulator's REST `POST /v1/listen` in engine mode, one at a time; RTF is the
+ * wall time of that request (engine start-up included) divided by the audio's duration. One recording also goes
+ * through the live WebSocket path, sent all at once, to show it yields the same words.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { probePocketsphinx, startDeepgramEmulator, type DeepgramEmulator, type EngineInfo } from '../src/emulator/index.js';
+import { AUDIO_DIR } from '../test/helpers/paths.js';
+import { normaliseWords, SCORED_RECORDINGS, wordErrorRate } from '../test/helpers/wer.js';
+
+export interface EngineRow {
+  file: string;
+  path: 'REST' | 'live';
+  seconds: number;
+  referenceWords: number;
+  wer: number;
+  rtf: number;
+  source: string;
+}
+
+export interface EngineBench {
+  info: EngineInfo;
+  rows: EngineRow[];
+  /** Word-weighted WER over the REST rows (total errors / total reference words). */
+  overallWer: number;
+  overallRtf: number;
+}
+
+const LIVE_FILE = 'preamble-16k.wav';
+
+export async function benchEngineAccuracy(log: (m: string) => void): Promise<EngineBench | undefined> {
+  const info = await probePocketsphinx();
+  if (!info) return undefined;
+  // One decode at a time, so each RTF is the engine's own speed, not a share of the cores.
+  const emulator = await startDeepgramEmulator({ engine: 'pocketsphinx', apiKey: null, engineConcurrency: 1 });
+  const rows: EngineRow[] = [];
+  try {
+    for (const recording of SCORED_RECORDINGS) {
+      log(`engine: transcribing ${recording.file} ...`);
+      const audio = await readFile(path.join(AUDIO_DIR, recording.file));
+      const started = performance.now();
+      const res = await fetch(`${emulator.url}/v1/listen?punctuate=true`, { method: 'POST', body: audio });
+      const body = (await res.json()) as any;
+      const elapsed = (performance.now() - started) / 1000;
+      if (res.status !== 200) throw new Error(`engine bench: ${recording.file} answered ${res.status} ${JSON.stringify(body)}`);
+      const reference = recording.reference();
+      const duration = body.metadata.duration as number;
+      rows.push({
+        file: recording.file,
+        path: 'REST',
+        seconds: duration,
+        referenceWords: normaliseWords(reference).length,
+        wer: wordErrorRate(reference, body.results.channels[0].alternatives[0].transcript),
+        rtf: elapsed / duration,
+        source: recording.source,
+      });
+    }
+    log(`engine: streaming ${LIVE_FILE} over the live WebSocket ...`);
+    rows.push(await liveRow(emulator));
+  } finally {
+    await emulator.close();
+  }
+  const rest = rows.filter((r) => r.path === 'REST');
+  const words = rest.reduce((n, r) => n + r.referenceWords, 0);
+  return {
+    info,
+    rows,
+    overallWer: rest.reduce((n, r) => n + r.wer * r.referenceWords, 0) / words,
+    overallRtf: rest.reduce((n, r) => n + r.rtf * r.seconds, 0) / rest.reduce((n, r) => n + r.seconds, 0),
+  };
+}
+
+/** Sends the whole file at once, then CloseStream; the transcript is the final Results joined. */
+async function liveRow(emulator: DeepgramEmulator): Promise<EngineRow> {
+  const recording = SCORED_RECORDINGS.find((r) => r.file === LIVE_FILE)!;
+  const audio = await readFile(path.join(AUDIO_DIR, LIVE_FILE));
+  const ws = new WebSocket(`${emulator.url.replace(/^http/, 'ws')}/v1/listen?punctuate=true`);
+  const finals: string[] = [];
+  let duration = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    ws.on('error', reject);
+    ws.on('open', () => {
+      for (let i = 0; i < audio.length; i += 8192) ws.send(audio.subarray(i, i + 8192));
+      ws.send(JSON.stringify({ type: 'CloseStream' }));
+    });
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'Results' && message.is_final) finals.push(message.channel.alternatives[0].transcript);
+      if (message.type === 'Metadata') duration = message.duration;
+    });
+    ws.on('close', () => resolve());
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  const reference = recording.reference();
+  return {
+    file: LIVE_FILE,
+    path: 'live',
+    seconds: duration,
+    referenceWords: normaliseWords(reference).length,
+    wer: wordErrorRate(reference, finals.join(' ')),
+    rtf: elapsed / duration,
+    source: recording.source,
+  };
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { transcode } from '../helpers/transcode.js';
+import { BUELLER_WER_LIMIT, deepgramWords, PREAMBLE_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
+import { readAudio, readDeepgramFixture } from './fixtures.js';
+import { sdkClient, thrown } from './helpers.js';
+import { openLive, sleep, stream } from './live-helpers.js';
+
+const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-file-preamble.json');
+const BUELLER_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-url-bueller.json');
+const transcriptOf = (res: any, channel = 0): string => res.results.channels[channel].alternatives[0].transcript;
+
+/**
+ * Engine mode needs `npm run setup` (PocketSphinx + PyAV in .tools/speech). Without it startDeepgramEmulator throws
+ * and every test here fails, on purpose: CI runs the setup first, so a missing engine is a broken build.
+ */
+describe('emulator engine mode: real words from the local PocketSphinx engine', () => {
+  let emulator: DeepgramEmulator;
+  const preamble = readAudio('preamble-rest.wav');
+  const preamble16k = readAudio('preamble-16k.wav');
+
+  before(async () => {
+    emulator = await startDeepgramEmulator({ engine: 'pocketsphinx' });
+  });
+  after(async () => {
+    await emulator?.close();
+  });
+
+  it('transcribes a real recording in Deepgram’s shape, words timed, model_info naming the engine', async () => {
+    const res = (await sdkClient(emulator).listen.v1.media.transcribeFile(preamble, { model: 'nova-3', smart_format: true })) as any;
+    const fixture = readDeepgramFixture<any>('prerecorded', 'prerecorded-nova3-smart-format-file-preamble.json');
+    const wer = wordErrorRate(PREAMBLE_REF, transcriptOf(res));
+    assert.ok(wer <= PREAMBLE_WER_LIMIT, `WER ${wer.toFixed(3)}: ${transcriptOf(res)}`);
+    assert.ok(Math.abs(res.metadata.duration - fixture.metadata.duration) < 0.01, `duration ${res.metadata.duration}`);
+    assert.equal(res.metadata.sha256, fixture.metadata.sha256);
+    const info = res.metadata.model_info[res.metadata.models[0]];
+    assert.deepEqual(info, { name: 'emulator-pocketsphinx', version: `pocketsphinx-${emulator.engine!.engineVersion}-en-us`, arch: 'pocketsphinx' });
+    assert.equal(res.metadata.warnings[0].type, 'local_engine');
+
+    const alt = res.results.channels[0].alternatives[0];
+    assert.ok(alt.words.length >= 40, `${alt.words.length} words`);
+    let previousEnd = 0;
+    for (const w of alt.words) {
+      assert.ok(w.start >= previousEnd - 1e-9 && w.end > w.start && w.end <= res.metadata.duration + 0.01, JSON.stringify(w));
+      assert.ok(w.confidence >= 0 && w.confidence <= 1, JSON.stringify(w));
+      assert.equal(typeof w.punctuated_word, 'string');
+      previousEnd = w.end;
+    }
+    assert.ok(alt.confidence > 0 && alt.confidence <= 1);
+    // punctuate/smart_format are approximations: a capital at the start, a full stop where the engine cut.
+    assert.match(alt.transcript, /^We .*\.$/);
+    assert.ok(alt.paragraphs.paragraphs.length >= 1, 'smart_format adds paragraphs');
+  });
+
+  it('decodes MP3, FLAC, Ogg Vorbis, Ogg Opus and 8 kHz μ-law WAV at any rate and channel count', async () => {
+    const [flac, vorbis, opus] = await Promise.all([
+      transcode(preamble16k, { format: 'flac', codec: 'flac', rate: 44100, channels: 2 }),
+      transcode(preamble16k, { format: 'ogg', codec: 'vorbis', rate: 22050, channels: 2 }),
+      transcode(preamble16k, { format: 'ogg', codec: 'libopus', rate: 48000, channels: 1 }),
+    ]);
+    const cases: Array<[string, Buffer, string[], number]> = [
+      ['FLAC 44.1 kHz stereo', flac, PREAMBLE_REF, PREAMBLE_WER_LIMIT],
+      ['Ogg Vorbis 22.05 kHz stereo', vorbis, PREAMBLE_REF, PREAMBLE_WER_LIMIT],
+      ['Ogg Opus 48 kHz mono', opus, PREAMBLE_REF, PREAMBLE_WER_LIMIT],
+      ['WAV μ-law 8 kHz', readAudio('preamble-websocket.wav'), PREAMBLE_REF, PREAMBLE_WER_LIMIT],
+      ['MP3 44.1 kHz stereo', readAudio('Bueller-Life-moves-pretty-fast.mp3'), BUELLER_REF, BUELLER_WER_LIMIT],
+    ];
+    const dg = sdkClient(emulator);
+    await Promise.all(
+      cases.map(async ([name, audio, reference, limit]) => {
+        const res = (await dg.listen.v1.media.transcribeFile(audio, { punctuate: true })) as any;
+        const wer = wordErrorRate(reference, transcriptOf(res));
+        assert.ok(wer <= limit, `${name}: WER ${wer.toFixed(3)}: ${transcriptOf(res)}`);
+        const seconds = reference === PREAMBLE_REF ? 19.1 : 17.57;
+        assert.ok(Math.abs(res.metadata.duration - seconds) < 0.05, `${name}: duration ${res.metadata.duration}`);
+      }),
+    );
+  });
+
+  it('multichannel=true transcribes each channel of a stereo file separately', async () => {
+    const flac = await transcode(preamble16k, { format: 'flac', codec: 'flac', rate: 16000, channels: 2 });
+    const res = (await sdkClient(emulator).listen.v1.media.transcribeFile(flac, { multichannel: true })) as any;
+    assert.equal(res.metadata.channels, 2);
+    assert.equal(res.results.channels.length, 2);
+    for (const c of [0, 1]) {
+      const wer = wordErrorRate(PREAMBLE_REF, transcriptOf(res, c));
+      assert.ok(wer <= PREAMBLE_WER_LIMIT, `channel ${c}: WER ${wer.toFixed(3)}`);
+    }
+  });
+
+  it('audio it cannot decode is Deepgram’s 400, with the decoder’s reason', async () => {
+    const text = await thrown(() => sdkClient(emulator).listen.v1.media.transcribeFile(Buffer.from('this is not audio, just some text bytes'), {}));
+    assert.equal(text.statusCode, 400);
+    assert.equal(text.body.err_code, 'Bad Request');
+    assert.match(text.body.err_msg, /^Bad Request: failed to process audio: corrupt or unsupported data \(.+\)$/);
+    // One byte of "linear16" passes the byte-count probe, but is not a single sample.
+    const res = await fetch(`${emulator.url}/v1/listen?encoding=linear16&sample_rate=16000`, {
+      method: 'POST',
+      headers: { authorization: 'Token emulator-key' },
+      body: Buffer.from([1]),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as any;
+    assert.match(body.err_msg, /corrupt or unsupported data \(no audio samples could be decoded/);
+  });
+
+  it('a registered transcript still wins over the engine (deterministic tests keep working)', async () => {
+    const audio = readAudio('testing-websocket.wav');
+    emulator.registerTranscript(audio, 'Testing one two three.');
+    const res = (await sdkClient(emulator).listen.v1.media.transcribeFile(audio, {})) as any;
+    assert.equal(transcriptOf(res), 'testing one two three');
+    assert.equal(res.metadata.model_info[res.metadata.models[0]].name, 'emulator-registered');
+  });
+
+  it('live: interim and final Results arrive while the audio streams in, with the same words as REST', async () => {
+    const live = await openLive(emulator, { interim_results: 'true', vad_events: 'true', punctuate: 'true' });
+    // 100 ms of 16 kHz linear16 every 50 ms: twice real time, so the test takes ~10 s.
+    await stream(live.conn, preamble16k, 3200, 50);
+    const beforeClose = live.messages.filter((m) => m.type === 'Results').length;
+    const finalsBeforeClose = live.messages.filter((m) => m.type === 'Results' && m.is_final).length;
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    const closed = await live.closed;
+    assert.equal(closed.code, 1000);
+
+    const results = live.messages.filter((m) => m.type === 'Results');
+    const finals = results.filter((m) => m.is_final);
+    assert.ok(beforeClose >= 5, `only ${beforeClose} Results while streaming: not decoded incrementally`);
+    assert.ok(finalsBeforeClose >= 1, 'a final result arrived before CloseStream');
+    assert.ok(results.some((m) => !m.is_final && m.channel.alternatives[0].words.length > 0), 'interim results with words');
+    assert.ok(live.messages.some((m) => m.type === 'SpeechStarted'), 'SpeechStarted (vad_events)');
+    const transcript = finals.map((m) => m.channel.alternatives[0].transcript).join(' ');
+    const wer = wordErrorRate(PREAMBLE_REF, transcript);
+    assert.ok(wer <= PREAMBLE_WER_LIMIT, `live WER ${wer.toFixed(3)}: ${transcript}`);
+    for (let i = 1; i < finals.length; i++) {
+      assert.ok(Math.abs(finals[i].start - (finals[i - 1].start + finals[i - 1].duration)) < 0.002, 'finals cover the audio end to end');
+    }
+    assert.equal(finals[0].metadata.model_info.name, 'emulator-pocketsphinx');
+    const metadata = live.messages.find((m) => m.type === 'Metadata');
+    assert.ok(Math.abs(metadata.duration - 19.098) < 0.01, `duration ${metadata.duration}`);
+    assert.equal(metadata.model_info[metadata.models[0]].name, 'emulator-pocketsphinx');
+  });
+
+  it('live: Finalize turns what was heard so far into a from_finalize final', async () => {
+    const live = await openLive(emulator, { encoding: 'linear16', sample_rate: 16000 });
+    const pcm = preamble16k.subarray(44);
+    await stream(live.conn, pcm.subarray(0, 16_000 * 2 * 3), 8000, 0); // "We the people of the United States"
+    live.conn.sendFinalize({ type: 'Finalize' });
+    const deadline = Date.now() + 20_000;
+    while (!live.messages.some((m) => m.from_finalize) && Date.now() < deadline) await sleep(50);
+    const finalized = live.messages.find((m) => m.from_finalize);
+    assert.ok(finalized, 'a from_finalize result');
+    assert.equal(finalized.is_final, true);
+    assert.match(finalized.channel.alternatives[0].transcript, /people of the united states/);
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    assert.equal((await live.closed).code, 1000);
+  });
+});

@@ -10,6 +10,8 @@ import { printTable } from './stats.js';
 import { benchSyncLatency } from './sync-latency.js';
 import { benchLiveCapacity } from './live-capacity.js';
 import { benchLiveLatency } from './live-latency.js';
+import { benchEngineAccuracy } from './engine-accuracy.js';
+import { loadavg } from 'node:os';
 
 const log = (m: string) => process.stderr.write(`  … ${m}\n`);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
@@ -56,6 +58,21 @@ try {
     ['streams', 'p50 ms', 'p99 ms', 'worker RSS MiB', 'KiB / session', 'worker CPU %', 'emulator CPU %', 'clients CPU %', 'machine CPU %', 'failed', 'holds'],
     capacity.levels.map((l) => [l.streams, l.p50, l.p99, l.rssMiB, l.perSessionKiB, l.workerCpu, l.emulatorCpu, l.clientsCpu, l.machineCpu, l.failed + (l.firstFailure ? ` (${l.firstFailure})` : ''), l.holds ? 'yes' : 'no']),
   );
+  const load = loadavg()[0]!.toFixed(1);
+  const engine = await benchEngineAccuracy(log);
+  if (!engine) {
+    console.log('\nOffline speech engine: not installed (npm run setup), no accuracy table.');
+  } else {
+    printTable(
+      `Offline speech engine (emulator engine mode): ${engine.info.engine} ${engine.info.engineVersion}, PyAV ${engine.info.decoderVersion} / FFmpeg ${engine.info.ffmpegVersion}; ` +
+        `WER against Deepgram's transcripts (case, punctuation and digits normalised); RTF = wall time / audio time, one decode at a time, load average ${load} before the run`,
+      ['recording', 'path', 'audio s', 'ref words', 'WER', 'RTF', 'reference'],
+      [
+        ...engine.rows.map((r) => [r.file, r.path, r.seconds, r.referenceWords, r.wer, r.rtf, r.source]),
+        ['all REST rows (word-weighted WER, time-weighted RTF)', 'REST', '', '', engine.overallWer, engine.overallRtf, ''],
+      ],
+    );
+  }
 } finally {
   await temporal.stop();
 }

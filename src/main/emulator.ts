@@ -10,7 +10,7 @@ import { chooseEmulatorEngine } from './emulator-engine.js';
 const config = loadConfig();
 const logger = createLogger({ level: config.log.level, name: 'deepgram-emulator' });
 
-const choice = await chooseEmulatorEngine(config);
+const choice = await chooseEmulatorEngine(config, { installIfMissing: true });
 const emulator = await startDeepgramEmulator({
   engine: choice.engine,
   enginePython: choice.enginePython,

@@ -48,7 +48,7 @@ try {
   let emulator: DeepgramEmulator | undefined;
   let engineMissing: string | undefined;
   if (!deepgram) {
-    const choice = await chooseEmulatorEngine(config);
+    const choice = await chooseEmulatorEngine(config, { installIfMissing: true });
     engineMissing = choice.missing;
     const words = choice.info ? `real words from the offline engine, PocketSphinx ${choice.info.engineVersion}` : 'synthetic transcripts';
     progress(`no Deepgram key configured: starting the local Deepgram emulator (${words}) ...`);

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openSdkLive, sendAudio } from '../helpers/live.js';
+import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
+import { AUDIO_DIR } from '../helpers/paths.js';
+import { startAppProcess, type AppProcess } from '../helpers/processes.js';
+import { startSharedParts } from '../helpers/shared-parts.js';
+import { freePort, postJson, stackEnv } from '../helpers/stack.js';
+import { deepgramWords, PREAMBLE_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
+
+const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-file-preamble.json');
+
+/**
+ * Offline mode end to end: `npm start` as a real process with NO Deepgram key, so it starts the emulator with the
+ * PocketSphinx engine; real recordings go through our API (batch: Temporal workflow → SDK → emulator; live: our
+ * WebSocket → streaming worker → emulator) and come back as real words. Needs `npm run setup`: without the engine
+ * `EMULATOR_ENGINE=pocketsphinx` makes start-up fail, and so do these tests.
+ */
+describe('offline mode: npm start without a Deepgram key transcribes real audio with the local engine', () => {
+  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+  let app: AppProcess;
+  let media: MediaServer;
+  let apiUrl: string;
+  let dataDir: string;
+
+  before(async () => {
+    shared = await startSharedParts();
+    media = await startMediaServer(AUDIO_DIR);
+    dataDir = await mkdtemp(path.join(tmpdir(), 'offline-engine-'));
+    const port = await freePort();
+    const env = stackEnv(shared.parts, {
+        // No Deepgram at all: npm start must bring its own.
+        DEEPGRAM_API_URL: '',
+        DEEPGRAM_API_KEY: '',
+        EMULATOR_ENGINE: 'pocketsphinx',
+        EMULATOR_PORT: String(await freePort()),
+        PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+        LIVE_TASK_QUEUE: `live-offline-${randomBytes(4).toString('hex')}`,
+        DATA_DIR: dataDir,
+    });
+    app = startAppProcess('src/main/start.ts', env, 'Ctrl+C stops everything');
+    await app.ready;
+    apiUrl = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    if (app && app.child.exitCode === null) {
+      app.child.kill('SIGTERM');
+      await Promise.race([app.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+    }
+    await media?.close();
+    await shared?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('the banner says the emulator answers with the offline engine', () => {
+    const banner = app.lines.join('\n');
+    assert.match(banner, /OFFLINE speech engine:\s+pocketsphinx 5\.1\.1/);
+    assert.match(banner, /emulator-pocketsphinx/);
+    assert.doesNotMatch(banner, /transcripts are SYNTHETIC/);
+  });
+
+  test('a recording sent to POST /v1/transcriptions comes back as real words in Deepgram’s shape', async () => {
+    const audio = await readFile(path.join(AUDIO_DIR, 'preamble-rest.wav'));
+    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(body).slice(0, 500));
+    assert.equal(body.status, 'completed');
+    const wer = wordErrorRate(PREAMBLE_REF, body.transcript);
+    assert.ok(wer <= PREAMBLE_WER_LIMIT, `WER ${wer.toFixed(3)} > ${PREAMBLE_WER_LIMIT}: ${body.transcript}`);
+    const { metadata, results } = body.result;
+    assert.equal(metadata.model_info[metadata.models[0]].name, 'emulator-pocketsphinx');
+    assert.ok(Math.abs(metadata.duration - 19.098) < 0.01, `duration ${metadata.duration}`);
+    const words = results.channels[0].alternatives[0].words;
+    assert.ok(words.every((w: any) => w.end > w.start && w.confidence >= 0 && w.confidence <= 1));
+  });
+
+  test('audio the engine cannot decode fails the job with Deepgram’s 400', async () => {
+    const url = media.put('offline-corrupt.wav', Buffer.from('this is not audio, just text pretending to be a wav file'.repeat(20)));
+    const res = await postJson(`${apiUrl}/v1/transcriptions`, { url, mode: 'sync' });
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.equal(res.body.error.status, 400);
+    assert.equal(res.body.error.deepgramCode, 'Bad Request');
+    assert.match(res.body.error.message, /corrupt or unsupported data/);
+  });
+
+  test('live: a stream to our WebSocket gets interim and final results with real words, paced by the audio', async () => {
+    const wav = await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'));
+    const live = await openSdkLive(apiUrl, { interim_results: 'true', punctuate: 'true' });
+    await sendAudio((c) => live.conn.sendMedia(c), wav, 3200, 50); // 100 ms every 50 ms: twice real time
+    const whileStreaming = live.messages.filter((m) => m.type === 'Results').length;
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    const closed = await live.closed;
+    assert.equal(closed.code, 1000);
+    assert.ok(whileStreaming >= 5, `only ${whileStreaming} Results arrived while streaming`);
+    const results = live.messages.filter((m) => m.type === 'Results');
+    assert.ok(results.some((m) => !m.is_final), 'interim results');
+    const transcript = results
+      .filter((m) => m.is_final)
+      .map((m) => m.channel.alternatives[0].transcript)
+      .join(' ');
+    const wer = wordErrorRate(PREAMBLE_REF, transcript);
+    assert.ok(wer <= PREAMBLE_WER_LIMIT, `live WER ${wer.toFixed(3)} > ${PREAMBLE_WER_LIMIT}: ${transcript}`);
+    assert.equal(results[0].metadata.model_info.name, 'emulator-pocketsphinx');
+  });
+});

@@ -86,8 +86,10 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     ...common,
     taskQueue: live.taskQueue,
     ...workflowWorkerOptions(options.workflowBundle, options.tracing),
-    // If this process dies, its cached sessions move to another streaming worker after this, not Temporal's 10 s.
-    stickyQueueScheduleToStartTimeout: '1s',
+    // No workflow cache: a session has a handful of workflow tasks in its life (start, relay ended, resume, close),
+    // so replaying its short history is cheap, while a cached one costs ~130 KiB per session, and without stickiness
+    // a dead worker's sessions are picked up by the others at once.
+    maxCachedWorkflows: 0,
   });
   const relays = await Worker.create({
     ...common,

@@ -51,7 +51,14 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
     async relayLiveSession(input: LiveRelayInput): Promise<LiveRelayResult> {
       const link = deps.links.claim(input.connectionId);
       if (!link) return nothing('client_missing');
-      const [session, last] = await Promise.all([findLiveSession(deps.db, input.sessionId), lastLiveSegment(deps.db, input.sessionId)]);
+      let session, last;
+      try {
+        [session, last] = await Promise.all([findLiveSession(deps.db, input.sessionId), lastLiveSegment(deps.db, input.sessionId)]);
+      } catch (err) {
+        // The client must not be left on a socket nobody relays; it can come back once the database answers.
+        link.close(1011, `Session could not start (database unavailable); reconnect with session_id=${input.sessionId}`);
+        throw err;
+      }
       if (!session) {
         link.close(1011, 'Session record missing');
         return nothing('upstream_failed');

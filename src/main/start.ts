@@ -101,6 +101,7 @@ try {
     logger,
     httpServer: api.httpServer,
     workflowBundle,
+    metrics,
     tracing: workerTracing,
   });
   stops.push(() => streaming.stop());

@@ -1,4 +1,5 @@
 import { createDb, migrateToLatest } from '../db/database.js';
+import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
@@ -27,6 +28,8 @@ const worker = await startStreamingWorker({
   deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
   logger,
   tracing,
+  // Served at /metrics on STREAMING_PORT.
+  metrics: createMetrics(),
 });
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls[0] }, 'streaming worker running');
 

@@ -5,10 +5,11 @@ import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveActivities } from '../../activities/live.js';
-import { createLiveClient } from '../adapters/deepgram/live-client.js';
+import { createLiveClient, type OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { LiveConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { ConnectionRegistry } from '../streaming/connection-registry.js';
@@ -32,6 +33,8 @@ export interface StreamingWorkerOptions {
   workflowBundle?: { code: string };
   /** OpenTelemetry: session workflow and relay activity spans; a pre-built bundle must then include the interceptors. */
   tracing?: Tracing;
+  /** Counts open Deepgram Live sockets in `deepgram_active_connections{kind="live"}`; a standalone worker serves /metrics. */
+  metrics?: Metrics;
   workerId?: string;
 }
 
@@ -66,7 +69,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const activities = createLiveActivities({
     db: options.db,
     links: registry,
-    openUpstream: createLiveClient(options.deepgram),
+    openUpstream: counted(createLiveClient(options.deepgram), options.metrics),
     temporal: options.temporal,
     settings: {
       keepAliveIntervalMs: live.keepAliveIntervalMs,
@@ -106,7 +109,11 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
 
   const own = options.httpServer
     ? undefined
-    : createServer((_req, res) => {
+    : createServer(async (req, res) => {
+        if (req.url === '/metrics' && options.metrics) {
+          res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(await options.metrics.registry.metrics());
+          return;
+        }
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'This is a streaming worker: connect a WebSocket to /v1/listen' } }));
       });
   if (own) await new Promise<void>((resolve) => own.listen(live.port, options.host, resolve));
@@ -131,5 +138,22 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
         await done.catch(() => undefined);
         if (own) await new Promise<void>((resolve) => own.close(() => resolve()));
       })()),
+  };
+}
+
+/** Keeps `deepgram_active_connections{kind="live"}` equal to the Deepgram Live sockets open from this process. */
+function counted(open: OpenLiveUpstream, metrics: Metrics | undefined): OpenLiveUpstream {
+  if (!metrics) return open;
+  const gauge = metrics.deepgramActiveConnections.labels({ kind: 'live' });
+  return async (options, handlers) => {
+    const upstream = await open(options, {
+      message: handlers.message,
+      closed: (info) => {
+        gauge.dec();
+        handlers.closed(info);
+      },
+    });
+    gauge.inc();
+    return upstream;
   };
 }

@@ -65,6 +65,9 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
+      return refuseUpgrade(socket, 400, 'invalid_request', 'Expected a WebSocket upgrade (Upgrade: websocket)');
+    }
     const query = parseLiveQuery(new URL(req.url ?? '/', 'http://live').searchParams);
     if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);
     if (closing) return refuseUpgrade(socket, 503, 'service_unavailable', 'This streaming worker is shutting down; connect again');

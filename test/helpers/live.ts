@@ -3,6 +3,7 @@ import { DeepgramClient } from '@deepgram/sdk';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { startStreamingWorker, type StreamingWorker } from '../../src/runtime/streaming-worker.js';
 import { stackEnv, type SharedParts } from './stack.js';
 import { workflowBundle } from './temporal.js';
@@ -28,6 +29,7 @@ export async function startTestStreamingWorker(
     namespace: config.temporal.namespace,
     deepgram: { apiUrl: parts.emulator.url, apiKey: config.deepgram.apiKey },
     logger: createLogger({ level: config.log.level }),
+    metrics: createMetrics(),
     ...(httpServer ? { httpServer } : {}),
     workflowBundle: await workflowBundle(),
   });

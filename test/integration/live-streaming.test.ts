@@ -228,12 +228,15 @@ describe('live streaming through the platform (npm start layout: WS on the API p
       assert.notEqual(new URL(short.worker.url).port, String(stack.api.port));
       const live = await openSdkLive(short.worker.url, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000 });
       await sendAudio((c) => live.conn.sendMedia(c), pcm.subarray(0, 16_000 * 2), 3200, 20);
+      const metrics = async () => (await (await fetch(`${short.worker.url.replace(/^ws/, 'http')}/metrics`)).text()).match(/deepgram_active_connections\{kind="live"\} (\d+)/)?.[1];
+      assert.equal(await metrics(), '1', 'the open Deepgram Live socket is counted');
       const closed = await live.closed;
       assert.equal(closed.code, 1008);
       assert.match(closed.reason, /Maximum session length of 2 s/);
       assert.equal(live.messages.at(-1).type, 'Metadata');
       const sessionId = live.messages.at(-1).request_id;
       assert.equal((await ended(sessionId)).close_reason, 'max_duration');
+      assert.equal(await metrics(), '0');
     } finally {
       await short.worker.stop();
     }

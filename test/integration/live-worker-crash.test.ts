@@ -106,4 +106,30 @@ describe('a streaming worker killed mid-session', () => {
     const total = pcm.length / BYTES_PER_SECOND;
     assert.ok(segments.at(-1).end >= total - 0.01, `the transcript reaches the end of the audio (${segments.at(-1).end} of ${total})`);
   });
+
+  test('a streaming worker shutting down stores its finals and closes clients with 1012; they resume elsewhere', { timeout: 60_000 }, async () => {
+    const leaving = (await startTestStreamingWorker(parts, env)).worker;
+    const query = 'model=nova-2&encoding=linear16&sample_rate=16000';
+    const live = await openRawLive(`${leaving.url}/v1/listen?${query}`);
+    await sendAudio((c) => live.ws.send(c), pcm.subarray(0, 5 * BYTES_PER_SECOND), 3200, 10);
+    const sessionId = (await live.waitFor((m) => m.type === 'Results' && m.is_final)).metadata.request_id;
+    await leaving.stop();
+    const closed = await live.closed;
+    assert.equal(closed.code, 1012);
+    assert.match(closed.reason, new RegExp(`session_id=${sessionId}`));
+
+    const { body: paused } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+    assert.equal(paused.status, 'active');
+    assert.ok(paused.resume_from_seconds >= 4.9, `the last finals were flushed and stored (resume at ${paused.resume_from_seconds})`);
+    const resumed = await openRawLive(`${survivor.url}/v1/listen?${query}&session_id=${sessionId}`);
+    await sendAudio((c) => resumed.ws.send(c), pcm.subarray(Math.round(paused.resume_from_seconds * 16_000) * 2, 8 * BYTES_PER_SECOND), 3200, 10);
+    resumed.ws.send(JSON.stringify({ type: 'CloseStream' }));
+    assert.equal((await resumed.closed).code, 1000);
+    const done = await eventually(async () => {
+      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      return body.status === 'ended' ? body : undefined;
+    });
+    assert.equal(done.resume_count, 1);
+    assert.ok(done.segments.at(-1).end >= 7.99);
+  });
 });

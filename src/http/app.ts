@@ -60,6 +60,10 @@ export function createApp(deps: AppDeps) {
 
   const allowedMethods = createAllowedMethods();
   app.notFound((c) => {
+    if (c.req.path === '/v1/listen' && c.req.method === 'GET') {
+      c.header('Upgrade', 'websocket');
+      return c.json(new AppError(426, 'use_websocket', 'GET /v1/listen is the live endpoint: connect with a WebSocket (Deepgram SDK listen.v1.connect)').toJSON(), 426);
+    }
     const allowed = allowedMethods(c.req.path);
     if (allowed && !allowed.includes(c.req.method)) {
       c.header('Allow', allowed.join(', '));

@@ -71,6 +71,12 @@ describe('bad input', () => {
     assert.equal(((await res.json()) as any).error.code, 'not_found');
   });
 
+  test('a plain GET of the live endpoint → 426 pointing to WebSocket', async () => {
+    const res = await fetch(stack.url('/v1/listen'));
+    assert.equal(res.status, 426);
+    assert.equal(((await res.json()) as any).error.code, 'use_websocket');
+  });
+
   test('a callback with a forged token → 401', async () => {
     const res = await fetch(stack.url('/v1/callbacks/deepgram/some-job?token=forged'), {
       method: 'POST',

@@ -43,6 +43,8 @@ describe('offline mode: npm start without a Deepgram key transcribes real audio 
         TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
         LIVE_TASK_QUEUE: `live-offline-${randomBytes(4).toString('hex')}`,
         DATA_DIR: dataDir,
+        // The engine decodes at roughly real time on a busy 2-core machine: let sync requests wait for it.
+        SYNC_WAIT_MS: '120000',
     });
     app = startAppProcess('src/main/start.ts', env, 'Ctrl+C stops everything');
     await app.ready;
@@ -94,11 +96,11 @@ describe('offline mode: npm start without a Deepgram key transcribes real audio 
     const wav = await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'));
     const live = await openSdkLive(apiUrl, { interim_results: 'true', punctuate: 'true' });
     await sendAudio((c) => live.conn.sendMedia(c), wav, 3200, 50); // 100 ms every 50 ms: twice real time
-    const whileStreaming = live.messages.filter((m) => m.type === 'Results').length;
+    const whileStreaming = live.messages.filter((m) => m.type === 'Results' && m.channel.alternatives[0].words.length > 0).length;
     live.conn.sendCloseStream({ type: 'CloseStream' });
     const closed = await live.closed;
     assert.equal(closed.code, 1000);
-    assert.ok(whileStreaming >= 5, `only ${whileStreaming} Results arrived while streaming`);
+    assert.ok(whileStreaming >= 3, `only ${whileStreaming} Results with words arrived while streaming`);
     const results = live.messages.filter((m) => m.type === 'Results');
     assert.ok(results.some((m) => !m.is_final), 'interim results');
     const transcript = results

@@ -19,6 +19,10 @@ HARD_MAX_SECONDS = 30.0
 IDLE_RESET_SECONDS = 5.0
 PARTIAL_EVERY_SECONDS = 0.5
 PROGRESS_EVERY_SECONDS = 0.1
+# Live decoding first estimates the cepstral mean from this much audio, decoded once as a throwaway utterance: the
+# model's built-in initial estimate suits neither telephone audio nor most microphones, and the first utterance
+# suffers (preamble-websocket: "we you get people who had killed" instead of "we the people of the united").
+PRIME_SECONDS = 2.0
 # MEDIUM_STRICT: pauses inside fast speech still count as pauses (LOOSE hears breath and room noise as speech).
 VAD_MODE = Vad.MEDIUM_STRICT
 
@@ -49,7 +53,7 @@ class Recognizer:
 
     batch=True (pre-recorded audio) decodes each utterance in one call once it is cut, so PocketSphinx normalises
     its features (cepstral mean) over the whole utterance; live decoding can only estimate that as it goes, which
-    costs accuracy in the first seconds of a stream (npm run bench shows both)."""
+    costs accuracy in the first seconds of a stream, which PRIME_SECONDS of audio limits."""
 
     def __init__(self, decoder, emit, endpoint=0.5, partials=False, batch=False):
         self._d = decoder
@@ -70,13 +74,21 @@ class Recognizer:
         self._last_partial = 0.0
         self._last_hyp = ''
         self._last_progress = 0.0
-        self._d.start_utt()
+        # Live: audio waits here until PRIME_SECONDS have arrived (or the stream is flushed).
+        self._priming = None if batch else bytearray()
+        if batch:
+            self._d.start_utt()
 
     @property
     def t(self):
         return self._samples / RATE
 
     def feed(self, pcm):
+        if self._priming is not None:
+            self._priming += pcm
+            if len(self._priming) < PRIME_SECONDS * RATE * 2:
+                return
+            pcm = self._prime()
         self._pending += pcm
         whole = len(self._pending) - len(self._pending) % self._frame_bytes
         view = memoryview(self._pending)
@@ -91,6 +103,12 @@ class Recognizer:
     def flush(self, reason):
         """Ends the open utterance now and reports it, even when it has no words. After 'eof' nothing more is fed;
         after anything else ('finalize') a new utterance begins."""
+        if self._priming is not None:
+            self._pending += self._prime()
+            whole = len(self._pending) - len(self._pending) % self._frame_bytes
+            for offset in range(0, whole, self._frame_bytes):
+                self._frame(bytes(self._pending[offset:offset + self._frame_bytes]))
+            del self._pending[:whole]
         if self._pending:
             self._decode(bytes(self._pending))
             self._samples += len(self._pending) // 2
@@ -125,6 +143,17 @@ class Recognizer:
             self._restart()
         elif self._partials and self._speech_seen and self.t - self._last_partial >= PARTIAL_EVERY_SECONDS:
             self._partial()
+
+    def _prime(self):
+        """Sets the feature normalisation from the audio held so far, then starts the first real utterance."""
+        held = bytes(self._priming)
+        self._priming = None
+        if len(held) >= self._frame_bytes:
+            self._d.start_utt()
+            self._d.process_raw(held, full_utt=True)
+            self._d.end_utt()
+        self._d.start_utt()
+        return held
 
     def _decode(self, pcm):
         if self._batch:

@@ -3,7 +3,7 @@
  * scored against Deepgram's transcripts of the same audio (test/helpers/wer.ts normalises case, punctuation and
  * digits). Each file goes through the emulator's REST `POST /v1/listen` in engine mode, one at a time; RTF is the
  * wall time of that request (engine start-up included) divided by the audio's duration. One recording also goes
- * through the live WebSocket path, sent all at once, to show it yields the same words.
+ * Two recordings also go through the live WebSocket path, sent all at once, to compare live decoding with REST.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +30,7 @@ export interface EngineBench {
   overallRtf: number;
 }
 
-const LIVE_FILE = 'preamble-16k.wav';
+const LIVE_FILES = ['preamble-16k.wav', 'preamble-websocket.wav'];
 
 export async function benchEngineAccuracy(log: (m: string) => void): Promise<EngineBench | undefined> {
   const info = await probePocketsphinx();
@@ -59,8 +59,10 @@ export async function benchEngineAccuracy(log: (m: string) => void): Promise<Eng
         source: recording.source,
       });
     }
-    log(`engine: streaming ${LIVE_FILE} over the live WebSocket ...`);
-    rows.push(await liveRow(emulator));
+    for (const file of LIVE_FILES) {
+      log(`engine: streaming ${file} over the live WebSocket ...`);
+      rows.push(await liveRow(emulator, file));
+    }
   } finally {
     await emulator.close();
   }
@@ -75,9 +77,9 @@ export async function benchEngineAccuracy(log: (m: string) => void): Promise<Eng
 }
 
 /** Sends the whole file at once, then CloseStream; the transcript is the final Results joined. */
-async function liveRow(emulator: DeepgramEmulator): Promise<EngineRow> {
-  const recording = SCORED_RECORDINGS.find((r) => r.file === LIVE_FILE)!;
-  const audio = await readFile(path.join(AUDIO_DIR, LIVE_FILE));
+async function liveRow(emulator: DeepgramEmulator, file: string): Promise<EngineRow> {
+  const recording = SCORED_RECORDINGS.find((r) => r.file === file)!;
+  const audio = await readFile(path.join(AUDIO_DIR, file));
   const ws = new WebSocket(`${emulator.url.replace(/^http/, 'ws')}/v1/listen?punctuate=true`);
   const finals: string[] = [];
   let duration = 0;
@@ -98,7 +100,7 @@ async function liveRow(emulator: DeepgramEmulator): Promise<EngineRow> {
   const elapsed = (performance.now() - started) / 1000;
   const reference = recording.reference();
   return {
-    file: LIVE_FILE,
+    file,
     path: 'live',
     seconds: duration,
     referenceWords: normaliseWords(reference).length,

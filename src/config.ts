@@ -64,6 +64,7 @@ const EnvVariables = z.object({
   ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
   ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
   EMULATOR_PORT: port(4010),
+  EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
   EMULATOR_ENGINE: z.enum(['auto', 'pocketsphinx', 'synthetic']).default('auto'),
   EMULATOR_ENGINE_PYTHON: optionalString,
@@ -150,7 +151,7 @@ export interface Config {
   callbacks: { secret?: string; timeoutMs: number };
   routing: { syncMaxSeconds: number; asyncMinSeconds: number };
   /** engine: how the emulator transcribes unregistered audio; auto = PocketSphinx when installed, else synthetic. */
-  emulator: { port: number; apiKey: string; engine: 'auto' | 'pocketsphinx' | 'synthetic'; enginePython?: string };
+  emulator: { port: number; host: string; apiKey: string; engine: 'auto' | 'pocketsphinx' | 'synthetic'; enginePython?: string };
   uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
   /** Server-side request forgery guard: refuse audio URLs that resolve to loopback, private or link-local addresses. */
   urls: { allowPrivate: boolean };
@@ -233,7 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     callbacks: { secret: e.CALLBACK_SECRET, timeoutMs: e.CALLBACK_TIMEOUT_MS },
     routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
-    emulator: { port: e.EMULATOR_PORT, apiKey: e.EMULATOR_API_KEY, engine: e.EMULATOR_ENGINE, enginePython: e.EMULATOR_ENGINE_PYTHON },
+    emulator: { port: e.EMULATOR_PORT, host: e.EMULATOR_HOST, apiKey: e.EMULATOR_API_KEY, engine: e.EMULATOR_ENGINE, enginePython: e.EMULATOR_ENGINE_PYTHON },
     uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
     urls: { allowPrivate: e.ALLOW_PRIVATE_URLS },
     webhooks: {

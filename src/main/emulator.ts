@@ -15,7 +15,7 @@ const emulator = await startDeepgramEmulator({
   engine: choice.engine,
   enginePython: choice.enginePython,
   port: config.emulator.port,
-  host: '127.0.0.1',
+  host: config.emulator.host,
   apiKey: config.emulator.apiKey,
   logger: {
     info: (...args: unknown[]) => logger.info(...(args as [object, string])),

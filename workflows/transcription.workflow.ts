@@ -13,7 +13,6 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
 import type { DeepgramCallbackNotice, JobError, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
@@ -33,8 +32,8 @@ const bookkeeping = proxyLocalActivities<Activities>({
 });
 
 /** Search attributes the Temporal UI filters jobs by (registered by the dev server launcher or at start-up). */
-const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const satisfies SearchAttributeUpdatePair['key'];
-const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const satisfies SearchAttributeUpdatePair['key'];
+const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const;
+const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const;
 
 /**
  * One transcription job: route sync/async, call Deepgram through retryable activities,

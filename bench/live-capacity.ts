@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../src/runtime/free-port.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { AUDIO_DIR, REPO_ROOT } from '../test/helpers/paths.js';
 import { TimedStream } from './live-stream-client.js';
@@ -48,15 +48,6 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks are 1/100 s on Linux
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An entry point as its own process, resolved once it logs `ready`; its memory and CPU are then its own. */
 async function spawnEntry(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {

@@ -2,10 +2,10 @@
  * `npm run bench`: measurements, printed as tables. Starts its own Temporal dev server (in memory)
  * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size.
  */
-import { createServer } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
 import { startTemporalDevServer } from '../src/temporal/dev-server.js';
+import { freePort } from '../src/runtime/free-port.js';
 import { printTable } from './stats.js';
 import { benchSyncLatency } from './sync-latency.js';
 import { benchLiveCapacity } from './live-capacity.js';
@@ -22,13 +22,7 @@ if (!cli) {
   console.error(`bench: no Temporal CLI. ${INSTALL_CLI_HINT}`);
   process.exit(1);
 }
-const port = await new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 log('starting the Temporal dev server ...');
 const temporal = await startTemporalDevServer({ cliPath: cli, port, uiPort: 0, headless: true, namespace: 'default' });
 try {

@@ -5,10 +5,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
 import { startTemporalDevServer } from '../src/temporal/dev-server.js';
+import { freePort } from '../src/runtime/free-port.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SUITES = ['test/unit', 'test/emulator', 'test/integration'];
@@ -28,15 +28,6 @@ function testFiles(): string[] {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
 if (!cli) {

@@ -36,19 +36,14 @@ export function createApp(deps: AppDeps) {
   // Deepgram's callbacks are not client traffic; everything else under /v1 is limited per client.
   const limiter = rateLimit(deps.config.http.rateLimitPerMinute);
   app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : limiter(c, next)));
-  app.use('/v1/*', async (c, next) => {
-    // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself.
-    if (isAudioUpload(c.req.header('content-type'))) return next();
-    return jsonLimit(c, next);
+  const jsonLimit = bodyLimit({
+    maxSize: deps.maxJsonBytes,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
+    },
   });
-  const jsonLimit = (
-    bodyLimit({
-      maxSize: deps.maxJsonBytes,
-      onError: () => {
-        throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
-      },
-    })
-  );
+  // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself.
+  app.use('/v1/*', (c, next) => (isAudioUpload(c.req.header('content-type')) ? next() : jsonLimit(c, next)));
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());

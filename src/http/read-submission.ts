@@ -14,7 +14,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
  * A transcription request in any of its three shapes: JSON `{ url }`, multipart with an `audio` file
  * and the same fields, or raw audio (`audio/*`, `application/octet-stream`) with fields in the query.
  */
-export async function readSubmission(c: Context<AppEnv>, service: TranscriptionService, maxUploadBytes: number): Promise<SubmitTranscription> {
+export async function readSubmission(c: Context<AppEnv>, service: TranscriptionService): Promise<SubmitTranscription> {
   const idempotencyKey = c.req.header('idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–128 characters of letters, digits, ".", "_", ":" or "-"');

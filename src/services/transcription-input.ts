@@ -1,16 +1,10 @@
 import type { Config } from '../config.js';
 import { deepgramTaskQueue } from '../temporal/task-queues.js';
-import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput } from '../domain/transcription.js';
+import type { TranscriptionInput } from '../domain/transcription.js';
+import type { SubmitTranscription } from './transcriptions.service.js';
 
-export interface InputRequest {
-  jobId: string;
-  source: AudioSource;
-  mode: RequestedMode;
-  options: DeepgramOptions;
-  durationHint?: number;
-  webhookUrl?: string;
-  deepgramCallbackUrl?: string;
-}
+/** A validated request (without the HTTP-only fields) plus the id the job will carry. */
+export type InputRequest = Omit<SubmitTranscription, 'idempotencyKey' | 'syncWaitMs'> & { jobId: string };
 
 /** Builds the workflow input from a validated request and the deployment's settings. */
 export function buildTranscriptionInput(config: Config, request: InputRequest, searchAttributes: boolean): TranscriptionInput {

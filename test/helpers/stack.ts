@@ -108,13 +108,4 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 30_000): 
   }
 }
 
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/runtime/free-port.js';

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { AppError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
-import { DeepgramOptionsSchema, optionsFromQuery } from '../validation/deepgram-options.js';
-import { isHttpUrl } from '../validation/transcription-request.js';
-import type { DeepgramOptions } from '../../domain/transcription.js';
+import { optionsFromQuery } from '../validation/deepgram-options.js';
+import { isHttpUrl, parseOptions } from '../validation/transcription-request.js';
 
 const CALLBACK_PARAMS = new Set(['callback', 'callback_method']);
 
@@ -22,7 +21,7 @@ export function deepgramCompatRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().post('/', async (c) => {
     try {
       const queries = c.req.queries();
-      const options = parseDeepgramQuery(optionsFromQuery(queries, CALLBACK_PARAMS));
+      const options = parseOptions(optionsFromQuery(queries, CALLBACK_PARAMS));
       const callback = queries.callback?.at(-1);
       if (callback !== undefined && !isHttpUrl(callback)) throw new AppError(400, 'invalid_url', 'Invalid callback url.');
       const method = queries.callback_method?.at(-1)?.toUpperCase();
@@ -73,12 +72,4 @@ export function deepgramCompatRoutes(deps: AppDeps) {
       throw err;
     }
   });
-}
-
-function parseDeepgramQuery(options: Record<string, unknown>): DeepgramOptions {
-  const parsed = DeepgramOptionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data as DeepgramOptions;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') throw new AppError(400, 'unknown_option', `Unknown query parameter(s): ${issue.keys.join(', ')}`);
-  throw new AppError(400, 'invalid_option', `Query parameter "${issue.path.join('.')}": ${issue.message}`);
 }

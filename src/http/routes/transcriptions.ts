@@ -14,7 +14,7 @@ export function transcriptionRoutes(deps: AppDeps) {
 
   return new Hono<AppEnv>()
     .post('/', async (c) => {
-      const request = await readSubmission(c, deps.service, deps.config.uploads.maxBytes);
+      const request = await readSubmission(c, deps.service);
       const startedAt = performance.now();
       const result = await deps.service.submit(request);
       const body = view(result);

@@ -104,6 +104,7 @@ export async function benchLiveCapacity(temporalAddress: string, options: { leve
       HOST: '127.0.0.1',
       LIVE_TASK_QUEUE: 'bench-live-capacity',
       LIVE_MAX_SESSIONS_PER_WORKER: String(max + 10),
+      DEEPGRAM_MAX_LIVE_SESSIONS: String(max + 10),
     },
     'streaming worker running',
   );

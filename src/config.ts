@@ -45,6 +45,7 @@ const EnvVariables = z.object({
   DEEPGRAM_TIMEOUT_SECONDS: positiveInt(600),
   DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
   DEEPGRAM_MAX_CONCURRENT: positiveInt(100),
+  DEEPGRAM_MAX_LIVE_SESSIONS: positiveInt(50),
   DEEPGRAM_MAX_REQUESTS_PER_MINUTE: positiveInt(1000),
   BATCH_WORKER_COUNT: positiveInt(1),
   DEEPGRAM_CIRCUIT_FAILURES: positiveInt(3),
@@ -168,6 +169,8 @@ export interface LiveConfig {
   port: number;
   /** Workflow task queue of `liveSession`; each streaming worker also polls `<taskQueue>.<worker id>` for its relays. */
   taskQueue: string;
+  /** Open live sessions across every streaming worker (Deepgram's project-wide streaming concurrency). */
+  maxSessions: number;
   maxSessionsPerWorker: number;
   maxSessionSeconds: number;
   maxMessageBytes: number;
@@ -249,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     live: {
       port: e.STREAMING_PORT,
       taskQueue: e.LIVE_TASK_QUEUE,
+      maxSessions: e.DEEPGRAM_MAX_LIVE_SESSIONS,
       maxSessionsPerWorker: e.LIVE_MAX_SESSIONS_PER_WORKER,
       maxSessionSeconds: e.LIVE_MAX_SESSION_SECONDS,
       maxMessageBytes: e.LIVE_MAX_MESSAGE_BYTES,

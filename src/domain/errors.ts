@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'transcription_failed'
   | 'service_unavailable'
   | 'session_ended'
+  | 'too_many_live_sessions'
   | 'internal_error';
 
 export class AppError extends Error {

@@ -24,6 +24,7 @@ export class EmulatorState {
   private maxInFlight = 0;
   private total = 0;
   private liveOpen = 0;
+  private maxLiveOpen = 0;
 
   constructor(
     readonly settings: EmulatorSettings,
@@ -59,6 +60,7 @@ export class EmulatorState {
   /** Counts one open live socket; call the returned function (idempotent) when it closes. */
   beginLive(): () => void {
     this.liveOpen += 1;
+    this.maxLiveOpen = Math.max(this.maxLiveOpen, this.liveOpen);
     let ended = false;
     return () => {
       if (ended) return;
@@ -68,7 +70,7 @@ export class EmulatorState {
   }
 
   stats(): EmulatorStats {
-    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, total: this.total, liveOpen: this.liveOpen };
+    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight, total: this.total, liveOpen: this.liveOpen, maxLiveOpen: this.maxLiveOpen };
   }
 
   /** Clears faults, the request log and the counters (requests still in flight keep counting). */
@@ -77,6 +79,7 @@ export class EmulatorState {
     this.log = [];
     this.total = 0;
     this.maxInFlight = this.inFlight;
+    this.maxLiveOpen = this.liveOpen;
   }
 
   /** Sleeps unless the emulator is closing; resolves false if it was closed meanwhile. */

@@ -80,6 +80,8 @@ export interface EmulatorStats {
   maxInFlight: number;
   total: number;
   liveOpen: number;
+  /** Most live sockets open at once since the last reset. */
+  maxLiveOpen: number;
 }
 
 export interface DeepgramEmulator {

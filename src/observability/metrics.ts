@@ -4,6 +4,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let openLiveSessions: (() => number) | undefined;
   return {
     registry,
     transcriptionRequests: new Counter({
@@ -31,10 +32,29 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    liveSessionsOpen: new Gauge({
+      name: 'live_sessions_open',
+      help: 'Client live sessions connected to this streaming worker',
+      registers: [registry],
+      collect() {
+        if (openLiveSessions) this.set(openLiveSessions());
+      },
+    }),
+    /** The streaming worker says how to count its open sessions; read at scrape time. */
+    countLiveSessionsWith(source: () => number): void {
+      openLiveSessions = source;
+    },
+    liveSessionsRefused: new Counter({
+      name: 'live_sessions_refused_total',
+      help: 'Live connections closed with 1013 for capacity: worker_full (LIVE_MAX_SESSIONS_PER_WORKER) or global_limit (DEEPGRAM_MAX_LIVE_SESSIONS)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     deepgramCalls: new Counter({
       name: 'deepgram_calls_total',
-      help: 'Deepgram prerecorded calls by endpoint and outcome (HTTP status, or network)',
-      labelNames: ['endpoint', 'outcome'] as const,
+      // Prerecorded calls carry no kind label (as before); live handshakes have kind="live" and outcome 101 when the socket opened.
+      help: 'Deepgram prerecorded calls and live handshakes (kind="live") by endpoint and outcome (HTTP status, 101 for an opened live socket, or network)',
+      labelNames: ['kind', 'endpoint', 'outcome'] as const,
       registers: [registry],
     }),
     deepgramRetries: new Counter({

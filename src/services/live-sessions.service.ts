@@ -4,8 +4,8 @@ import type { LiveConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { listLiveSegments } from '../db/repositories/live-segments.repository.js';
 import {
+  admitLiveSession,
   findLiveSession,
-  insertLiveSession,
   listLiveSessions,
   markLiveSessionEnded,
   recordLiveResume,
@@ -16,6 +16,9 @@ import type { ClientAttachment, LiveOptions, LiveSegment, LiveSession, LiveSessi
 import { liveSessionWorkflowId } from '../temporal/live-ids.js';
 import { attachClientSignal, closeLiveSessionSignal, LIVE_SESSION_WORKFLOW } from '../../workflows/live-session.definitions.js';
 import type { liveSession } from '../../workflows/live-session.workflow.js';
+
+/** Beyond a session's longest possible life: a row still open after that was orphaned. */
+const STALE_MARGIN_SECONDS = 600;
 
 export type LiveSessionsService = ReturnType<typeof createLiveSessionsService>;
 
@@ -31,10 +34,23 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
 
     /** Records the session and starts its workflow; the relay then runs on `attach.taskQueue`. */
     async start(request: { sessionId: string; options: LiveOptions; attach: ClientAttachment }): Promise<void> {
+      let admission;
       try {
-        await insertLiveSession(db, { id: request.sessionId, options: request.options });
+        admission = await admitLiveSession(db, { id: request.sessionId, options: request.options }, {
+          maxOpen: live.maxSessions,
+          staleAfterSeconds: live.maxSessionSeconds + live.resumeWindowMs / 1000 + STALE_MARGIN_SECONDS,
+        });
       } catch (err) {
         throw unavailable('The database', err);
+      }
+      if (!admission.admitted) {
+        throw new AppError(
+          429,
+          'too_many_live_sessions',
+          `${admission.open} live sessions are open, the limit across all streaming workers (DEEPGRAM_MAX_LIVE_SESSIONS=${live.maxSessions}); try again later`,
+          undefined,
+          5,
+        );
       }
       const input: LiveSessionInput = {
         sessionId: request.sessionId,

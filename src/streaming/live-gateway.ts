@@ -22,6 +22,8 @@ export interface LiveGatewayOptions {
   /** A connection no relay claimed within this time is closed (its session never got going). */
   claimTimeoutMs: number;
   logger: Logger;
+  /** Told about every connection closed for capacity: this worker is full, or every worker together is. */
+  onRefused?: (reason: 'worker_full' | 'global_limit') => void;
 }
 
 /** Any Node HTTP server (node:http, or the one @hono/node-server returns): what 'upgrade' events come from. */
@@ -38,8 +40,9 @@ export interface LiveGateway {
 const isListenPath = (path: string) => path === '/v1/listen' || path === '/v1/listen/';
 
 /**
- * The Deepgram-compatible live endpoint: validates the upgrade, enforces the per-worker session limit, accepts the
- * socket, and hands it to a new or resumed session whose relay will run in this process.
+ * The Deepgram-compatible live endpoint: validates the upgrade, enforces the session limits (this worker's here,
+ * the global one when a new session is admitted), accepts the socket, and hands it to a new or resumed session
+ * whose relay will run in this process.
  */
 export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
   const { sessions, registry, logger } = options;
@@ -83,6 +86,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     const sessionId = query.sessionId ?? randomUUID();
     const ws = await accept(req, socket, head, sessionId);
     if (full || registry.open >= options.maxSessions) {
+      options.onRefused?.('worker_full');
       ws.close(1013, `Too many live sessions on this worker (limit ${options.maxSessions}); try again later`);
       return;
     }
@@ -97,7 +101,12 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     } catch (err) {
       const message = err instanceof AppError ? err.message : 'The session could not be started';
       if (!(err instanceof AppError)) logger.error({ err, sessionId }, 'live session start failed');
-      connection.close(err instanceof AppError && err.status === 409 ? 1008 : 1011, message);
+      const status = err instanceof AppError ? err.status : 500;
+      if (status === 429) {
+        options.onRefused?.('global_limit');
+        logger.warn({ sessionId }, message);
+      }
+      connection.close(status === 429 ? 1013 : status === 409 ? 1008 : 1011, message);
     }
   }
 

@@ -50,7 +50,7 @@ describe('emulator admin HTTP API', () => {
     assert.deepEqual(requests[3].query.keyterm, ['a', 'b']);
     assert.equal(requests[3].audioSha256, createHash('sha256').update(audio).digest('hex'));
     const stats = (await (await admin('stats')).json()) as any;
-    assert.deepEqual(stats, { inFlight: 0, maxInFlight: 1, total: 4, liveOpen: 0 });
+    assert.deepEqual(stats, { inFlight: 0, maxInFlight: 1, total: 4, liveOpen: 0, maxLiveOpen: 0 });
 
     await admin('reset', { method: 'POST' });
     assert.deepEqual(await (await admin('requests')).json(), []);

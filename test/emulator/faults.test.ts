@@ -95,10 +95,10 @@ describe('emulator REST faults and concurrency tracking', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(emulator.stats().inFlight, 5);
     await Promise.all(calls);
-    assert.deepEqual(emulator.stats(), { inFlight: 0, maxInFlight: 5, total: 5, liveOpen: 0 });
+    assert.deepEqual(emulator.stats(), { inFlight: 0, maxInFlight: 5, total: 5, liveOpen: 0, maxLiveOpen: 0 });
     // Sequential requests never overlap.
     emulator.reset();
     for (let i = 0; i < 3; i++) await sdkClient(emulator).listen.v1.media.transcribeFile(audio, {});
-    assert.deepEqual(emulator.stats(), { inFlight: 0, maxInFlight: 1, total: 3, liveOpen: 0 });
+    assert.deepEqual(emulator.stats(), { inFlight: 0, maxInFlight: 1, total: 3, liveOpen: 0, maxLiveOpen: 0 });
   });
 });

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as createJobsAndTranscripts from './2026_11_25_100000_create_jobs_and_transcripts.js';
 import * as addUploadsWebhooksIdempotency from './2026_11_25_110000_add_uploads_webhooks_idempotency.js';
 import * as createLiveSessions from './2026_11_25_120000_create_live_sessions.js';
+import * as indexOpenLiveSessions from './2026_11_25_130000_index_open_live_sessions.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_25_100000_create_jobs_and_transcripts': createJobsAndTranscripts,
   '2026_11_25_110000_add_uploads_webhooks_idempotency': addUploadsWebhooksIdempotency,
   '2026_11_25_120000_create_live_sessions': createLiveSessions,
+  '2026_11_25_130000_index_open_live_sessions': indexOpenLiveSessions,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -31,6 +31,38 @@ export async function insertLiveSession(db: Db, session: { id: string; options: 
     .execute();
 }
 
+export type LiveAdmission = { admitted: true } | { admitted: false; open: number };
+
+/** Arbitrary but fixed: the advisory lock that serialises admissions across every streaming worker. */
+const ADMISSION_LOCK = 0x6c697665; // "live"
+
+/**
+ * Creates the session row only while fewer than `maxOpen` sessions are open across all workers, counted and
+ * inserted under one advisory lock so two workers can never both take the last place. Rows older than
+ * `staleAfterSeconds` are not counted: no session lives that long, so such a row was orphaned (its process died
+ * between this insert and starting the session's workflow). Admitting an id that already exists changes nothing.
+ */
+export async function admitLiveSession(
+  db: Db,
+  session: { id: string; options: LiveOptions },
+  limits: { maxOpen: number; staleAfterSeconds: number },
+): Promise<LiveAdmission> {
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${ADMISSION_LOCK}::bigint)`.execute(tx);
+    const existing = await tx.selectFrom('live_sessions').select('id').where('id', '=', session.id).executeTakeFirst();
+    if (existing) return { admitted: true } as const;
+    const { open } = await tx
+      .selectFrom('live_sessions')
+      .select((eb) => eb.fn.countAll<string>().as('open'))
+      .where('status', '<>', 'ended')
+      .where('started_at', '>', sql<Date>`now() - make_interval(secs => ${limits.staleAfterSeconds}::double precision)`)
+      .executeTakeFirstOrThrow();
+    if (Number(open) >= limits.maxOpen) return { admitted: false, open: Number(open) } as const;
+    await insertLiveSession(tx, session);
+    return { admitted: true } as const;
+  });
+}
+
 export async function findLiveSession(db: Db, id: string): Promise<LiveSession | undefined> {
   const row = await db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? rowToLiveSession(row) : undefined;

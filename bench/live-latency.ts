@@ -47,7 +47,7 @@ export async function benchLiveLatency(temporalAddress: string, runs: number, lo
     temporal: temporal.client,
     temporalAddress,
     namespace: config.temporal.namespace,
-    deepgram: { apiUrl: emulator.url, apiKey: KEY },
+    deepgram: { apiUrls: [emulator.url], apiKey: KEY },
     logger: createLogger({ level: 'silent' }),
   });
   const relay: number[] = [];

@@ -96,8 +96,8 @@ try {
     temporal: temporal.client,
     temporalAddress,
     namespace: config.temporal.namespace,
-    // Live failover across endpoints is not built yet: live sessions use the first endpoint.
-    deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
+    // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.
+    deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
     logger,
     httpServer: api.httpServer,
     workflowBundle,

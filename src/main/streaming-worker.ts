@@ -24,14 +24,14 @@ const worker = await startStreamingWorker({
   temporal: temporal.client,
   temporalAddress: config.temporal.address,
   namespace: config.temporal.namespace,
-  // Live failover across endpoints is not built yet: live sessions use the first endpoint.
-  deepgram: { apiUrl: deepgram.apiUrls[0]!, apiKey: deepgram.apiKey },
+  // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.
+  deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
   logger,
   tracing,
   // Served at /metrics on STREAMING_PORT.
   metrics: createMetrics(),
 });
-logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls[0] }, 'streaming worker running');
+logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');
 
 worker.done.catch((err) => {
   logger.error({ err }, 'streaming worker crashed');

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveActivities } from '../../activities/live.js';
-import { createLiveClient, type OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
+import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
+import { createFailoverLiveClient, type EndpointHealth } from '../adapters/deepgram/live-failover.js';
 import type { LiveConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
@@ -26,14 +27,21 @@ export interface StreamingWorkerOptions {
   temporal: Client;
   temporalAddress: string;
   namespace: string;
-  deepgram: { apiUrl: string; apiKey?: string };
+  /**
+   * Deepgram Live endpoints in priority order (DEEPGRAM_API_URL) with the circuit settings the prerecorded failover
+   * uses (DEEPGRAM_CIRCUIT_FAILURES, DEEPGRAM_CIRCUIT_COOLDOWN_MS; 3 and 30 s when unset).
+   */
+  deepgram: { apiUrls: string[]; apiKey?: string; failureThreshold?: number; cooldownMs?: number; connectTimeoutSeconds?: number };
   logger: Logger;
   /** Serve `/v1/listen` upgrades on this server (`npm start`: the API's); otherwise listen on `live.port`. */
   httpServer?: UpgradeSource & { address(): AddressInfo | string | null };
   workflowBundle?: { code: string };
   /** OpenTelemetry: session workflow and relay activity spans; a pre-built bundle must then include the interceptors. */
   tracing?: Tracing;
-  /** Counts open Deepgram Live sockets in `deepgram_active_connections{kind="live"}`; a standalone worker serves /metrics. */
+  /**
+   * Counts open Deepgram Live sockets in `deepgram_active_connections{kind="live"}` and handshakes per endpoint in
+   * `deepgram_calls_total{kind="live"}`; a standalone worker serves /metrics.
+   */
   metrics?: Metrics;
   workerId?: string;
 }
@@ -44,6 +52,8 @@ export interface StreamingWorker extends RunningWorker {
   workerId: string;
   relayTaskQueue: string;
   openSessions(): number;
+  /** Circuit state of each Deepgram Live endpoint, in priority order. */
+  deepgramHealth(): EndpointHealth[];
 }
 
 /**
@@ -66,10 +76,23 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
     logger,
   });
+  const { deepgram, metrics } = options;
+  const openUpstream = createFailoverLiveClient({
+    apiUrls: deepgram.apiUrls,
+    apiKey: deepgram.apiKey,
+    failureThreshold: deepgram.failureThreshold ?? 3,
+    cooldownMs: deepgram.cooldownMs ?? 30_000,
+    connectTimeoutSeconds: deepgram.connectTimeoutSeconds,
+    onConnect: (endpoint, outcome, error) => {
+      metrics?.deepgramCalls.inc({ kind: 'live', endpoint, outcome });
+      if (error) logger.warn({ endpoint, outcome, err: error.message }, 'live: Deepgram Live endpoint did not open the socket');
+      else logger.info({ endpoint }, 'live: Deepgram Live socket opened');
+    },
+  });
   const activities = createLiveActivities({
     db: options.db,
     links: registry,
-    openUpstream: counted(createLiveClient(options.deepgram), options.metrics),
+    openUpstream: counted(openUpstream, metrics),
     temporal: options.temporal,
     settings: {
       keepAliveIntervalMs: live.keepAliveIntervalMs,
@@ -130,6 +153,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     workerId,
     relayTaskQueue,
     openSessions: () => registry.open,
+    deepgramHealth: () => openUpstream.health(),
     stop: () =>
       (stopping ??= (async () => {
         gateway.closeAll(1012, (sessionId) => `Streaming worker restarting; reconnect with session_id=${sessionId}`);

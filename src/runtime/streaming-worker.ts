@@ -75,7 +75,9 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     maxBufferBytes: live.maxBufferBytes,
     claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
     logger,
+    onRefused: (reason) => options.metrics?.liveSessionsRefused.inc({ reason }),
   });
+  options.metrics?.countLiveSessionsWith(() => registry.open);
   const { deepgram, metrics } = options;
   const openUpstream = createFailoverLiveClient({
     apiUrls: deepgram.apiUrls,

@@ -3,7 +3,7 @@ import { DeepgramClient } from '@deepgram/sdk';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { startStreamingWorker, type StreamingWorker } from '../../src/runtime/streaming-worker.js';
 import { stackEnv, type SharedParts } from './stack.js';
 import { workflowBundle } from './temporal.js';
@@ -18,8 +18,9 @@ export async function startTestStreamingWorker(
   parts: SharedParts,
   env: Record<string, string>,
   httpServer?: Parameters<typeof startStreamingWorker>[0]['httpServer'],
-): Promise<{ config: Config; worker: StreamingWorker }> {
+): Promise<{ config: Config; worker: StreamingWorker; metrics: Metrics }> {
   const config = loadConfig(env);
+  const metrics = createMetrics();
   const worker = await startStreamingWorker({
     live: config.live,
     host: '127.0.0.1',
@@ -30,11 +31,11 @@ export async function startTestStreamingWorker(
     // DEEPGRAM_API_URL: the shared emulator unless the test lists its own endpoints.
     deepgram: { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
     logger: createLogger({ level: config.log.level }),
-    metrics: createMetrics(),
+    metrics,
     ...(httpServer ? { httpServer } : {}),
     workflowBundle: await workflowBundle(),
   });
-  return { config, worker };
+  return { config, worker, metrics };
 }
 
 export interface SdkLive {

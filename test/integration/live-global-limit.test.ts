@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findLiveSession } from '../../src/db/repositories/live-sessions.repository.js';
+import type { Metrics } from '../../src/observability/metrics.js';
 import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
 import { eventually, liveEnv, openRawLive, sendAudio, sleep, startTestStreamingWorker, type RawLive } from '../helpers/live.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
@@ -17,6 +18,7 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
   let shared: Awaited<ReturnType<typeof startSharedParts>>;
   let parts: SharedParts;
   let workers: StreamingWorker[];
+  let metrics: Metrics[];
   let pcm: Buffer;
 
   before(async () => {
@@ -31,7 +33,9 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
       LIVE_KEEPALIVE_INTERVAL_MS: '300',
       LIVE_PERSIST_INTERVAL_MS: '200',
     });
-    workers = [(await startTestStreamingWorker(parts, env)).worker, (await startTestStreamingWorker(parts, env)).worker];
+    const started = [await startTestStreamingWorker(parts, env), await startTestStreamingWorker(parts, env)];
+    workers = started.map((s) => s.worker);
+    metrics = started.map((s) => s.metrics);
   });
   after(async () => {
     for (const worker of workers ?? []) await worker.stop();
@@ -68,6 +72,8 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     const ids = await Promise.all(admitted.map(speak));
     assert.equal(new Set(ids).size, 3, 'three working sessions');
     assert.equal(parts.emulator.stats().maxLiveOpen, 3, 'Deepgram saw at most three live streams at once');
+    const connected = await Promise.all(metrics.map(async (m) => (await m.registry.getSingleMetric('live_sessions_open')!.get()).values[0]!.value));
+    assert.equal(connected.reduce((a, b) => a + b, 0), 3, `live_sessions_open on the two workers: ${connected}`);
 
     // A session that ends frees its place for the next client, on either worker.
     await finish(admitted[0]!);
@@ -82,6 +88,11 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     for (const live of [...admitted.slice(1), next]) await finish(live);
     for (const id of ids.slice(1)) await ended(id);
     assert.ok(parts.emulator.stats().maxLiveOpen <= 3, `Deepgram saw ${parts.emulator.stats().maxLiveOpen} live streams at once`);
+
+    // Operators see the refusals, labelled by which limit turned the client away.
+    const scraped = (await Promise.all(metrics.map((m) => m.registry.getSingleMetricAsString('live_sessions_refused_total')))).join('\n');
+    const refusals = [...scraped.matchAll(/live_sessions_refused_total\{reason="global_limit"\} (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.equal(refusals, 2, scraped);
   });
 
   test('a client that dropped keeps its place for the resume window: it comes back while the platform is full; once the window passes the place is free', { timeout: 90_000 }, async () => {

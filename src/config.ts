@@ -47,7 +47,6 @@ const EnvVariables = z.object({
   DEEPGRAM_MAX_CONCURRENT: positiveInt(100),
   DEEPGRAM_MAX_LIVE_SESSIONS: positiveInt(50),
   DEEPGRAM_MAX_REQUESTS_PER_MINUTE: positiveInt(1000),
-  BATCH_WORKER_COUNT: positiveInt(1),
   DEEPGRAM_CIRCUIT_FAILURES: positiveInt(3),
   DEEPGRAM_CIRCUIT_COOLDOWN_MS: positiveInt(30_000),
   DEEPGRAM_OUTAGE_MAX_WAIT_MS: positiveInt(86_400_000),
@@ -144,7 +143,7 @@ export interface Config {
     timeoutSeconds: number;
     heartbeatTimeoutMs: number;
     /** Global caps across all batch workers, enforced by Temporal (task-queue rate limit, per-worker slots). */
-    limits: { maxConcurrent: number; maxRequestsPerMinute: number; workerCount: number };
+    limits: { maxConcurrent: number; maxRequestsPerMinute: number };
     circuit: { failureThreshold: number; cooldownMs: number; outageMaxWaitMs: number };
     healthIntervalMs: number;
     retry: { initialIntervalMs: number; backoffCoefficient: number; maximumAttempts: number; maximumIntervalMs: number };
@@ -225,7 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrls: e.DEEPGRAM_API_URL ? e.DEEPGRAM_API_URL.split(',').map((u) => u.trim().replace(/\/$/, '')) : [],
       timeoutSeconds: e.DEEPGRAM_TIMEOUT_SECONDS,
       heartbeatTimeoutMs: e.DEEPGRAM_HEARTBEAT_TIMEOUT_MS,
-      limits: { maxConcurrent: e.DEEPGRAM_MAX_CONCURRENT, maxRequestsPerMinute: e.DEEPGRAM_MAX_REQUESTS_PER_MINUTE, workerCount: e.BATCH_WORKER_COUNT },
+      limits: { maxConcurrent: e.DEEPGRAM_MAX_CONCURRENT, maxRequestsPerMinute: e.DEEPGRAM_MAX_REQUESTS_PER_MINUTE },
       circuit: { failureThreshold: e.DEEPGRAM_CIRCUIT_FAILURES, cooldownMs: e.DEEPGRAM_CIRCUIT_COOLDOWN_MS, outageMaxWaitMs: e.DEEPGRAM_OUTAGE_MAX_WAIT_MS },
       healthIntervalMs: e.DEEPGRAM_HEALTH_INTERVAL_MS,
       retry: {

@@ -93,6 +93,14 @@ export interface LiveSegmentsTable {
   created_at: Timestamp;
 }
 
+/** A lease on one place under DEEPGRAM_MAX_CONCURRENT, held by a batch worker's Deepgram-call slot. */
+export interface DeepgramCallSlotsTable {
+  id: string;
+  holder: string;
+  acquired_at: Generated<Date>;
+  expires_at: Date;
+}
+
 /** The whole database as Kysely sees it. Migrations do not import this: they are frozen in time. */
 export interface Database {
   jobs: JobsTable;
@@ -102,6 +110,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   live_sessions: LiveSessionsTable;
   live_segments: LiveSegmentsTable;
+  deepgram_call_slots: DeepgramCallSlotsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
@@ -9,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { Tracing } from '../observability/tracing.js';
 import { deepgramTaskQueue } from '../temporal/task-queues.js';
+import { createGlobalCallSlots } from './deepgram-call-slots.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
 export { WORKFLOWS_PATH } from './workflow-code.js';
@@ -61,9 +64,10 @@ function instrumented(transcriber: Transcriber, metrics?: Metrics): Transcriber 
 
 /**
  * The batch worker: two Temporal workers on one connection. One runs the workflows and the
- * storage/bookkeeping/webhook activities; the other runs only the Deepgram calls, on their own queue, where
- * Temporal enforces the global rate (task-queue limit, shared by every worker) and each worker takes its share
- * of the concurrency cap (DEEPGRAM_MAX_CONCURRENT / BATCH_WORKER_COUNT slots). Excess work waits in the queue.
+ * storage/bookkeeping/webhook activities; the other runs only the Deepgram calls, on their own queue, where the
+ * Temporal server enforces the global rate (a task-queue limit shared by every worker) and the worker's slots are
+ * leases on the global concurrency cap (DEEPGRAM_MAX_CONCURRENT, shared through PostgreSQL by every worker).
+ * Excess work waits in the queue.
  */
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const { config, db, metrics } = options;
@@ -94,15 +98,33 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     taskQueue: config.temporal.taskQueue,
     ...workflowWorkerOptions(options.workflowBundle, options.tracing),
   });
+  const callSlots = createGlobalCallSlots({
+    db,
+    holder: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    limit: limits.maxConcurrent,
+    // A dead worker's places come back when its calls would be retried elsewhere anyway.
+    leaseMs: config.deepgram.heartbeatTimeoutMs,
+    logger: options.logger,
+  });
+  const unused = { type: 'fixed-size', numSlots: 1 } as const;
   const deepgramCalls = await Worker.create({
     ...common,
     taskQueue: deepgramTaskQueue(config.temporal.taskQueue),
-    maxConcurrentActivityTaskExecutions: Math.max(1, Math.floor(limits.maxConcurrent / limits.workerCount)),
+    tuner: {
+      activityTaskSlotSupplier: callSlots,
+      // This worker runs no workflows, local activities or Nexus operations.
+      workflowTaskSlotSupplier: unused,
+      localActivityTaskSlotSupplier: unused,
+      nexusTaskSlotSupplier: unused,
+    },
     maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
     ...activityWorkerOptions(options.tracing),
   });
+  callSlots.start();
   const workers = [main, deepgramCalls];
-  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined).finally(() => connection.close());
+  const done = Promise.all(workers.map((w) => w.run()))
+    .then(() => undefined)
+    .finally(() => callSlots.stop().finally(() => connection.close()));
   return {
     worker: main,
     deepgramWorker: deepgramCalls,

@@ -30,9 +30,10 @@ describe('a worker killed mid-job', () => {
     await shared?.stop();
   });
 
-  test('the job is finished by a restarted worker, with exactly one transcript row', { timeout: 90_000 }, async () => {
+  test('the job is finished by a restarted worker, with exactly one transcript row; the dead worker\'s place under the cap comes back', { timeout: 90_000 }, async () => {
     const env = {
-      ...stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' }),
+      // One place in all: the killed worker dies holding it, so the job can only finish if its lease lapses.
+      ...stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000', DEEPGRAM_MAX_CONCURRENT: '1' }),
       METRICS_PORT: '0',
       TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
     };
@@ -54,6 +55,8 @@ describe('a worker killed mid-job', () => {
     }
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
+    const orphaned = await parts.db.selectFrom('deepgram_call_slots').selectAll().execute();
+    assert.equal(orphaned.length, 1, 'the dead worker still holds the only place');
     const mid = await postJson(api.url('/v1/transcriptions'), { url: 'https://example.com/x.wav', mode: 'async' });
     assert.equal(mid.status, 202, 'the API keeps accepting work while no worker runs');
 

@@ -3,6 +3,7 @@ import * as createJobsAndTranscripts from './2026_11_25_100000_create_jobs_and_t
 import * as addUploadsWebhooksIdempotency from './2026_11_25_110000_add_uploads_webhooks_idempotency.js';
 import * as createLiveSessions from './2026_11_25_120000_create_live_sessions.js';
 import * as indexOpenLiveSessions from './2026_11_25_130000_index_open_live_sessions.js';
+import * as createDeepgramCallSlots from './2026_11_25_140000_create_deepgram_call_slots.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_25_110000_add_uploads_webhooks_idempotency': addUploadsWebhooksIdempotency,
   '2026_11_25_120000_create_live_sessions': createLiveSessions,
   '2026_11_25_130000_index_open_live_sessions': indexOpenLiveSessions,
+  '2026_11_25_140000_create_deepgram_call_slots': createDeepgramCallSlots,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+
+/** Arbitrary but fixed: the advisory lock that serialises slot grants across every batch worker. */
+const SLOTS_LOCK = 0x6467736c; // "dgsl"
+
+/**
+ * Takes one place under the global Deepgram concurrency cap for `holder`, if fewer than `limit` live leases exist.
+ * Counted and inserted under one advisory lock, so two workers never both take the last place. Lapsed leases (their
+ * worker died without releasing them) are swept first. Returns the lease id, or null when every place is taken.
+ */
+export async function tryAcquireCallSlot(db: Db, request: { holder: string; limit: number; leaseMs: number }): Promise<string | null> {
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${SLOTS_LOCK}::bigint)`.execute(tx);
+    await tx.deleteFrom('deepgram_call_slots').where('expires_at', '<', sql<Date>`now()`).execute();
+    const { held } = await tx
+      .selectFrom('deepgram_call_slots')
+      .select((eb) => eb.fn.countAll<string>().as('held'))
+      .executeTakeFirstOrThrow();
+    if (Number(held) >= request.limit) return null;
+    const id = randomUUID();
+    await tx
+      .insertInto('deepgram_call_slots')
+      .values({ id, holder: request.holder, expires_at: sql<Date>`now() + make_interval(secs => ${request.leaseMs / 1000}::double precision)` })
+      .execute();
+    return id;
+  });
+}
+
+export async function releaseCallSlot(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('deepgram_call_slots').where('id', '=', id).execute();
+}
+
+/** Extends these leases: their worker is alive, and so are the calls (or polls) they stand for. */
+export async function renewCallSlots(db: Db, ids: string[], leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('deepgram_call_slots')
+    .set({ expires_at: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000}::double precision)` })
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/** Gives back every place `holder` still has (a worker that stopped). */
+export async function releaseAllCallSlots(db: Db, holder: string): Promise<void> {
+  await db.deleteFrom('deepgram_call_slots').where('holder', '=', holder).execute();
+}

@@ -1,0 +1,109 @@
+import type { ActivitySlotInfo, CustomSlotSupplier, SlotPermit } from '@temporalio/worker';
+import type { Db } from '../db/database.js';
+import { releaseAllCallSlots, releaseCallSlot, renewCallSlots, tryAcquireCallSlot } from '../db/repositories/deepgram-call-slots.repository.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface GlobalCallSlotsOptions {
+  db: Db;
+  /** This worker, unique among all batch workers (its leases are renewed and released by it). */
+  holder: string;
+  /** DEEPGRAM_MAX_CONCURRENT: places shared by every batch worker. */
+  limit: number;
+  /** A lease not renewed for this long is presumed lost with its worker and given to another. */
+  leaseMs: number;
+  /** How often a worker with no place asks again. */
+  retryMs?: number;
+  logger?: Logger;
+}
+
+interface CallSlotPermit extends SlotPermit {
+  leaseId: string;
+}
+
+export type GlobalCallSlots = CustomSlotSupplier<ActivitySlotInfo> & {
+  /** Starts renewing this worker's leases. */
+  start(): void;
+  /** Stops renewing and gives back whatever places are still held. */
+  stop(): Promise<void>;
+};
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+
+/**
+ * A Temporal slot supplier for the Deepgram-calls worker whose slots are leases in PostgreSQL, so that
+ * DEEPGRAM_MAX_CONCURRENT holds across every batch worker however many run: the worker polls for a Deepgram task
+ * only once it holds a place, and excess work waits in Temporal's queue. Temporal reserves a slot before each
+ * poll, so an idle worker holds a place or two per poller; they are used the moment a task arrives.
+ */
+export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCallSlots {
+  const { db, holder, limit, leaseMs, logger } = options;
+  const retryMs = options.retryMs ?? 200;
+  let renewal: NodeJS.Timeout | undefined;
+  let databaseDown = false;
+  const held = new Set<string>();
+  /** Released by Temporal but not yet deleted (the database did not answer): retried on every renewal tick. */
+  const unreleased = new Set<string>();
+
+  const release = (leaseId: string) =>
+    releaseCallSlot(db, leaseId).then(
+      () => unreleased.delete(leaseId),
+      () => unreleased.add(leaseId),
+    );
+
+  async function reserveSlot(_ctx: unknown, abortSignal: AbortSignal): Promise<CallSlotPermit> {
+    while (!abortSignal.aborted) {
+      try {
+        const leaseId = await tryAcquireCallSlot(db, { holder, limit, leaseMs });
+        if (databaseDown) logger?.info('Deepgram call slots: the database answers again');
+        databaseDown = false;
+        if (leaseId && abortSignal.aborted) {
+          await release(leaseId);
+          break;
+        }
+        if (leaseId) {
+          held.add(leaseId);
+          return { leaseId };
+        }
+      } catch (err) {
+        // No database, no new Deepgram calls from this worker: waiting is safe, exceeding the cap is not.
+        if (!databaseDown) logger?.warn({ err }, 'Deepgram call slots: the database is unreachable; Deepgram tasks wait');
+        databaseDown = true;
+      }
+      await sleep(retryMs + Math.random() * retryMs, abortSignal);
+    }
+    throw abortSignal.reason;
+  }
+
+  return {
+    type: 'custom',
+    reserveSlot,
+    // Eager dispatch would bypass the shared count; Deepgram tasks come from polling only.
+    tryReserveSlot: () => null,
+    markSlotUsed: () => undefined,
+    releaseSlot: ({ permit }) => {
+      const { leaseId } = permit as CallSlotPermit;
+      held.delete(leaseId);
+      void release(leaseId); // must not block; a failed delete is retried, and the lease lapses anyway
+    },
+    start() {
+      renewal = setInterval(() => {
+        renewCallSlots(db, [...held], leaseMs).catch((err: unknown) => logger?.warn({ err }, 'Deepgram call slot leases not renewed'));
+        for (const leaseId of unreleased) void release(leaseId);
+      }, Math.max(100, Math.floor(leaseMs / 3)));
+      renewal.unref();
+    },
+    async stop() {
+      clearInterval(renewal);
+      await releaseAllCallSlots(db, holder).catch((err: unknown) => logger?.warn({ err }, 'Deepgram call slots not released; they lapse on their own'));
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -35,6 +35,14 @@ export async function createDb(options: DbOptions): Promise<{ db: Db; kind: 'pos
   const pglite = await PGlite.create(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', describe: `embedded PGlite at ${dir}` };
+}
+
+/** For readiness checks: whether the database answers a trivial query. */
+export function isDatabaseReachable(db: Db): Promise<boolean> {
+  return sql`select 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

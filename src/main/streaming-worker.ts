@@ -28,7 +28,7 @@ const worker = await startStreamingWorker({
   deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
   logger,
   tracing,
-  // Served at /metrics on STREAMING_PORT.
+  // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
 });
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');

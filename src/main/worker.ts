@@ -1,6 +1,6 @@
-import { createDb, migrateToLatest } from '../db/database.js';
+import { createDb, isDatabaseReachable, migrateToLatest } from '../db/database.js';
 import { startBatchWorker } from '../runtime/batch-worker.js';
-import { startMetricsServer } from '../runtime/metrics-server.js';
+import { startStatusServer } from '../runtime/status-server.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
@@ -18,17 +18,27 @@ await migrateToLatest(db);
 const metrics = createMetrics();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger });
 const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, shutdownGraceMs: config.http.shutdownGraceMs });
-const metricsServer = await startMetricsServer(metrics, config.metrics.port);
-logger.info({ taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls, metrics: metricsServer.url, temporalSdkMetricsPort: config.metrics.temporalSdkPort }, 'batch worker running');
+let shuttingDown = false;
+const statusServer = await startStatusServer({
+  metrics,
+  port: config.metrics.port,
+  shuttingDown: () => shuttingDown,
+  readiness: async () => ({ checks: { temporal_workers: worker.running(), database: await isDatabaseReachable(db) } }),
+});
+logger.info(
+  { taskQueue: config.temporal.taskQueue, deepgram: deepgram.apiUrls, metrics: `${statusServer.url}/metrics`, ready: `${statusServer.url}/ready`, temporalSdkMetricsPort: config.metrics.temporalSdkPort },
+  'batch worker running',
+);
 
 worker.done.catch((err) => {
   logger.error({ err }, 'worker crashed');
   process.exit(1);
 });
 onShutdown(logger, async () => {
+  shuttingDown = true;
   // Temporal's graceful shutdown: stop polling, let running activities finish within the grace period.
   await worker.stop();
   await tracing?.shutdown();
-  await metricsServer.close();
+  await statusServer.close();
   await db.destroy();
 });

@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
+import { isDatabaseReachable, type Db } from '../db/database.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -69,7 +68,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,
     readiness: async () => {
       const [database, temporalOk] = await Promise.all([
-        sql`select 1`.execute(db).then(() => true, () => false),
+        isDatabaseReachable(db),
         isTemporalReachable(temporal),
         deepgramUrls.length && !deepgramHealth.anyHealthy() ? deepgramHealth.checkAll() : undefined,
       ]);

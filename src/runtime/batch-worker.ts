@@ -42,6 +42,8 @@ export interface BatchWorker extends RunningWorker {
   /** The Deepgram-calls worker, beside `worker` (workflows and the other activities). */
   deepgramWorker: Worker;
   transcriber: ReturnType<typeof createFailoverTranscriber>;
+  /** Both Temporal workers are polling (not starting, draining or failed). */
+  running(): boolean;
 }
 
 /** Counts Deepgram calls in flight (deepgram_active_connections) around a transcriber. */
@@ -130,6 +132,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     deepgramWorker: deepgramCalls,
     transcriber,
     done,
+    running: () => workers.every((w) => w.getState() === 'RUNNING'),
     async stop() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;

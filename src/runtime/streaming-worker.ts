@@ -8,13 +8,14 @@ import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import { createFailoverLiveClient, type EndpointHealth } from '../adapters/deepgram/live-failover.js';
 import type { LiveConfig } from '../config.js';
-import type { Db } from '../db/database.js';
+import { isDatabaseReachable, type Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { ConnectionRegistry } from '../streaming/connection-registry.js';
 import { createLiveGateway, type UpgradeSource } from '../streaming/live-gateway.js';
+import { statusRoutes } from './status-server.js';
 import { liveRelayTaskQueue } from '../temporal/live-ids.js';
 import type { RunningWorker } from './batch-worker.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
@@ -132,13 +133,24 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   });
   const done = Promise.all([workflows.run(), relays.run()]).then(() => undefined).finally(() => connection.close());
 
+  let stopping: Promise<void> | undefined;
+  // A WebSocket-aware balancer sends new sessions only to workers that answer /ready: not draining, not full.
+  const status = statusRoutes({
+    metrics: options.metrics,
+    shuttingDown: () => stopping !== undefined,
+    readiness: async () => ({
+      checks: {
+        temporal_workers: workflows.getState() === 'RUNNING' && relays.getState() === 'RUNNING',
+        database: await isDatabaseReachable(options.db),
+        capacity: registry.open < live.maxSessionsPerWorker,
+      },
+      details: { open_sessions: registry.open, max_sessions: live.maxSessionsPerWorker },
+    }),
+  });
   const own = options.httpServer
     ? undefined
     : createServer(async (req, res) => {
-        if (req.url === '/metrics' && options.metrics) {
-          res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(await options.metrics.registry.metrics());
-          return;
-        }
+        if (await status(req, res)) return;
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'This is a streaming worker: connect a WebSocket to /v1/listen' } }));
       });
   if (own) await new Promise<void>((resolve) => own.listen(live.port, options.host, resolve));
@@ -147,7 +159,6 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const port = (server.address() as AddressInfo).port;
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
 
-  let stopping: Promise<void> | undefined;
   return {
     worker: relays,
     done,

@@ -47,18 +47,22 @@ describe('API and worker processes', () => {
     await shared?.stop();
   });
 
-  test('jobs run through the separate processes; the worker serves its own /metrics', async () => {
+  test('jobs run through the separate processes; the worker serves its own /metrics, /health and /ready', async () => {
     const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
     const body = (await res.json()) as any;
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.transcript, 'testing one two three');
     const byUrl = await postJson(`${apiUrl}/v1/transcriptions`, { url: media.file('testing-websocket.wav'), mode: 'sync' });
     assert.equal(byUrl.status, 200);
-    const metricsLine = worker.lines.find((l) => l.includes('batch worker running'))!;
-    const metricsUrl = JSON.parse(metricsLine).metrics as string;
-    const metrics = await (await fetch(metricsUrl)).text();
+    const runningLine = JSON.parse(worker.lines.find((l) => l.includes('batch worker running'))!);
+    const metrics = await (await fetch(runningLine.metrics as string)).text();
     assert.match(metrics, /deepgram_calls_total\{endpoint="[^"]+",outcome="200"\} [1-9]/);
     assert.match(metrics, /audio_seconds_processed_total\{mode="prerecorded"\} [1-9]/);
+    const ready = await fetch(runningLine.ready as string);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { temporal_workers: true, database: true } });
+    const health = await fetch((runningLine.ready as string).replace(/\/ready$/, '/health'));
+    assert.equal(health.status, 200);
   });
 
   test('logs are JSON, carry job, workflow and Deepgram request ids, and never the API key or audio', () => {

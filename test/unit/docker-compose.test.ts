@@ -20,6 +20,11 @@ function envOf(service: { environment?: Record<string, unknown> | string[] }): R
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v ?? '')]));
 }
 
+/** The config a service would run with: its environment, compose's `${VAR:-default}` defaults substituted. */
+function configOf(name: string) {
+  return loadConfig(Object.fromEntries(Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')])));
+}
+
 test('the app services are the API, the workers and the emulator, each running an existing entry point', () => {
   assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'streaming-worker', 'worker']);
   for (const [name, service] of appServices) {
@@ -37,10 +42,7 @@ test('every variable given to an app service is one the config schema reads', ()
 
 test('the API and worker environments pass the config schema (with compose defaults substituted)', () => {
   for (const name of ['api', 'worker', 'streaming-worker']) {
-    const env = Object.fromEntries(
-      Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
-    );
-    const config = loadConfig(env);
+    const config = configOf(name);
     assert.ok(config.db.url, `${name} has a database`);
     assert.equal(config.temporal.address, 'temporal:7233');
   }
@@ -61,4 +63,25 @@ test('published ports do not collide', () => {
   const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => String(p).split(':')[0]!));
   assert.equal(new Set(hostPorts).size, hostPorts.length, hostPorts.join(', '));
   assert.ok(existsSync(path.join(REPO_ROOT, 'Dockerfile')));
+});
+
+test('Prometheus scrapes every process that serves /metrics, on the port its config gives it', async () => {
+  const prometheus = parse(await readFile(path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: Array<{ dns_sd_configs?: Array<{ names: string[]; port: number }> }>;
+  };
+  const scraped = new Set(prometheus.scrape_configs.flatMap((job) => (job.dns_sd_configs ?? []).flatMap((sd) => sd.names.map((n) => `${n}:${sd.port}`))));
+  const expected = [
+    `api:${configOf('api').http.port}`,
+    `worker:${configOf('worker').metrics.port}`,
+    `worker:${configOf('worker').metrics.temporalSdkPort}`,
+    `streaming-worker:${configOf('streaming-worker').live.port}`,
+  ];
+  for (const target of expected) assert.ok(scraped.has(target), `Prometheus does not scrape ${target} (it scrapes ${[...scraped].join(', ')})`);
+});
+
+test('each worker\'s healthcheck asks the port its config serves status on', () => {
+  const probe = (name: string) => JSON.stringify((compose.services[name] as { healthcheck?: { test?: unknown } }).healthcheck?.test ?? '');
+  assert.match(probe('api'), new RegExp(`127\\.0\\.0\\.1:${configOf('api').http.port}/ready`));
+  assert.match(probe('worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('worker').metrics.port}/ready`));
+  assert.match(probe('streaming-worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('streaming-worker').live.port}/health`));
 });

@@ -52,6 +52,8 @@ const EnvVariables = z.object({
   DEEPGRAM_OUTAGE_MAX_WAIT_MS: positiveInt(86_400_000),
   DEEPGRAM_HEALTH_INTERVAL_MS: positiveInt(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   SHUTDOWN_GRACE_MS: positiveInt(30_000),
   METRICS_PORT: port(9464),
   TEMPORAL_SDK_METRICS_PORT: port(9465),
@@ -121,6 +123,10 @@ export interface Config {
     syncWaitMs: number;
     /** Requests per minute per client (IP); 0 turns the limit off. */
     rateLimitPerMinute: number;
+    /** Where budgets live: `postgres` is shared by every API replica, `memory` is per process. */
+    rateLimitStore: 'postgres' | 'memory';
+    /** Load balancers of our own in front of the API: the client address is read from X-Forwarded-For past them. */
+    trustedProxyHops: number;
     shutdownGraceMs: number;
   };
   /** Port of the worker processes' own /metrics (the API serves /metrics on its own port). */
@@ -205,6 +211,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ''),
       syncWaitMs: e.SYNC_WAIT_MS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitStore: e.RATE_LIMIT_STORE,
+      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
     metrics: { port: e.METRICS_PORT, temporalSdkPort: e.TEMPORAL_SDK_METRICS_PORT },

@@ -101,6 +101,12 @@ export interface DeepgramCallSlotsTable {
   expires_at: Date;
 }
 
+/** A client's API budget (GCRA): when its next request is due; in the past means a full budget. */
+export interface RateLimitsTable {
+  client: string;
+  arrival_at: Date;
+}
+
 /** The whole database as Kysely sees it. Migrations do not import this: they are frozen in time. */
 export interface Database {
   jobs: JobsTable;
@@ -111,6 +117,7 @@ export interface Database {
   live_sessions: LiveSessionsTable;
   live_segments: LiveSegmentsTable;
   deepgram_call_slots: DeepgramCallSlotsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;

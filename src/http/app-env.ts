@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { RateLimitStore } from '../adapters/rate-limits/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   temporalUiLink?: (workflowId: string) => string;
   callbackSecret?: string;
   config: Config;
+  /** Per-client budgets on /v1 (RATE_LIMIT_PER_MINUTE); none when it is 0. */
+  rateLimits?: RateLimitStore;
   maxJsonBytes: number;
   /** True once the process is draining: /ready turns 503 and responses close their connections. */
   isShuttingDown: () => boolean;

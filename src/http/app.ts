@@ -34,8 +34,10 @@ export function createApp(deps: AppDeps) {
     if (deps.isShuttingDown()) c.header('Connection', 'close');
   });
   // Deepgram's callbacks are not client traffic; everything else under /v1 is limited per client.
-  const limiter = rateLimit(deps.config.http.rateLimitPerMinute);
-  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : limiter(c, next)));
+  if (deps.rateLimits) {
+    const limiter = rateLimit(deps.rateLimits, deps.config.http.rateLimitPerMinute, deps.config.http.trustedProxyHops);
+    app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : limiter(c, next)));
+  }
   const jsonLimit = bodyLimit({
     maxSize: deps.maxJsonBytes,
     onError: () => {

@@ -1,36 +1,38 @@
 import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { RateLimitStore } from '../adapters/rate-limits/index.js';
 import { AppError } from '../domain/errors.js';
 import type { AppEnv } from './app-env.js';
 
 /**
- * Per-client token bucket: `perMinute` requests a minute with bursts up to the same number.
- * Clients are told when to come back (429 + Retry-After). Keyed by IP until API keys exist.
- * In-process: with several API replicas each enforces its own share.
+ * Per-client limit: `perMinute` requests a minute with bursts up to the same number, answered past it with 429 and
+ * Retry-After. Keyed by IP until API keys exist; the store decides whether replicas share budgets.
  */
-export function rateLimit(perMinute: number, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
-  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
-  const refillPerMs = perMinute / 60_000;
+export function rateLimit(store: RateLimitStore, perMinute: number, trustedProxyHops = 0): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (perMinute <= 0) return next();
-    let client = 'unknown';
+    let peer = 'unknown';
     try {
-      client = getConnInfo(c).remote.address ?? 'unknown';
+      peer = getConnInfo(c).remote.address ?? 'unknown';
     } catch {
-      // Not served by @hono/node-server (e.g. app.request in tests): one shared bucket.
+      // Not served by @hono/node-server (e.g. app.request in tests): one shared budget.
     }
-    const t = now();
-    const bucket = buckets.get(client) ?? { tokens: perMinute, updatedAt: t };
-    bucket.tokens = Math.min(perMinute, bucket.tokens + (t - bucket.updatedAt) * refillPerMs);
-    bucket.updatedAt = t;
-    if (bucket.tokens < 1) {
-      buckets.set(client, bucket);
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
+    const client = clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxyHops);
+    const decision = await store.take(client);
+    if (!decision.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       throw new AppError(429, 'rate_limited', `Too many requests from ${client}: the limit is ${perMinute} a minute`, undefined, retryAfter);
     }
-    bucket.tokens -= 1;
-    buckets.set(client, bucket);
-    if (buckets.size > 100_000) buckets.clear(); // bounded memory under an address-spraying client
     return next();
   };
+}
+
+/**
+ * The client's address: the socket's peer, or, behind `trustedProxyHops` proxies of our own (load balancers), the
+ * address the outermost of them saw, read from the right of X-Forwarded-For. Entries further left were written by
+ * the client itself and are never trusted.
+ */
+export function clientAddress(peer: string, forwardedFor: string | undefined, trustedProxyHops: number): string {
+  if (trustedProxyHops <= 0 || !forwardedFor) return peer;
+  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  return hops[Math.max(0, hops.length - trustedProxyHops)] ?? peer;
 }

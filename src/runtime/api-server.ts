@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { isDatabaseReachable, type Db } from '../db/database.js';
+import { createRateLimitStore } from '../adapters/rate-limits/index.js';
 import { createApp } from '../http/app.js';
 import type { Logger } from '../observability/logger.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -49,6 +50,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes, deepgramHealth });
   const metrics = options.metrics ?? createMetrics();
   let shuttingDown = false;
+  const { rateLimitPerMinute, rateLimitStore } = config.http;
+  const rateLimits = rateLimitPerMinute > 0 ? createRateLimitStore(rateLimitStore, rateLimitPerMinute, db, logger) : undefined;
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
@@ -62,6 +65,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (depth) for (const [status, n] of Object.entries(depth)) metrics.transcriptionQueueDepth.set({ status }, n);
     },
     maxJsonBytes: 1024 * 1024,
+    rateLimits,
     tracer: options.tracing?.tracer,
     callbackSecret: config.callbacks.secret,
     config,
@@ -96,6 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       new Promise<void>((resolve) => {
         shuttingDown = true;
         deepgramHealth.stop();
+        rateLimits?.close();
         const force = setTimeout(() => (server as import('node:http').Server).closeAllConnections?.(), config.http.shutdownGraceMs);
         server.close(() => {
           clearTimeout(force);

@@ -121,18 +121,38 @@ describe('Deepgram limits across workers, and endpoint failover', () => {
     }
   });
 
-  test('per-client rate limit: 429 with Retry-After once the budget is spent', async () => {
-    const stack = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  test('per-client rate limit shared by two API replicas: 429 with Retry-After once the budget is spent on either', async () => {
+    const first = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    const second = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      await parts.db.deleteFrom('rate_limits').execute();
+      const replicas = [first, second, first, second];
+      const statuses = [];
+      for (const replica of replicas) statuses.push((await getJson(replica.url('/v1/transcriptions?limit=1'))).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], 'three requests a minute in all, not three per replica');
+      const limited = await getJson(first.url('/v1/transcriptions'));
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.error.code, 'rate_limited');
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 20, `Retry-After ${retryAfter}: one request's spacing (20 s) at most`);
+      assert.equal((await getJson(second.url('/health'))).status, 200, 'health checks are not limited');
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+
+  test('RATE_LIMIT_STORE=memory keeps budgets per replica', async () => {
+    const env = { RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_STORE: 'memory' };
+    const first = await startStack(parts, { worker: false, env });
+    const second = await startStack(parts, { worker: false, env });
     try {
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await getJson(stack.url('/v1/transcriptions?limit=1'))).status);
-      assert.deepEqual(statuses, [200, 200, 200, 429]);
-      const limited = await getJson(stack.url('/v1/transcriptions'));
-      assert.equal(limited.body.error.code, 'rate_limited');
-      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
-      assert.equal((await getJson(stack.url('/health'))).status, 200, 'health checks are not limited');
+      for (const replica of [first, first, first, second, second, second]) statuses.push((await getJson(replica.url('/v1/transcriptions?limit=1'))).status);
+      assert.deepEqual(statuses, [200, 200, 429, 200, 200, 429]);
     } finally {
-      await stack.stop();
+      await first.stop();
+      await second.stop();
     }
   });
 });

@@ -9,6 +9,7 @@ import type { ClientClose } from '../src/live/close-policy.js';
 import { LiveRelay, type RelaySettings } from '../src/live/relay.js';
 import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
 import type { Logger } from '../src/observability/logger.js';
+import type { Metrics } from '../src/observability/metrics.js';
 import { liveSessionStateQuery } from '../workflows/live-session.definitions.js';
 
 export interface LiveActivityDeps {
@@ -21,6 +22,8 @@ export interface LiveActivityDeps {
   settings: RelaySettings;
   heartbeatIntervalMs: number;
   logger: Logger;
+  /** audio_seconds_processed_total{mode="live"} and live_sessions_ended_total{reason}. */
+  metrics?: Metrics;
 }
 
 const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
@@ -82,7 +85,9 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
       ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
       const beat = setInterval(() => ctx.heartbeat(relay.progress()), deps.heartbeatIntervalMs);
       try {
-        return await relay.start();
+        const result = await relay.start();
+        deps.metrics?.audioSecondsProcessed.inc({ mode: 'live' }, result.audioSeconds);
+        return result;
       } finally {
         clearInterval(beat);
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
@@ -91,7 +96,9 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
 
     /** Records how the session ended; the first recorded reason wins. */
     async markLiveSessionEnded(sessionId: string, reason: LiveCloseReason, message: string | null): Promise<void> {
-      await markLiveSessionEnded(deps.db, sessionId, { reason, ...(message ? { message } : {}) });
+      const ended = await markLiveSessionEnded(deps.db, sessionId, { reason, ...(message ? { message } : {}) });
+      // Counted once per session, however often this runs.
+      if (ended) deps.metrics?.liveSessionsEnded.inc({ reason });
     },
   };
 }

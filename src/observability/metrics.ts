@@ -50,6 +50,12 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    liveSessionsEnded: new Counter({
+      name: 'live_sessions_ended_total',
+      help: 'Live sessions ended, by close reason (client_closed, upstream_failed, client_disconnected, max_duration, ...)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     deepgramCalls: new Counter({
       name: 'deepgram_calls_total',
       // Prerecorded calls carry no kind label (as before); live handshakes have kind="live" and outcome 101 when the socket opened.

@@ -107,6 +107,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     // As often as the heartbeats can leave anyway (see maxHeartbeatThrottleInterval below).
     heartbeatIntervalMs: Math.max(200, Math.floor(live.heartbeatTimeoutMs / 3)),
     logger,
+    metrics,
   });
 
   const connection = await NativeConnection.connect({ address: options.temporalAddress });

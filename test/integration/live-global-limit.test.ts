@@ -119,5 +119,10 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     await speak(newcomer);
 
     for (const live of [...clients.slice(1), newcomer]) await finish(live);
+
+    const scraped = (await Promise.all(metrics.map((m) => m.registry.metrics()))).join('\n');
+    const sum = (pattern: RegExp) => [...scraped.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
+    assert.equal(sum(/^live_sessions_ended_total\{reason="client_disconnected"\} (\d+)$/gm), 1, 'the session that never came back, counted once');
+    assert.ok(sum(/^audio_seconds_processed_total\{mode="live"\} ([\d.]+)$/gm) >= 5, 'live audio is counted (a second per client and resume)');
   });
 });

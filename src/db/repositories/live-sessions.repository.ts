@@ -121,13 +121,14 @@ export async function recordLiveResume(db: Db, id: string): Promise<void> {
     .execute();
 }
 
-/** Ends the session; the first recorded reason wins (a replayed workflow task may repeat this). */
-export async function markLiveSessionEnded(db: Db, id: string, end: { reason: LiveCloseReason; message?: string }): Promise<void> {
+/** Ends the session; the first recorded reason wins (a replayed workflow task may repeat this). True if this call ended it. */
+export async function markLiveSessionEnded(db: Db, id: string, end: { reason: LiveCloseReason; message?: string }): Promise<boolean> {
   const now = new Date();
-  await db
+  const result = await db
     .updateTable('live_sessions')
     .set({ status: 'ended', ended_at: now, updated_at: now, close_reason: end.reason, close_message: end.message ?? null })
     .where('id', '=', id)
     .where('status', '=', 'active')
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -1,12 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
 import { AllEndpointsDownError } from '../src/adapters/deepgram/failover-transcriber.js';
+import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
 
 /** Failure types the workflow's retry policy knows about. */
 export const DEEPGRAM_REJECTED = 'DeepgramRejected';
 export const DEEPGRAM_UNAVAILABLE = 'DeepgramUnavailable';
 /** Every endpoint is down: the workflow waits the outage out instead of spending retry attempts. */
 export const DEEPGRAM_ENDPOINTS_DOWN = 'DeepgramEndpointsDown';
+/** Our own PostgreSQL is unreachable: waited out the same way; it is no reason to spend Deepgram attempts. */
+export const STORAGE_UNAVAILABLE = 'StorageUnavailable';
+const STORAGE_RETRY_MS = 5_000;
 
 export function endpointsDownFailure(err: AllEndpointsDownError): ApplicationFailure {
   return ApplicationFailure.create({
@@ -17,9 +21,17 @@ export function endpointsDownFailure(err: AllEndpointsDownError): ApplicationFai
   });
 }
 
-/** Maps whatever a Deepgram call threw to the failure the workflow and retry policy expect. */
+/** Maps whatever a Deepgram call (or the storage around it) threw to the failure the workflow and retry policy expect. */
 export function deepgramFailure(err: unknown): unknown {
   if (err instanceof AllEndpointsDownError) return endpointsDownFailure(err);
+  if (isDatabaseUnavailable(err)) {
+    return ApplicationFailure.create({
+      message: `The database is unreachable: ${(err as Error).message}`,
+      type: STORAGE_UNAVAILABLE,
+      nonRetryable: true,
+      details: [{ retryInMs: STORAGE_RETRY_MS }],
+    });
+  }
   if (err instanceof DeepgramCallError) return toActivityFailure(err);
   return err;
 }

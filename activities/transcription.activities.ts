@@ -50,13 +50,12 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
      * save returns the stored result without calling Deepgram again.
      */
     async transcribeAudio(request: DeepgramJobRequest): Promise<TranscriptSummary> {
-      const stored = await findTranscript(deps.db, request.jobId);
-      if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
-
       const ctx = Context.current();
-      if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
+        const stored = await findTranscript(deps.db, request.jobId);
+        if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+        if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
         const response = await deps.transcriber.transcribe({
           audio: await audioInputFor(request.source, deps.blobs),
           options: request.options,

@@ -23,12 +23,14 @@ import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-deliv
 /**
  * Activities that only touch our own database. Local activities: they run inside the workflow task on
  * the same worker, saving a server round trip each (this is most of a sync request's overhead).
- * Retried patiently; they fail only if PostgreSQL stays down.
+ * Retried patiently; they fail only if PostgreSQL stays down for a day.
  */
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+  // As long as a job may wait out any outage (DEEPGRAM_OUTAGE_MAX_WAIT_MS' default): a day without PostgreSQL.
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** Search attributes the Temporal UI filters jobs by (registered by the dev server launcher or at start-up). */
@@ -76,20 +78,23 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       backoffCoefficient: input.retry.backoffCoefficient,
       maximumAttempts: input.retry.maximumAttempts,
       maximumInterval: input.retry.maximumIntervalMs,
-      nonRetryableErrorTypes: ['DeepgramRejected', 'DeepgramEndpointsDown'],
+      nonRetryableErrorTypes: ['DeepgramRejected', 'DeepgramEndpointsDown', 'StorageUnavailable'],
     },
   });
-  /** Runs a Deepgram call, waiting out outages of every endpoint (durable timers, no retry attempts spent). */
+  /**
+   * Runs a Deepgram call, waiting out outages of every Deepgram endpoint or of our database (durable timers, no
+   * retry attempts spent), up to DEEPGRAM_OUTAGE_MAX_WAIT_MS.
+   */
   const outageDeadline = Date.now() + input.outageMaxWaitMs;
   async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
     while (true) {
       try {
         return await call();
       } catch (err) {
-        const retryInMs = endpointsDownDelay(err);
-        if (retryInMs === null || Date.now() + retryInMs > outageDeadline) throw err;
-        progress.waitingForDeepgram = true;
-        await sleep(retryInMs);
+        const outage = outageOf(err);
+        if (outage === null || Date.now() + outage.retryInMs > outageDeadline) throw err;
+        if (outage.type === 'DeepgramEndpointsDown') progress.waitingForDeepgram = true;
+        await sleep(outage.retryInMs);
         progress.waitingForDeepgram = false;
       }
     }
@@ -159,11 +164,13 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
 
 const DEFAULT_DELIVERY_RETRY = { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 };
 
-/** How long to wait when every Deepgram endpoint is down; null for any other failure. */
-function endpointsDownDelay(err: unknown): number | null {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || err.cause.type !== 'DeepgramEndpointsDown') return null;
+const OUTAGES = new Set(['DeepgramEndpointsDown', 'StorageUnavailable']);
+
+/** An outage to wait out (every Deepgram endpoint, or our database, is down) and for how long; null for any other failure. */
+function outageOf(err: unknown): { type: string; retryInMs: number } | null {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !OUTAGES.has(err.cause.type ?? '')) return null;
   const retryInMs = (err.cause.details?.[0] as { retryInMs?: number } | undefined)?.retryInMs;
-  return typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000;
+  return { type: err.cause.type!, retryInMs: typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000 };
 }
 
 /** The job-facing error for whatever ended the run; Deepgram's details travel in the failure's details. */

@@ -20,8 +20,11 @@ pg.types.setTypeParser(pg.types.builtins.FLOAT8, (v) => Number.parseFloat(v));
 export async function createDb(options: DbOptions): Promise<{ db: Db; kind: 'postgres' | 'pglite'; describe: string }> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
-    // An idle client's error (e.g. the server restarting) must not crash the process; the pool replaces it.
+    // A client's connection dying (the server restarting, a network cut) must never crash the process. Idle clients
+    // report it to the pool, which replaces them; a checked-out client between queries (mid-transaction) would
+    // emit it with no listener, so every client gets one: its next query fails instead, and the pool drops it.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', describe: redactUrl(options.url) };
   }

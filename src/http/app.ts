@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { createAllowedMethods } from './openapi/allowed-methods.js';
@@ -77,6 +78,11 @@ export function createApp(deps: AppDeps) {
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(new AppError(err.status, 'invalid_request', err.message || 'Bad request').toJSON(), err.status);
+    }
+    if (isDatabaseUnavailable(err)) {
+      deps.logger.warn({ err, requestId: c.get('requestId'), path: c.req.path }, 'database unreachable');
+      c.header('Retry-After', '5');
+      return c.json(new AppError(503, 'service_unavailable', 'The database is unreachable; retry shortly').toJSON(), 503);
     }
     deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return c.json(new AppError(500, 'internal_error', 'Something went wrong on our side; the request id is in x-request-id').toJSON(), 500);

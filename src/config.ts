@@ -90,6 +90,7 @@ const EnvVariables = z.object({
   LIVE_RESUME_WINDOW_MS: positiveInt(30_000),
   LIVE_PERSIST_INTERVAL_MS: positiveInt(1_000),
   LIVE_UPSTREAM_RECONNECT_ATTEMPTS: z.coerce.number().int().min(0).default(5),
+  LIVE_UPSTREAM_CONNECT_TIMEOUT_SECONDS: positiveInt(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
   OTEL_EXPORTER_OTLP_HEADERS: z.preprocess(
@@ -186,6 +187,8 @@ export interface LiveConfig {
   resumeWindowMs: number;
   persistIntervalMs: number;
   upstreamReconnectAttempts: number;
+  /** One Deepgram Live handshake; past it the next endpoint is tried (an endpoint that drops packets answers nothing). */
+  upstreamConnectTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -269,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resumeWindowMs: e.LIVE_RESUME_WINDOW_MS,
       persistIntervalMs: e.LIVE_PERSIST_INTERVAL_MS,
       upstreamReconnectAttempts: e.LIVE_UPSTREAM_RECONNECT_ATTEMPTS,
+      upstreamConnectTimeoutSeconds: e.LIVE_UPSTREAM_CONNECT_TIMEOUT_SECONDS,
     },
     log: { level: e.LOG_LEVEL },
     tracing: {

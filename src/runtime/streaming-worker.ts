@@ -32,7 +32,7 @@ export interface StreamingWorkerOptions {
    * Deepgram Live endpoints in priority order (DEEPGRAM_API_URL) with the circuit settings the prerecorded failover
    * uses (DEEPGRAM_CIRCUIT_FAILURES, DEEPGRAM_CIRCUIT_COOLDOWN_MS; 3 and 30 s when unset).
    */
-  deepgram: { apiUrls: string[]; apiKey?: string; failureThreshold?: number; cooldownMs?: number; connectTimeoutSeconds?: number };
+  deepgram: { apiUrls: string[]; apiKey?: string; failureThreshold?: number; cooldownMs?: number };
   logger: Logger;
   /** Serve `/v1/listen` upgrades on this server (`npm start`: the API's); otherwise listen on `live.port`. */
   httpServer?: UpgradeSource & { address(): AddressInfo | string | null };
@@ -85,7 +85,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     apiKey: deepgram.apiKey,
     failureThreshold: deepgram.failureThreshold ?? 3,
     cooldownMs: deepgram.cooldownMs ?? 30_000,
-    connectTimeoutSeconds: deepgram.connectTimeoutSeconds,
+    connectTimeoutSeconds: live.upstreamConnectTimeoutSeconds,
     onConnect: (endpoint, outcome, error) => {
       metrics?.deepgramCalls.inc({ kind: 'live', endpoint, outcome });
       if (error) logger.warn({ endpoint, outcome, err: error.message }, 'live: Deepgram Live endpoint did not open the socket');

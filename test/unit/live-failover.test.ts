@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LiveConnectError, type LiveMessage, type LiveUpstream } from '../../src/adapters/deepgram/live-client.js';
@@ -73,6 +74,26 @@ describe('live failover across Deepgram endpoints (real emulators)', () => {
     assert.deepEqual(attempts, [[primary.url, '101']]);
     assert.equal(liveRequests(primary).length, 1);
     assert.equal(liveRequests(secondary).length, 0);
+  });
+
+  test('the first endpoint swallows the handshake (accepts TCP, never answers): after the connect timeout the second serves', async () => {
+    secondary.reset();
+    const held: Socket[] = [];
+    const blackhole = createServer((socket) => held.push(socket)); // holds every connection open and says nothing
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    try {
+      const silent = `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`;
+      const { open, attempts } = client([silent, secondary.url], { connectTimeoutSeconds: 1 });
+      const started = Date.now();
+      const opened = await open();
+      const waited = Date.now() - started;
+      assert.ok(waited >= 900 && waited < 4_000, `failed over after the 1 s connect timeout (${waited} ms)`);
+      assert.deepEqual(attempts, [[silent, 'network'], [secondary.url, '101']]);
+      await transcribeOnce(opened, pcm);
+    } finally {
+      for (const socket of held) socket.destroy();
+      blackhole.close();
+    }
   });
 
   test('the first endpoint is unreachable: the same open lands on the second, and later opens skip the first', async () => {

@@ -57,8 +57,22 @@ const child = spawn(
     '--test-reporter=spec',
     ...files,
   ],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli } },
+  // Its own process group, so a stopped run takes every test file's process with it.
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli } },
 );
+const killRun = () => {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killRun();
+    void server.stop().finally(() => process.exit(130));
+  });
+}
 // The spec reporter's totals ("ℹ pass N") are read as they stream past, for the closing summary line.
 const totals: Record<string, number> = {};
 let pending = '';
@@ -72,7 +86,18 @@ child.stdout!.on('data', (chunk: Buffer) => {
     if (m) totals[m[1]!] = Number(m[2]);
   }
 });
+// A hook that never returns would hang CI forever: a run silent this long is stopped and fails.
+const stallMs = Number(process.env.TEST_STALL_MINUTES ?? 10) * 60_000;
+let lastOutput = Date.now();
+child.stdout!.on('data', () => (lastOutput = Date.now()));
+const watchdog = setInterval(() => {
+  if (Date.now() - lastOutput < stallMs) return;
+  console.error(`\ntest: no progress for ${stallMs / 60_000} minutes; stopping the run (the test file after the last one reported hangs)`);
+  totals.fail = (totals.fail ?? 0) + 1;
+  killRun();
+}, 10_000);
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+clearInterval(watchdog);
 await server.stop();
 
 const count = (name: string) => totals[name] ?? 0;

@@ -32,14 +32,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const stop = () =>
     new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
+      if (!server.listening) return resolve();
       server.close(() => resolve());
     });
   return {
     port,
     cut: stop,
     async restore() {
+      if (server.listening) return;
       server = makeServer();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
     },
     close: stop,
   };

@@ -14,6 +14,33 @@ const flag = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every environment variable the project reads. Nothing else touches `process.env`. */
+/** One client credential: who it is (logs, metrics, budgets), its secret, and its own budget if not the default. */
+export interface ApiKey {
+  name: string;
+  secret: string;
+  rateLimitPerMinute?: number;
+}
+
+/** API_KEYS: `name:secret[:requests per minute]`, comma-separated. Returns a problem (never quoting a secret) or the keys. */
+function parseApiKeys(raw: string | undefined): ApiKey[] | string {
+  if (raw === undefined) return [];
+  const keys: ApiKey[] = [];
+  for (const [index, entry] of raw.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    const [name, secret, limit, ...rest] = entry.split(':');
+    const where = `entry ${index + 1}${name ? ` (${name})` : ''}`;
+    if (!name || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || rest.length > 0) return `${where} must be name:secret or name:secret:requests-per-minute, the name made of letters, digits, '.', '_' or '-'`;
+    if (!secret || secret.length < 16) return `${where} needs a secret of at least 16 characters`;
+    if (limit !== undefined && !/^\d+$/.test(limit)) return `${where}: the requests per minute must be a whole number`;
+    if (keys.some((k) => k.name === name)) return `${where}: the name is used twice`;
+    if (keys.some((k) => k.secret === secret)) return `${where}: the secret is used twice`;
+    keys.push({ name, secret, ...(limit !== undefined ? { rateLimitPerMinute: Number(limit) } : {}) });
+  }
+  return keys;
+}
+
+/** Variables whose values never appear in a configuration error. */
+const SECRET_VARIABLES = new Set(['API_KEYS', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS']);
+
 const EnvVariables = z.object({
   PORT: port(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -54,6 +81,14 @@ const EnvVariables = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
+  API_KEYS: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((raw, ctx) => {
+    const keys = parseApiKeys(raw);
+    if (typeof keys === 'string') {
+      ctx.addIssue({ code: 'custom', message: keys });
+      return z.NEVER;
+    }
+    return keys;
+  }),
   SHUTDOWN_GRACE_MS: positiveInt(30_000),
   METRICS_PORT: port(9464),
   TEMPORAL_SDK_METRICS_PORT: port(9465),
@@ -130,6 +165,8 @@ export interface Config {
     trustedProxyHops: number;
     shutdownGraceMs: number;
   };
+  /** Client credentials; none: the API is open (put it behind your own gateway). */
+  auth: { keys: readonly ApiKey[] };
   /** Port of the worker processes' own /metrics (the API serves /metrics on its own port). */
   metrics: { port: number; temporalSdkPort: number };
   dataDir: string;
@@ -202,7 +239,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const got = env[name];
-      return `${name} ${issue.message.replace(/^Invalid input: /, '')}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+      const shown = got !== undefined && !SECRET_VARIABLES.has(name) ? ` (got ${JSON.stringify(got)})` : '';
+      return `${name} ${issue.message.replace(/^Invalid input: /, '')}${shown}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -218,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustedProxyHops: e.TRUSTED_PROXY_HOPS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
+    auth: { keys: e.API_KEYS },
     metrics: { port: e.METRICS_PORT, temporalSdkPort: e.TEMPORAL_SDK_METRICS_PORT },
     dataDir: e.DATA_DIR,
     db: { url: e.DATABASE_URL },

@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { RateLimitStore } from '../adapters/rate-limits/index.js';
-import type { Config } from '../config.js';
+import type { ApiKey, Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { LiveSessionsService } from '../services/live-sessions.service.js';
@@ -31,4 +31,5 @@ export interface AppDeps {
   tracer?: Tracer;
 }
 
-export type AppEnv = { Variables: { requestId: string } };
+/** `apiKey`: the caller's key, once authenticated (only when API_KEYS is set). */
+export type AppEnv = { Variables: { requestId: string; apiKey?: ApiKey } };

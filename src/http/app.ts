@@ -3,10 +3,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { createAllowedMethods } from './openapi/allowed-methods.js';
+import { requireApiKey } from './auth.js';
 import { rateLimit } from './rate-limit.js';
+import { createKeyring } from '../services/api-keys.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { deepgramCompatRoutes } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
@@ -34,10 +37,14 @@ export function createApp(deps: AppDeps) {
     // Draining: finish this request, but send the client elsewhere for the next one.
     if (deps.isShuttingDown()) c.header('Connection', 'close');
   });
-  // Deepgram's callbacks are not client traffic; everything else under /v1 is limited per client.
+  // Deepgram's callbacks carry their own signed token; everything else under /v1 needs a key (when keys are
+  // configured) and spends its client's budget.
+  const isCallback = (path: string) => path.startsWith('/v1/callbacks/');
+  const authenticate = requireApiKey(createKeyring(deps.config.auth.keys));
+  app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : authenticate(c, next)));
   if (deps.rateLimits) {
     const limiter = rateLimit(deps.rateLimits, deps.config.http.rateLimitPerMinute, deps.config.http.trustedProxyHops);
-    app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/callbacks/') ? next() : limiter(c, next)));
+    app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : limiter(c, next)));
   }
   const jsonLimit = bodyLimit({
     maxSize: deps.maxJsonBytes,
@@ -74,6 +81,10 @@ export function createApp(deps: AppDeps) {
       // The rest of an oversized body is still in flight; this connection cannot be reused.
       if (err.status === 413) c.header('Connection', 'close');
       if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+      // Refused before the drop-in route ran (a key, a budget): still in Deepgram's shape for Deepgram's SDKs.
+      if (/^\/v1\/listen\/?$/.test(c.req.path)) {
+        return c.json({ err_code: deepgramErrCode(err.code), err_msg: err.message, request_id: c.get('requestId') }, err.status as 400);
+      }
       return c.json(err.toJSON(), err.status as 400);
     }
     if (err instanceof HTTPException && err.status < 500) {

@@ -6,21 +6,31 @@ import type { AppEnv } from './app-env.js';
 
 /**
  * Per-client limit: `perMinute` requests a minute with bursts up to the same number, answered past it with 429 and
- * Retry-After. Keyed by IP until API keys exist; the store decides whether replicas share budgets.
+ * Retry-After. A caller with an API key spends its key's budget (its own limit, or the default); without keys,
+ * the client is its IP address. The store decides whether replicas share budgets.
  */
 export function rateLimit(store: RateLimitStore, perMinute: number, trustedProxyHops = 0): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    let peer = 'unknown';
-    try {
-      peer = getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      // Not served by @hono/node-server (e.g. app.request in tests): one shared budget.
+    const key = c.get('apiKey');
+    const limit = key?.rateLimitPerMinute ?? perMinute;
+    if (limit <= 0) return next();
+    let client: string;
+    if (key) {
+      client = `key:${key.name}`;
+    } else {
+      let peer = 'unknown';
+      try {
+        peer = getConnInfo(c).remote.address ?? 'unknown';
+      } catch {
+        // Not served by @hono/node-server (e.g. app.request in tests): one shared budget.
+      }
+      client = clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxyHops);
     }
-    const client = clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxyHops);
-    const decision = await store.take(client);
+    const decision = await store.take(client, limit);
     if (!decision.allowed) {
       const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new AppError(429, 'rate_limited', `Too many requests from ${client}: the limit is ${perMinute} a minute`, undefined, retryAfter);
+      const who = key ? `API key ${key.name}` : client;
+      throw new AppError(429, 'rate_limited', `Too many requests from ${who}: the limit is ${limit} a minute`, undefined, retryAfter);
     }
     return next();
   };

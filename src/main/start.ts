@@ -91,6 +91,7 @@ try {
   // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
   const streaming = await startStreamingWorker({
     live: config.live,
+    apiKeys: config.auth.keys,
     host: config.http.host,
     db,
     temporal: temporal.client,

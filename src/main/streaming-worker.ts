@@ -19,6 +19,7 @@ const tracing = await createTracing({ settings: config.tracing, serviceName: 'tr
 const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
 const worker = await startStreamingWorker({
   live: config.live,
+  apiKeys: config.auth.keys,
   host: config.http.host,
   db,
   temporal: temporal.client,

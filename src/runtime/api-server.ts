@@ -51,7 +51,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const metrics = options.metrics ?? createMetrics();
   let shuttingDown = false;
   const { rateLimitPerMinute, rateLimitStore } = config.http;
-  const rateLimits = rateLimitPerMinute > 0 ? createRateLimitStore(rateLimitStore, rateLimitPerMinute, db, logger) : undefined;
+  const anyBudget = rateLimitPerMinute > 0 || config.auth.keys.some((k) => (k.rateLimitPerMinute ?? 0) > 0);
+  const rateLimits = anyBudget ? createRateLimitStore(rateLimitStore, db, logger) : undefined;
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,

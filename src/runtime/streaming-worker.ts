@@ -7,11 +7,12 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import { createFailoverLiveClient, type EndpointHealth } from '../adapters/deepgram/live-failover.js';
-import type { LiveConfig } from '../config.js';
+import type { ApiKey, LiveConfig } from '../config.js';
 import { isDatabaseReachable, type Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
+import { createKeyring } from '../services/api-keys.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { ConnectionRegistry } from '../streaming/connection-registry.js';
 import { createLiveGateway, type UpgradeSource } from '../streaming/live-gateway.js';
@@ -22,6 +23,8 @@ import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js
 
 export interface StreamingWorkerOptions {
   live: LiveConfig;
+  /** API_KEYS: clients must present one to open a live session (none configured: open). */
+  apiKeys?: readonly ApiKey[];
   host: string;
   db: Db;
   /** Starts and signals session workflows; relays ask it why they were cancelled. */
@@ -69,6 +72,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const registry = new ConnectionRegistry();
   const gateway = createLiveGateway({
     sessions: createLiveSessionsService({ live, db: options.db, temporal: options.temporal }),
+    keyring: createKeyring(options.apiKeys ?? []),
     registry,
     relayTaskQueue,
     maxSessions: live.maxSessionsPerWorker,

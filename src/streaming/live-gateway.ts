@@ -9,6 +9,7 @@ import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { parseLiveQuery } from './live-query.js';
+import { secretFromAuthorization, secretFromWebSocketProtocols, type Keyring } from '../services/api-keys.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export interface LiveGatewayOptions {
@@ -22,6 +23,8 @@ export interface LiveGatewayOptions {
   /** A connection no relay claimed within this time is closed (its session never got going). */
   claimTimeoutMs: number;
   logger: Logger;
+  /** API_KEYS: when required, an upgrade without a valid key is refused with 401. */
+  keyring: Keyring;
   /** Told about every connection closed for capacity: this worker is full, or every worker together is. */
   onRefused?: (reason: 'worker_full' | 'global_limit') => void;
 }
@@ -70,6 +73,12 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
       return refuseUpgrade(socket, 400, 'invalid_request', 'Expected a WebSocket upgrade (Upgrade: websocket)');
+    }
+    if (options.keyring.required) {
+      const secret = secretFromAuthorization(req.headers.authorization) ?? secretFromWebSocketProtocols(req.headers['sec-websocket-protocol']);
+      if (!options.keyring.identify(secret)) {
+        return refuseUpgrade(socket, 401, 'unauthorized', secret ? 'The API key is not valid' : 'An API key is required: Authorization: Token <key>, or the WebSocket protocols token, <key>');
+      }
     }
     const query = parseLiveQuery(new URL(req.url ?? '/', 'http://live').searchParams);
     if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);

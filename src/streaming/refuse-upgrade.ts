@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-
-/** Deepgram's err_code for each of our refusal codes, so Deepgram clients read them as they would Deepgram's. */
-const DEEPGRAM_CODES: Record<string, string> = {
-  unknown_option: 'INVALID_QUERY_PARAMETER',
-  invalid_option: 'INVALID_QUERY_PARAMETER',
-  not_found: 'NOT_FOUND',
-  session_ended: 'SESSION_ENDED',
-  service_unavailable: 'SERVICE_UNAVAILABLE',
-};
+import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 
 /**
  * Refuses a WebSocket upgrade with a plain HTTP answer, as Deepgram does for bad live parameters: the status,
@@ -17,7 +9,7 @@ const DEEPGRAM_CODES: Record<string, string> = {
  */
 export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const requestId = randomUUID();
-  const body = JSON.stringify({ error: { code, message }, err_code: DEEPGRAM_CODES[code] ?? code.toUpperCase(), err_msg: message, request_id: requestId });
+  const body = JSON.stringify({ error: { code, message }, err_code: deepgramErrCode(code), err_msg: message, request_id: requestId });
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
     'Content-Type: application/json',

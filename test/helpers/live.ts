@@ -23,6 +23,7 @@ export async function startTestStreamingWorker(
   const metrics = createMetrics();
   const worker = await startStreamingWorker({
     live: config.live,
+    apiKeys: config.auth.keys,
     host: '127.0.0.1',
     db: parts.db,
     temporal: parts.temporal.client,
@@ -45,8 +46,8 @@ export interface SdkLive {
 }
 
 /** The unmodified Deepgram SDK v5 live client, pointed at `baseUrl` (its auto-reconnect off, as a careful client). */
-export async function openSdkLive(baseUrl: string, args: Record<string, unknown>): Promise<SdkLive> {
-  const dg = new DeepgramClient({ apiKey: 'any-key', baseUrl: baseUrl.replace(/^ws/, 'http') });
+export async function openSdkLive(baseUrl: string, args: Record<string, unknown>, apiKey = 'any-key'): Promise<SdkLive> {
+  const dg = new DeepgramClient({ apiKey, baseUrl: baseUrl.replace(/^ws/, 'http') });
   const conn: any = await dg.listen.v1.connect({ reconnectAttempts: 0, ...args } as any);
   const messages: any[] = [];
   conn.on('message', (m: any) => messages.push(m));
@@ -65,8 +66,8 @@ export interface RawLive {
 }
 
 /** A plain `ws` client: for what the SDK hides (handshake refusals, close codes, oversized frames). */
-export async function openRawLive(url: string): Promise<RawLive> {
-  const ws = new WebSocket(url);
+export async function openRawLive(url: string, protocols?: string[]): Promise<RawLive> {
+  const ws = new WebSocket(url, protocols);
   const messages: any[] = [];
   const waiters: Array<{ predicate: (m: any) => boolean; resolve: (m: any) => void }> = [];
   ws.on('message', (data) => {

@@ -45,3 +45,28 @@ test('the config is frozen', () => {
     (config as { dataDir: string }).dataDir = 'x';
   });
 });
+
+test('API_KEYS: name:secret[:requests per minute], comma-separated; empty means an open API', () => {
+  assert.deepEqual(loadConfig({}).auth.keys, []);
+  assert.deepEqual(loadConfig({ API_KEYS: 'mobile:0123456789abcdef:120, web:fedcba9876543210' }).auth.keys, [
+    { name: 'mobile', secret: '0123456789abcdef', rateLimitPerMinute: 120 },
+    { name: 'web', secret: 'fedcba9876543210' },
+  ]);
+});
+
+for (const [value, problem] of [
+  ['mobile:short', /entry 1 \(mobile\) needs a secret of at least 16 characters/],
+  ['mobile:0123456789abcdef:lots', /requests per minute must be a whole number/],
+  ['a:0123456789abcdef, a:fedcba9876543210', /entry 2 \(a\): the name is used twice/],
+  ['a:0123456789abcdef, b:0123456789abcdef', /the secret is used twice/],
+  ['no secret here', /must be name:secret/],
+] as const) {
+  test(`bad API_KEYS (${problem.source.slice(0, 40)}) is named without quoting any secret`, () => {
+    assert.throws(() => loadConfig({ API_KEYS: value }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, problem);
+      assert.ok(!err.message.includes('0123456789abcdef') && !err.message.includes('fedcba9876543210'), err.message);
+      return true;
+    });
+  });
+}

@@ -5,17 +5,17 @@ import { clientAddress } from '../../src/http/rate-limit.js';
 
 test('a budget of 60 a minute: a burst of 60, then one a second, with the wait to the next one given', async () => {
   let now = 1_000_000;
-  const store = createMemoryRateLimitStore(60, () => now);
-  for (let i = 0; i < 60; i++) assert.deepEqual(await store.take('a'), { allowed: true }, `request ${i + 1} of the burst`);
-  const refused = await store.take('a');
+  const store = createMemoryRateLimitStore(() => now);
+  for (let i = 0; i < 60; i++) assert.deepEqual(await store.take('a', 60), { allowed: true }, `request ${i + 1} of the burst`);
+  const refused = await store.take('a', 60);
   assert.equal(refused.allowed, false);
   assert.equal(!refused.allowed && refused.retryAfterMs, 1_000);
-  assert.deepEqual(await store.take('b'), { allowed: true }, 'another client has its own budget');
+  assert.deepEqual(await store.take('b', 60), { allowed: true }, 'another client has its own budget');
   now += 1_000;
-  assert.deepEqual(await store.take('a'), { allowed: true }, 'one more after a second');
-  assert.equal((await store.take('a')).allowed, false);
+  assert.deepEqual(await store.take('a', 60), { allowed: true }, 'one more after a second');
+  assert.equal((await store.take('a', 60)).allowed, false);
   now += 60_000;
-  for (let i = 0; i < 60; i++) assert.equal((await store.take('a')).allowed, true, 'a full burst again after a quiet minute');
+  for (let i = 0; i < 60; i++) assert.equal((await store.take('a', 60)).allowed, true, 'a full burst again after a quiet minute');
 });
 
 test('the client address: the peer, or behind N trusted proxies the Nth X-Forwarded-For entry from the right', () => {

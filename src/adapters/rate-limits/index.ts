@@ -7,6 +7,6 @@ import type { RateLimitStore } from './rate-limit-store.js';
 export type { RateDecision, RateLimitStore } from './rate-limit-store.js';
 
 /** RATE_LIMIT_STORE: `postgres` shares budgets across API replicas; `memory` keeps them per process. */
-export function createRateLimitStore(kind: 'postgres' | 'memory', perMinute: number, db: Db, logger?: Logger): RateLimitStore {
-  return kind === 'postgres' ? createPostgresRateLimitStore(db, perMinute, logger) : createMemoryRateLimitStore(perMinute);
+export function createRateLimitStore(kind: 'postgres' | 'memory', db: Db, logger?: Logger): RateLimitStore {
+  return kind === 'postgres' ? createPostgresRateLimitStore(db, logger) : createMemoryRateLimitStore();
 }

@@ -3,11 +3,11 @@ import { gcra, type RateDecision, type RateLimitStore } from './rate-limit-store
 const MAX_CLIENTS = 100_000;
 
 /** Budgets kept in this process: with several API replicas, each enforces its own. */
-export function createMemoryRateLimitStore(perMinute: number, now: () => number = Date.now): RateLimitStore {
-  const { intervalMs, burstMs } = gcra(perMinute);
+export function createMemoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
   const arrivals = new Map<string, number>();
   return {
-    async take(client): Promise<RateDecision> {
+    async take(client, perMinute): Promise<RateDecision> {
+      const { intervalMs, burstMs } = gcra(perMinute);
       const t = now();
       const tat = Math.max(arrivals.get(client) ?? t, t);
       if (tat - t > burstMs) return { allowed: false, retryAfterMs: tat - burstMs - t };

@@ -9,10 +9,7 @@ import { gcra, type RateDecision, type RateLimitStore } from './rate-limit-store
  * If the database does not answer, requests are let through (logged): the limiter must not turn a database
  * hiccup into an outage of its own, and the routes behind it report the database themselves.
  */
-export function createPostgresRateLimitStore(db: Db, perMinute: number, logger?: Logger): RateLimitStore {
-  const { intervalMs, burstMs } = gcra(perMinute);
-  const interval = sql`make_interval(secs => ${intervalMs / 1000}::double precision)`;
-  const burst = sql`make_interval(secs => ${burstMs / 1000}::double precision)`;
+export function createPostgresRateLimitStore(db: Db, logger?: Logger): RateLimitStore {
   let warned = 0;
   // Rows in the past mean "full budget", the same as no row: sweep them now and then.
   const sweeper = setInterval(() => {
@@ -21,7 +18,10 @@ export function createPostgresRateLimitStore(db: Db, perMinute: number, logger?:
   sweeper.unref();
 
   return {
-    async take(client): Promise<RateDecision> {
+    async take(client, perMinute): Promise<RateDecision> {
+      const { intervalMs, burstMs } = gcra(perMinute);
+      const interval = sql`make_interval(secs => ${intervalMs / 1000}::double precision)`;
+      const burst = sql`make_interval(secs => ${burstMs / 1000}::double precision)`;
       try {
         const taken = await sql<{ arrival_at: Date }>`
           insert into rate_limits (client, arrival_at) values (${client}, now() + ${interval})

@@ -6,7 +6,7 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
  * token bucket written as one "theoretical arrival time" per client, so a store keeps one timestamp per client).
  */
 export interface RateLimitStore {
-  take(client: string): Promise<RateDecision>;
+  take(client: string, perMinute: number): Promise<RateDecision>;
   close(): void;
 }
 

@@ -12,7 +12,7 @@ const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } }]));
 const ERROR_TEXT: Record<number, string> = {
   400: 'The request is malformed (code says which field)',
-  401: 'Missing or wrong token',
+  401: 'Missing or wrong API key or callback token',
   404: 'No such job or route',
   409: 'Conflicts with the job’s state or an earlier Idempotency-Key',
   413: 'Body or upload too large',
@@ -49,7 +49,12 @@ export function buildOpenApiDocument(serverUrl?: string) {
       description: 'Deepgram transcription with durable jobs (Temporal), stored results (PostgreSQL), webhooks, and a Deepgram-compatible /v1/listen.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    // Only enforced when the deployment sets API_KEYS; otherwise the API is open (hence the empty alternative).
+    security: [{}, { token: [] }],
     components: {
+      securitySchemes: {
+        token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <key>` (as the Deepgram SDKs send it) or `Bearer <key>`, with a key from API_KEYS' },
+      },
       schemas: {
         Error: strip(json(ErrorSchema)),
         Job: strip(json(JobSchema)),

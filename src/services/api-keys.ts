@@ -1,0 +1,39 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKey } from '../config.js';
+
+export interface Keyring {
+  /** False when no keys are configured: the API is open. */
+  required: boolean;
+  /** The key a presented secret belongs to, if any. */
+  identify(secret: string | undefined): ApiKey | undefined;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Checks presented secrets against API_KEYS, comparing digests in constant time and always against every key. */
+export function createKeyring(keys: readonly ApiKey[]): Keyring {
+  const known = keys.map((key) => ({ key, digest: digest(key.secret) }));
+  return {
+    required: known.length > 0,
+    identify(secret) {
+      if (!secret) return undefined;
+      const presented = digest(secret);
+      let found: ApiKey | undefined;
+      for (const entry of known) if (timingSafeEqual(entry.digest, presented)) found = entry.key;
+      return found;
+    },
+  };
+}
+
+/** `Authorization: Token <key>` as Deepgram's SDKs send it, or `Bearer <key>`. */
+export function secretFromAuthorization(header: string | undefined): string | undefined {
+  const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Browsers cannot set headers on a WebSocket: Deepgram's convention is `Sec-WebSocket-Protocol: token, <key>`. */
+export function secretFromWebSocketProtocols(header: string | undefined): string | undefined {
+  const protocols = (header ?? '').split(',').map((p) => p.trim());
+  const at = protocols.findIndex((p) => /^(token|bearer)$/i.test(p));
+  return at >= 0 ? protocols[at + 1] || undefined : undefined;
+}

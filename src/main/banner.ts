@@ -14,6 +14,8 @@ export interface BannerInfo {
   /** Why EMULATOR_ENGINE=auto found no engine (how to install it). */
   emulatorEngineMissing?: string;
   temporalSdkMetricsUrl?: string;
+  /** API_KEYS is set: requests need a key (the first key's name is shown, never a secret). */
+  apiKeyName?: string;
 }
 
 /** The start-up banner: every URL a newcomer needs, and an honest word about where emulated transcripts come from. */
@@ -23,7 +25,7 @@ export function printBanner(info: BannerInfo): void {
     '  Durable transcription platform is running',
     '',
     `  API             ${info.apiUrl}`,
-    `    submit        curl -X POST ${info.apiUrl}/v1/transcriptions -H 'content-type: application/json' -d '{"url":"https://…/audio.wav"}'`,
+    `    submit        curl -X POST ${info.apiUrl}/v1/transcriptions${info.apiKeyName ? ` -H 'authorization: Token <${info.apiKeyName}'s secret>'` : ''} -H 'content-type: application/json' -d '{"url":"https://…/audio.wav"}'`,
     `    health        ${info.apiUrl}/health   ready: ${info.apiUrl}/ready`,
     `    metrics       ${info.apiUrl}/metrics${info.temporalSdkMetricsUrl ? `   (Temporal SDK: ${info.temporalSdkMetricsUrl})` : ''}`,
     ...(info.liveUrl ? [`  Live (WS)       ${info.liveUrl}   (Deepgram SDK: baseUrl ${info.apiUrl}; sessions: ${info.apiUrl}/v1/streams)`] : []),

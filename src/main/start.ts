@@ -122,6 +122,7 @@ try {
     emulatorEngine: emulator?.engine ?? null,
     emulatorEngineMissing: engineMissing,
     temporalSdkMetricsUrl: `http://127.0.0.1:${config.metrics.temporalSdkPort}/metrics`,
+    ...(config.auth.keys[0] ? { apiKeyName: config.auth.keys[0].name } : {}),
   });
 } catch (err) {
   logger.error({ err }, 'start-up failed');

@@ -108,4 +108,13 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 30_000): 
   }
 }
 
+/** Resolves once the emulator is answering a Deepgram call (a job is mid-flight); fails after `timeoutMs`. */
+export async function untilDeepgramBusy(emulator: DeepgramEmulator, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (emulator.stats().inFlight === 0) {
+    if (Date.now() > deadline) throw new Error(`no Deepgram call started within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export { freePort } from '../../src/runtime/free-port.js';

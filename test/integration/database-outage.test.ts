@@ -6,7 +6,7 @@ import { createDb, type Db } from '../../src/db/database.js';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
 import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, postJson, startStack, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { getJson, postJson, startStack, untilDeepgramBusy, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
@@ -48,11 +48,7 @@ describe('PostgreSQL goes away and comes back', () => {
     parts.emulator.injectFault({ latencyMs: 2_000 });
     const inFlight = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' });
     assert.equal(inFlight.status, 202);
-    const deadline = Date.now() + 20_000;
-    while (parts.emulator.stats().inFlight === 0) {
-      assert.ok(Date.now() < deadline, 'the worker never called Deepgram');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDeepgramBusy(parts.emulator);
 
     await proxy.cut();
     const ready = await getJson(stack.url('/ready'));

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
 import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, postJson, startStack, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { getJson, postJson, startStack, untilDeepgramBusy, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
 
 describe('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal visibility', () => {
   let shared: Awaited<ReturnType<typeof startSharedParts>>;
@@ -97,11 +97,7 @@ describe('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal
     parts.emulator.injectFault({ latencyMs: 30_000 });
     const url = uniqueAudio();
     const res = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' });
-    const deadline = Date.now() + 10_000;
-    while (parts.emulator.stats().inFlight === 0) {
-      assert.ok(Date.now() < deadline);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDeepgramBusy(parts.emulator, 10_000);
     const canceled = await postJson(stack.url(`/v1/transcriptions/${res.body.id}/cancel`), {});
     assert.equal(canceled.status, 200);
     assert.equal(canceled.body.status, 'canceled');

@@ -7,7 +7,7 @@ import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
 import { startAppProcess } from '../helpers/processes.js';
 import { startSharedParts } from '../helpers/shared-parts.js';
-import { freePort, postJson, startStack, stackEnv, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { freePort, postJson, startStack, stackEnv, untilDeepgramBusy, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
 
 describe('a worker killed mid-job', () => {
   let shared: Awaited<ReturnType<typeof startSharedParts>>;
@@ -48,11 +48,7 @@ describe('a worker killed mid-job', () => {
     const url = media.file('testing-websocket.wav');
     const submitted = await postJson(api.url('/v1/transcriptions'), { url, mode: 'async' });
     assert.equal(submitted.status, 202);
-    const deadline = Date.now() + 20_000;
-    while (parts.emulator.stats().inFlight === 0) {
-      assert.ok(Date.now() < deadline, 'the worker never called Deepgram');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDeepgramBusy(parts.emulator);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     const orphaned = await parts.db.selectFrom('deepgram_call_slots').selectAll().execute();

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKey } from '../config.js';
 
 export interface Keyring {
@@ -36,4 +36,12 @@ export function secretFromWebSocketProtocols(header: string | undefined): string
   const protocols = (header ?? '').split(',').map((p) => p.trim());
   const at = protocols.findIndex((p) => /^(token|bearer)$/i.test(p));
   return at >= 0 ? protocols[at + 1] || undefined : undefined;
+}
+
+/** A fresh API_KEYS entry: `name:<32 random bytes, base64url>[:per minute]`. */
+export function newApiKeyEntry(name: string, rateLimitPerMinute?: number): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`the name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
+  if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0)) throw new Error('the requests per minute must be a whole number');
+  const secret = randomBytes(32).toString('base64url');
+  return `${name}:${secret}${rateLimitPerMinute !== undefined ? `:${rateLimitPerMinute}` : ''}`;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { newApiKeyEntry } from '../../src/services/api-keys.js';
 
 test('defaults give a runnable single-machine setup', () => {
   const config = loadConfig({});
@@ -70,3 +71,14 @@ for (const [value, problem] of [
     });
   });
 }
+
+test('npm run api-key makes an entry API_KEYS accepts, with a fresh 256-bit secret each time', () => {
+  const first = newApiKeyEntry('mobile', 120);
+  const second = newApiKeyEntry('web');
+  const keys = loadConfig({ API_KEYS: `${first},${second}` }).auth.keys;
+  assert.deepEqual(keys.map((k) => [k.name, k.rateLimitPerMinute]), [['mobile', 120], ['web', undefined]]);
+  assert.ok(keys.every((k) => k.secret.length === 43), 'base64url of 32 random bytes');
+  assert.notEqual(keys[0]!.secret, keys[1]!.secret);
+  assert.throws(() => newApiKeyEntry('has space'), /may only hold/);
+  assert.throws(() => newApiKeyEntry('ok', 1.5), /whole number/);
+});

@@ -21,6 +21,9 @@ export interface ApiKey {
   rateLimitPerMinute?: number;
 }
 
+/** What an API key's name may hold: it appears in logs, metrics and rate-limit messages. */
+export const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** API_KEYS: `name:secret[:requests per minute]`, comma-separated. Returns a problem (never quoting a secret) or the keys. */
 function parseApiKeys(raw: string | undefined): ApiKey[] | string {
   if (raw === undefined) return [];
@@ -28,7 +31,7 @@ function parseApiKeys(raw: string | undefined): ApiKey[] | string {
   for (const [index, entry] of raw.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
     const [name, secret, limit, ...rest] = entry.split(':');
     const where = `entry ${index + 1}${name ? ` (${name})` : ''}`;
-    if (!name || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || rest.length > 0) return `${where} must be name:secret or name:secret:requests-per-minute, the name made of letters, digits, '.', '_' or '-'`;
+    if (!name || !API_KEY_NAME.test(name) || rest.length > 0) return `${where} must be name:secret or name:secret:requests-per-minute, the name made of letters, digits, '.', '_' or '-'`;
     if (!secret || secret.length < 16) return `${where} needs a secret of at least 16 characters`;
     if (limit !== undefined && !/^\d+$/.test(limit)) return `${where}: the requests per minute must be a whole number`;
     if (keys.some((k) => k.name === name)) return `${where}: the name is used twice`;

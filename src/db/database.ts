@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -38,6 +38,22 @@ export async function createDb(options: DbOptions): Promise<{ db: Db; kind: 'pos
   const pglite = await PGlite.create(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', describe: `embedded PGlite at ${dir}` };
+}
+
+/** A PostgreSQL interval of `seconds` (fractions kept), for `now() ± …` in queries. */
+export function secondsInterval(seconds: number) {
+  return sql`make_interval(secs => ${seconds}::double precision)`;
+}
+
+/**
+ * Runs `work` in a transaction holding advisory lock `key`, so the same check-then-write from every process (API
+ * replicas, workers) happens one at a time. The lock ends with the transaction.
+ */
+export function withAdvisoryLock<T>(db: Db, key: number, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(tx);
+    return work(tx);
+  });
 }
 
 /** For readiness checks: whether the database answers a trivial query. */

@@ -3,6 +3,7 @@ import type { RateLimitStore } from '../adapters/rate-limits/index.js';
 import type { ApiKey, Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Readiness } from '../observability/readiness.js';
 import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import type { TranscriptionService } from '../services/transcriptions.service.js';
 
@@ -15,7 +16,7 @@ export interface AppDeps {
   /** Label for transcription metrics: which Deepgram deployment serves this process. */
   region: string;
   /** Each dependency's reachability, for /ready, with optional detail (e.g. per Deepgram endpoint). */
-  readiness: () => Promise<{ checks: Record<string, boolean>; details?: Record<string, unknown> }>;
+  readiness: () => Promise<Readiness>;
   /** Refreshes gauges that are read from elsewhere (queue depth from the database). */
   beforeMetricsScrape?: () => Promise<void>;
   /** Builds the Temporal Web UI link for a workflow, when a UI is known. */

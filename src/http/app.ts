@@ -11,7 +11,7 @@ import { requireApiKey } from './auth.js';
 import { rateLimit } from './rate-limit.js';
 import { createKeyring } from '../services/api-keys.js';
 import { callbackRoutes } from './routes/callbacks.js';
-import { deepgramCompatRoutes } from './routes/deepgram-compat.js';
+import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps) {
       if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
       // Refused before the drop-in route ran (a key, a budget): still in Deepgram's shape for Deepgram's SDKs.
       if (/^\/v1\/listen\/?$/.test(c.req.path)) {
-        return c.json({ err_code: deepgramErrCode(err.code), err_msg: err.message, request_id: c.get('requestId') }, err.status as 400);
+        return deepgramError(c, err.status, deepgramErrCode(err.code), err.message);
       }
       return c.json(err.toJSON(), err.status as 400);
     }

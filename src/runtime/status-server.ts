@@ -1,12 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../observability/metrics.js';
-
-export interface Readiness {
-  /** Each dependency or condition, true when fine; the process is ready when all are. */
-  checks: Record<string, boolean>;
-  details?: Record<string, unknown>;
-}
+import { readinessAnswer, type Readiness } from '../observability/readiness.js';
 
 export interface StatusOptions {
   metrics?: Metrics;
@@ -18,9 +13,8 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 /**
- * `/health`, `/ready` and `/metrics` for processes without an HTTP API of their own (workers), in the API's shapes:
- * `/ready` answers 503 with the failing checks named, and 503 `shutting_down` once a SIGTERM arrived.
- * Resolves false for any other path, leaving the request to the caller.
+ * `/health`, `/ready` and `/metrics` for processes without an HTTP API of their own (workers), answering as the API
+ * does. Resolves false for any other path, leaving the request to the caller.
  */
 export function statusRoutes(options: StatusOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
@@ -30,13 +24,8 @@ export function statusRoutes(options: StatusOptions): (req: IncomingMessage, res
       return true;
     }
     if (path === '/ready') {
-      if (options.shuttingDown()) {
-        json(res, 503, { status: 'shutting_down', checks: {} });
-        return true;
-      }
-      const { checks, details } = await options.readiness();
-      const ready = Object.values(checks).every(Boolean);
-      json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks, ...details });
+      const { status, body } = await readinessAnswer(options.shuttingDown(), options.readiness);
+      json(res, status, body);
       return true;
     }
     if (path === '/metrics' && options.metrics) {

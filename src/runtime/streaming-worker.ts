@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
-import { createFailoverLiveClient, type EndpointHealth } from '../adapters/deepgram/live-failover.js';
+import type { EndpointCircuit } from '../adapters/deepgram/circuit-breaker.js';
+import { createFailoverLiveClient } from '../adapters/deepgram/live-failover.js';
 import type { ApiKey, LiveConfig } from '../config.js';
 import { isDatabaseReachable, type Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
@@ -57,7 +58,7 @@ export interface StreamingWorker extends RunningWorker {
   relayTaskQueue: string;
   openSessions(): number;
   /** Circuit state of each Deepgram Live endpoint, in priority order. */
-  deepgramHealth(): EndpointHealth[];
+  deepgramHealth(): EndpointCircuit[];
 }
 
 /**
@@ -66,7 +67,7 @@ export interface StreamingWorker extends RunningWorker {
  * always runs where its client's socket is.
  */
 export async function startStreamingWorker(options: StreamingWorkerOptions): Promise<StreamingWorker> {
-  const { live, logger } = options;
+  const { live, logger, deepgram, metrics } = options;
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const relayTaskQueue = liveRelayTaskQueue(live.taskQueue, workerId);
   const registry = new ConnectionRegistry();
@@ -80,10 +81,9 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     maxBufferBytes: live.maxBufferBytes,
     claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
     logger,
-    onRefused: (reason) => options.metrics?.liveSessionsRefused.inc({ reason }),
+    onRefused: (reason) => metrics?.liveSessionsRefused.inc({ reason }),
   });
-  options.metrics?.countLiveSessionsWith(() => registry.open);
-  const { deepgram, metrics } = options;
+  metrics?.countLiveSessionsWith(() => registry.open);
   const openUpstream = createFailoverLiveClient({
     apiUrls: deepgram.apiUrls,
     apiKey: deepgram.apiKey,
@@ -141,7 +141,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   let stopping: Promise<void> | undefined;
   // A WebSocket-aware balancer sends new sessions only to workers that answer /ready: not draining, not full.
   const status = statusRoutes({
-    metrics: options.metrics,
+    metrics,
     shuttingDown: () => stopping !== undefined,
     readiness: async () => ({
       checks: {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKey } from '../config.js';
+import { API_KEY_NAME, type ApiKey } from '../config.js';
 
 export interface Keyring {
   /** False when no keys are configured: the API is open. */
@@ -40,7 +40,7 @@ export function secretFromWebSocketProtocols(header: string | undefined): string
 
 /** A fresh API_KEYS entry: `name:<32 random bytes, base64url>[:per minute]`. */
 export function newApiKeyEntry(name: string, rateLimitPerMinute?: number): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`the name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
+  if (!API_KEY_NAME.test(name)) throw new Error(`the name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
   if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0)) throw new Error('the requests per minute must be a whole number');
   const secret = randomBytes(32).toString('base64url');
   return `${name}:${secret}${rateLimitPerMinute !== undefined ? `:${rateLimitPerMinute}` : ''}`;

@@ -1,3 +1,9 @@
+/** One endpoint's breaker as failover clients report it (`health()`). */
+export interface EndpointCircuit {
+  endpoint: string;
+  state: CircuitBreaker['state'];
+}
+
 /**
  * Per-endpoint health: after `failureThreshold` consecutive failures the endpoint is skipped for
  * `cooldownMs`; then one trial call decides (half-open) whether it is back.

@@ -31,6 +31,14 @@ export class DeepgramCallError extends Error {
 
 const TRANSIENT_STATUSES = new Set([408, 429]);
 
+/**
+ * No HTTP answer at all (refused, reset, DNS, timeout): the endpoint itself is unreachable, the one failure that
+ * trips an endpoint's circuit breaker. For REST calls and live handshakes alike.
+ */
+export function isUnreachable(err: { kind: 'transient' | 'permanent'; status?: number | undefined }): boolean {
+  return err.kind === 'transient' && err.status === undefined;
+}
+
 export function isTransientStatus(status: number): boolean {
   return TRANSIENT_STATUSES.has(status) || status >= 500;
 }

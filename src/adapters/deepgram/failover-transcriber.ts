@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { DeepgramCallError } from './errors.js';
+import { CircuitBreaker, type EndpointCircuit } from './circuit-breaker.js';
+import { DeepgramCallError, isUnreachable } from './errors.js';
 import { createDeepgramTranscriber, type TranscribeRequest, type Transcriber } from './transcriber.js';
 
 /** Thrown when every endpoint is failing or cooling down; `retryInMs` says when one may be tried again. */
@@ -27,17 +27,12 @@ export interface FailoverOptions {
   tracer?: Tracer;
 }
 
-/** No HTTP answer at all (refused, reset, DNS, timeout): the endpoint itself is unreachable. */
-function unreachable(err: DeepgramCallError): boolean {
-  return err.kind === 'transient' && err.status === undefined;
-}
-
 /**
  * Transcriber over several Deepgram endpoints (regions, self-hosted): calls go to the first healthy one in
  * priority order; an endpoint that fails with a network error or 5xx is skipped for a cooldown and the next is
  * tried at once. Request errors (4xx) are returned as they are: another endpoint would refuse them too.
  */
-export function createFailoverTranscriber(options: FailoverOptions): Transcriber & { health(): Array<{ endpoint: string; state: string }> } {
+export function createFailoverTranscriber(options: FailoverOptions): Transcriber & { health(): EndpointCircuit[] } {
   const endpoints = options.apiUrls.map((apiUrl) => ({
     apiUrl,
     transcriber: createDeepgramTranscriber({ apiUrl, apiKey: options.apiKey, timeoutSeconds: options.timeoutSeconds, tracer: options.tracer }),
@@ -57,7 +52,7 @@ export function createFailoverTranscriber(options: FailoverOptions): Transcriber
         if (!(err instanceof DeepgramCallError)) throw err;
         options.onCall?.(endpoint.apiUrl, err.status !== undefined ? String(err.status) : 'network');
         lastError = err;
-        if (unreachable(err)) {
+        if (isUnreachable(err)) {
           endpoint.breaker.failed();
           continue;
         }

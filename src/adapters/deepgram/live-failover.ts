@@ -1,4 +1,5 @@
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, type EndpointCircuit } from './circuit-breaker.js';
+import { isUnreachable } from './errors.js';
 import { classifyHandshakeError, createLiveClient, LiveConnectError, type LiveUpstream, type LiveUpstreamHandlers, type OpenLiveUpstream } from './live-client.js';
 import type { LiveOptions } from '../../domain/live.js';
 
@@ -17,17 +18,7 @@ export interface FailoverLiveOptions {
   onConnect?: (endpoint: string, outcome: string, error?: LiveConnectError) => void;
 }
 
-export interface EndpointHealth {
-  endpoint: string;
-  state: 'closed' | 'open' | 'half-open';
-}
-
-export type FailoverLiveClient = OpenLiveUpstream & { health(): EndpointHealth[] };
-
-/** No HTTP answer at all: the endpoint itself is unreachable (the only thing that trips its breaker). */
-function unreachable(err: LiveConnectError): boolean {
-  return err.kind === 'transient' && err.status === undefined;
-}
+export type FailoverLiveClient = OpenLiveUpstream & { health(): EndpointCircuit[] };
 
 /**
  * Opens Deepgram Live sockets over several endpoints (regions, self-hosted), with the prerecorded failover's rules:
@@ -63,7 +54,7 @@ export function createFailoverLiveClient(options: FailoverLiveOptions): Failover
       return upstream;
     } catch (err) {
       const failure = err instanceof LiveConnectError ? err : classifyHandshakeError(err);
-      if (unreachable(failure)) endpoint.breaker.failed();
+      if (isUnreachable(failure)) endpoint.breaker.failed();
       else endpoint.breaker.succeeded();
       options.onConnect?.(endpoint.apiUrl, failure.status !== undefined ? String(failure.status) : 'network', failure);
       return failure;
@@ -91,6 +82,6 @@ export function createFailoverLiveClient(options: FailoverLiveOptions): Failover
   };
 
   return Object.assign(open, {
-    health: (): EndpointHealth[] => endpoints.map((e) => ({ endpoint: e.apiUrl, state: e.breaker.state })),
+    health: (): EndpointCircuit[] => endpoints.map((e) => ({ endpoint: e.apiUrl, state: e.breaker.state })),
   });
 }

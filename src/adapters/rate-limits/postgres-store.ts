@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/database.js';
+import { secondsInterval, type Db } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import { gcra, type RateDecision, type RateLimitStore } from './rate-limit-store.js';
 
@@ -20,8 +20,8 @@ export function createPostgresRateLimitStore(db: Db, logger?: Logger): RateLimit
   return {
     async take(client, perMinute): Promise<RateDecision> {
       const { intervalMs, burstMs } = gcra(perMinute);
-      const interval = sql`make_interval(secs => ${intervalMs / 1000}::double precision)`;
-      const burst = sql`make_interval(secs => ${burstMs / 1000}::double precision)`;
+      const interval = secondsInterval(intervalMs / 1000);
+      const burst = secondsInterval(burstMs / 1000);
       try {
         const taken = await sql<{ arrival_at: Date }>`
           insert into rate_limits (client, arrival_at) values (${client}, now() + ${interval})

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../database.js';
+import { secondsInterval, withAdvisoryLock, type Db } from '../database.js';
 
 /** Arbitrary but fixed: the advisory lock that serialises slot grants across every batch worker. */
 const SLOTS_LOCK = 0x6467736c; // "dgsl"
@@ -11,8 +11,7 @@ const SLOTS_LOCK = 0x6467736c; // "dgsl"
  * worker died without releasing them) are swept first. Returns the lease id, or null when every place is taken.
  */
 export async function tryAcquireCallSlot(db: Db, request: { holder: string; limit: number; leaseMs: number }): Promise<string | null> {
-  return db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${SLOTS_LOCK}::bigint)`.execute(tx);
+  return withAdvisoryLock(db, SLOTS_LOCK, async (tx) => {
     await tx.deleteFrom('deepgram_call_slots').where('expires_at', '<', sql<Date>`now()`).execute();
     const { held } = await tx
       .selectFrom('deepgram_call_slots')
@@ -22,7 +21,7 @@ export async function tryAcquireCallSlot(db: Db, request: { holder: string; limi
     const id = randomUUID();
     await tx
       .insertInto('deepgram_call_slots')
-      .values({ id, holder: request.holder, expires_at: sql<Date>`now() + make_interval(secs => ${request.leaseMs / 1000}::double precision)` })
+      .values({ id, holder: request.holder, expires_at: sql<Date>`now() + ${secondsInterval(request.leaseMs / 1000)}` })
       .execute();
     return id;
   });
@@ -37,7 +36,7 @@ export async function renewCallSlots(db: Db, ids: string[], leaseMs: number): Pr
   if (ids.length === 0) return;
   await db
     .updateTable('deepgram_call_slots')
-    .set({ expires_at: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000}::double precision)` })
+    .set({ expires_at: sql<Date>`now() + ${secondsInterval(leaseMs / 1000)}` })
     .where('id', 'in', ids)
     .execute();
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../database.js';
+import { secondsInterval, withAdvisoryLock, type Db } from '../database.js';
 import type { LiveSessionRow } from '../schema.js';
 import type { LiveCloseReason, LiveOptions, LiveSession, LiveSessionStatus } from '../../domain/live.js';
 
@@ -47,15 +47,14 @@ export async function admitLiveSession(
   session: { id: string; options: LiveOptions },
   limits: { maxOpen: number; staleAfterSeconds: number },
 ): Promise<LiveAdmission> {
-  return db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${ADMISSION_LOCK}::bigint)`.execute(tx);
+  return withAdvisoryLock(db, ADMISSION_LOCK, async (tx) => {
     const existing = await tx.selectFrom('live_sessions').select('id').where('id', '=', session.id).executeTakeFirst();
     if (existing) return { admitted: true } as const;
     const { open } = await tx
       .selectFrom('live_sessions')
       .select((eb) => eb.fn.countAll<string>().as('open'))
       .where('status', '<>', 'ended')
-      .where('started_at', '>', sql<Date>`now() - make_interval(secs => ${limits.staleAfterSeconds}::double precision)`)
+      .where('started_at', '>', sql<Date>`now() - ${secondsInterval(limits.staleAfterSeconds)}`)
       .executeTakeFirstOrThrow();
     if (Number(open) >= limits.maxOpen) return { admitted: false, open: Number(open) } as const;
     await insertLiveSession(tx, session);

@@ -8,7 +8,7 @@ import { isHttpUrl, parseOptions } from '../validation/transcription-request.js'
 const CALLBACK_PARAMS = new Set(['callback', 'callback_method']);
 
 /** Deepgram's error body shape, so SDKs surface our errors exactly as they would Deepgram's. */
-function deepgramError(c: Context<AppEnv>, status: number, errCode: string, errMsg: string) {
+export function deepgramError(c: Context<AppEnv>, status: number, errCode: string, errMsg: string) {
   return c.json({ err_code: errCode, err_msg: errMsg, request_id: c.get('requestId') ?? randomUUID() }, status as 400);
 }
 

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { readinessAnswer } from '../../observability/readiness.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
 
 export function healthRoutes(deps: AppDeps) {
@@ -10,9 +11,7 @@ export function healthRoutes(deps: AppDeps) {
       return c.body(await deps.metrics.registry.metrics(), 200);
     })
     .get('/ready', async (c) => {
-      if (deps.isShuttingDown()) return c.json({ status: 'shutting_down', checks: {} }, 503);
-      const { checks, details } = await deps.readiness();
-      const ready = Object.values(checks).every(Boolean);
-      return c.json({ status: ready ? 'ready' : 'not_ready', checks, ...details }, ready ? 200 : 503);
+      const { status, body } = await readinessAnswer(deps.isShuttingDown(), deps.readiness);
+      return c.json(body, status);
     });
 }

@@ -1,14 +1,20 @@
 import type { Db } from '../src/db/database.js';
-import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing } from '../src/db/repositories/jobs.repository.js';
+import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobRouted } from '../src/db/repositories/jobs.repository.js';
+import { recordJobUsage } from '../src/db/repositories/usage.repository.js';
 import type { JobError, ResolvedMode, TranscriptionInput, TranscriptSummary } from '../src/domain/transcription.js';
+import type { Metrics } from '../src/observability/metrics.js';
 
-/** Job status bookkeeping. Each write is safe to repeat: status never moves backwards. */
-export function createJobActivities(deps: { db: Db }) {
+/** Job status bookkeeping. Each write is safe to repeat: status never moves backwards, usage is metered once. */
+export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
   return {
     /** Creates the job row for workflows started straight through Temporal; a no-op when the API already did. */
     async recordJob(input: TranscriptionInput): Promise<void> {
       await insertJob(deps.db, {
         id: input.jobId,
+        tenantId: input.owner.tenantId,
+        apiKeyId: input.owner.apiKeyId,
+        priority: input.priority,
+        region: input.region,
         requestedMode: input.mode,
         source: input.source,
         options: input.options,
@@ -20,11 +26,15 @@ export function createJobActivities(deps: { db: Db }) {
     async markJobCanceled(jobId: string): Promise<void> {
       await markJobCanceled(deps.db, jobId);
     },
-    async markJobProcessing(jobId: string, mode: ResolvedMode, durationSeconds: number | null): Promise<void> {
-      await markJobProcessing(deps.db, jobId, { mode, durationSeconds });
+    /** The route is chosen; the job stays queued until its Deepgram call starts. */
+    async markJobRouted(jobId: string, mode: ResolvedMode, durationSeconds: number | null): Promise<void> {
+      await markJobRouted(deps.db, jobId, { mode, durationSeconds });
     },
+    /** Completes the job and meters its audio for its tenant: once, however often this runs. */
     async markJobCompleted(jobId: string, summary: TranscriptSummary): Promise<void> {
       await markJobCompleted(deps.db, jobId, { deepgramRequestId: summary.deepgramRequestId, durationSeconds: summary.durationSeconds });
+      const metered = await recordJobUsage(deps.db, jobId);
+      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'prerecorded' }, metered.audioSeconds);
     },
     async markJobFailed(jobId: string, error: JobError, mode: ResolvedMode | null): Promise<void> {
       await markJobFailed(deps.db, jobId, error, mode);

@@ -11,22 +11,51 @@ import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import { liveSessionStateQuery } from '../workflows/live-session.definitions.js';
+import { keyStanding } from '../src/db/repositories/api-keys.repository.js';
+import { keyAudioSecondsSince, recordLiveUsage } from '../src/db/repositories/usage.repository.js';
+import { monthStart } from '../src/domain/tenancy.js';
 
 export interface LiveActivityDeps {
   db: Db;
   /** Client sockets held by this process's gateway. */
   links: ClientLinks;
   openUpstream: OpenLiveUpstream;
+  /** A pinned region's Deepgram Live endpoints; a session of a region this worker does not serve is refused. */
+  openUpstreamIn?: (region: string | null) => OpenLiveUpstream | undefined;
   /** Asks a session's workflow why a relay was cancelled. */
   temporal: Client;
   settings: RelaySettings;
   heartbeatIntervalMs: number;
+  /** How often a session re-reads its key: a revoked key or a spent budget ends the session within this (default 2 s). */
+  keyCheckIntervalMs?: number;
   logger: Logger;
   /** audio_seconds_processed_total{mode="live"} and live_sessions_ended_total{reason}. */
   metrics?: Metrics;
 }
 
 const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
+
+/**
+ * Watches a session's key while it streams: revoked, or its monthly budget used up (metered usage, jobs in flight
+ * and open sessions, this one included), and the relay is told to end the session gracefully.
+ */
+function watchKey(db: Db, keyId: string, intervalMs: number, end: (outcome: 'key_revoked' | 'budget_exhausted') => void, warn: (err: unknown) => void): () => void {
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void (async () => {
+      const standing = await keyStanding(db, keyId);
+      if (!standing || standing.revoked) return end('key_revoked');
+      if (standing.monthlyAudioSeconds === null) return;
+      const used = await keyAudioSecondsSince(db, keyId, monthStart(new Date()));
+      if (used >= standing.monthlyAudioSeconds) end('budget_exhausted');
+    })()
+      .catch(warn)
+      .finally(() => (checking = false));
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
 
 export function createLiveSessionActivities(deps: LiveActivityDeps) {
   /** Why a relay was cancelled: a close request, a newer connection took over, shutdown, or the server gave up on it. */
@@ -66,11 +95,14 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         link.close(1011, 'Session record missing');
         return nothing('upstream_failed');
       }
+      const openIn = (region: string): OpenLiveUpstream =>
+        deps.openUpstreamIn?.(region) ??
+        (() => Promise.reject(Object.assign(new Error(`this streaming worker serves no Deepgram endpoint of region ${region}`), { kind: 'permanent' })));
       const relay = new LiveRelay({
         sessionId: input.sessionId,
         options: input.options,
         link,
-        openUpstream: deps.openUpstream,
+        openUpstream: session.region ? openIn(session.region) : deps.openUpstream,
         db: deps.db,
         // A resumed session continues after the last final result stored.
         base: Math.max(session.committedSeconds, last?.end ?? 0),
@@ -81,6 +113,11 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         warn: (details, message) => deps.logger.warn(details, message),
       });
       const ctx = Context.current();
+      const stopWatching = session.apiKeyId
+        ? watchKey(deps.db, session.apiKeyId, deps.keyCheckIntervalMs ?? 2_000, (outcome) => relay.stop(outcome), (err) =>
+            deps.logger.warn({ err, sessionId: input.sessionId }, 'live: could not check the session key'),
+          )
+        : () => undefined;
       const onCancel = () => void cancelledOutcome(input.sessionId, ctx.cancellationSignal.reason).then(({ outcome, client }) => relay.stop(outcome, client));
       ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
       const beat = setInterval(() => ctx.heartbeat(relay.progress()), deps.heartbeatIntervalMs);
@@ -90,6 +127,7 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         return result;
       } finally {
         clearInterval(beat);
+        stopWatching();
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
       }
     },
@@ -99,6 +137,9 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
       const ended = await markLiveSessionEnded(deps.db, sessionId, { reason, ...(message ? { message } : {}) });
       // Counted once per session, however often this runs.
       if (ended) deps.metrics?.liveSessionsEnded.inc({ reason });
+      // Metered once per session (unique on the session), even when this is retried after the row was ended.
+      const metered = await recordLiveUsage(deps.db, sessionId);
+      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'live' }, metered.audioSeconds);
     },
   };
 }

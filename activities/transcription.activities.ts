@@ -10,6 +10,7 @@ import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
+import { markJobProcessing } from '../src/db/repositories/jobs.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
 
@@ -55,6 +56,8 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       try {
         const stored = await findTranscript(deps.db, request.jobId);
         if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+        // This worker holds a Deepgram slot now: the job is no longer waiting in the queue.
+        await markJobProcessing(deps.db, request.jobId);
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
         const response = await deps.transcriber.transcribe({
           audio: await audioInputFor(request.source, deps.blobs),
@@ -87,6 +90,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const { publicBaseUrl, secret } = deps.callbacks;
       if (!publicBaseUrl || !secret) throw new Error('callback mode needs PUBLIC_BASE_URL and CALLBACK_SECRET on the worker');
       try {
+        await markJobProcessing(deps.db, request.jobId);
         return await deps.transcriber.submitWithCallback(
           { audio: await audioInputFor(request.source, deps.blobs), options: request.options, signal: Context.current().cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),

@@ -1,16 +1,18 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../src/db/database.js';
 import { findJob } from '../src/db/repositories/jobs.repository.js';
+import type { Job } from '../src/domain/transcription.js';
 import { findTranscript } from '../src/db/repositories/transcripts.repository.js';
 import { recordWebhookDelivery } from '../src/db/repositories/webhook-deliveries.repository.js';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
+import { EVENT_ID_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
+import { tenantWebhookSecrets } from '../src/db/repositories/tenants.repository.js';
 import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 
 export interface WebhookActivityDeps {
   db: Db;
-  webhooks: { secret?: string; timeoutMs: number };
+  webhooks: { timeoutMs: number };
   metrics?: Metrics;
   logger?: Logger;
 }
@@ -18,9 +20,13 @@ export interface WebhookActivityDeps {
 export const WEBHOOK_GONE = 'WebhookGone';
 
 /** Builds what the receiver gets, from the stored job: payloads stay out of Temporal history. */
-async function bodyFor(db: Db, request: WebhookDeliveryRequest): Promise<string> {
+async function bodyFor(db: Db, request: WebhookDeliveryRequest): Promise<{ body: string; tenantId: string }> {
   const job = await findJob(db, request.jobId);
   if (!job) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'JobMissing');
+  return { body: await bodyOf(db, job, request), tenantId: job.tenantId };
+}
+
+async function bodyOf(db: Db, job: Job, request: WebhookDeliveryRequest): Promise<string> {
   const transcript = job.status === 'completed' ? await findTranscript(db, job.id) : undefined;
   if (request.kind === 'deepgram-callback') {
     // Drop-in clients expect what Deepgram would have posted, under the request id we answered with
@@ -49,11 +55,13 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
      * 2xx ends it, 410 Gone stops it for good, anything else retries. Every attempt is recorded.
      */
     async deliverWebhook(request: WebhookDeliveryRequest): Promise<{ statusCode: number }> {
-      const body = await bodyFor(deps.db, request);
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'durable-transcription-webhooks/1', [EVENT_ID_HEADER]: request.eventId };
+      const { body, tenantId } = await bodyFor(deps.db, request);
+      let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'durable-transcription-webhooks/1', [EVENT_ID_HEADER]: request.eventId };
       if (request.kind === 'event') {
-        if (!deps.webhooks.secret) throw ApplicationFailure.nonRetryable('WEBHOOK_SECRET is not configured on the worker', 'WebhookMisconfigured');
-        headers[SIGNATURE_HEADER] = signWebhook(deps.webhooks.secret, body, Math.floor(Date.now() / 1000));
+        // The job's tenant's secrets, read at each attempt: a rotation applies to retries too.
+        const secrets = await tenantWebhookSecrets(deps.db, tenantId);
+        if (secrets.length === 0) throw ApplicationFailure.nonRetryable('the tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API)', 'WebhookMisconfigured');
+        headers = { ...headers, ...signWebhook(secrets, request.eventId, body, new Date()) };
       }
       const target = new URL(request.url);
       if (target.username || target.password) {

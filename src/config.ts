@@ -42,7 +42,7 @@ function parseApiKeys(raw: string | undefined): ApiKey[] | string {
 }
 
 /** Variables whose values never appear in a configuration error. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS']);
+const SECRET_VARIABLES = new Set(['API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS']);
 
 const EnvVariables = z.object({
   PORT: port(3000),
@@ -92,6 +92,9 @@ const EnvVariables = z.object({
     }
     return keys;
   }),
+  ADMIN_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+  KEY_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(2_000),
+  WORKER_REGIONS: optionalString,
   SHUTDOWN_GRACE_MS: positiveInt(30_000),
   METRICS_PORT: port(9464),
   TEMPORAL_SDK_METRICS_PORT: port(9465),
@@ -168,8 +171,16 @@ export interface Config {
     trustedProxyHops: number;
     shutdownGraceMs: number;
   };
-  /** Client credentials; none: the API is open (put it behind your own gateway). */
-  auth: { keys: readonly ApiKey[] };
+  /**
+   * Client credentials from API_KEYS (synced into the database at start-up, each name its tenant); the admin key
+   * guards /v1/admin; key lookups are cached for `keyCacheMs` (how soon a revoked key stops working everywhere).
+   */
+  auth: { keys: readonly ApiKey[]; adminKey?: string; keyCacheMs: number };
+  /**
+   * Data residency: Deepgram endpoints per region (`DEEPGRAM_API_URL_<REGION>`), and the regions this process's
+   * workers serve (`WORKER_REGIONS`; default: every region, including `default`, the one of unpinned keys).
+   */
+  regions: { endpoints: Record<string, string[]>; served: string[] };
   /** Port of the worker processes' own /metrics (the API serves /metrics on its own port). */
   metrics: { port: number; temporalSdkPort: number };
   dataDir: string;
@@ -248,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const regions = parseRegions(env, e.WORKER_REGIONS);
   return Object.freeze({
     http: {
       port: e.PORT,
@@ -259,7 +271,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustedProxyHops: e.TRUSTED_PROXY_HOPS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
-    auth: { keys: e.API_KEYS },
+    auth: { keys: e.API_KEYS, adminKey: e.ADMIN_API_KEY, keyCacheMs: e.KEY_CACHE_MS },
+    regions,
     metrics: { port: e.METRICS_PORT, temporalSdkPort: e.TEMPORAL_SDK_METRICS_PORT },
     dataDir: e.DATA_DIR,
     db: { url: e.DATABASE_URL },
@@ -323,6 +336,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       serviceName: e.OTEL_SERVICE_NAME,
     },
   });
+}
+
+/** The region of keys that are not pinned to one: DEEPGRAM_API_URL and the base task queues. */
+export const DEFAULT_REGION = 'default';
+
+/**
+ * `DEEPGRAM_API_URL_<REGION>=url[,url…]` for each region (EU → `eu`, US_WEST → `us-west`), and `WORKER_REGIONS`,
+ * the regions this process works for (comma-separated; `default` is the unpinned one).
+ */
+function parseRegions(env: Record<string, string | undefined>, workerRegions: string | undefined): Config['regions'] {
+  const endpoints: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^DEEPGRAM_API_URL_([A-Z0-9_]+)$/.exec(name);
+    if (!match || !value) continue;
+    const region = match[1]!.toLowerCase().replace(/_/g, '-');
+    const urls = value.split(',').map((u) => u.trim().replace(/\/$/, ''));
+    if (!urls.every((u) => httpUrl.safeParse(u).success)) throw new ConfigError(`Invalid configuration: ${name} must be an http(s) URL, or several separated by commas (got ${JSON.stringify(value)})`);
+    if (region === DEFAULT_REGION) throw new ConfigError(`Invalid configuration: ${name}: "default" is the region of DEEPGRAM_API_URL; name the region otherwise`);
+    endpoints[region] = urls;
+  }
+  const all = [DEFAULT_REGION, ...Object.keys(endpoints).sort()];
+  if (!workerRegions) return { endpoints, served: all };
+  const served = [...new Set(workerRegions.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))];
+  const unknown = served.filter((r) => !all.includes(r));
+  if (unknown.length > 0 || served.length === 0) {
+    throw new ConfigError(`Invalid configuration: WORKER_REGIONS names ${unknown.join(', ') || 'nothing'}; regions configured: ${all.join(', ')} (add DEEPGRAM_API_URL_<REGION>)`);
+  }
+  return { endpoints, served };
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` as the OTel spec writes it: `key=value` pairs, comma-separated, values URL-encoded. */

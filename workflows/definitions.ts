@@ -4,6 +4,9 @@ import type { DeepgramCallbackNotice, JobStatus, ResolvedMode, JobError } from '
 /** Workflow type name; renaming it breaks running workflows. */
 export const TRANSCRIPTION_WORKFLOW = 'transcription';
 
+/** Workflow type name of webhook deliveries; renaming it breaks running deliveries. */
+export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDelivery';
+
 export interface TranscriptionProgress {
   status: JobStatus;
   mode: ResolvedMode | null;

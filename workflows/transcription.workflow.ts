@@ -36,6 +36,7 @@ const bookkeeping = proxyLocalActivities<Activities>({
 /** Search attributes the Temporal UI filters jobs by (registered by the dev server launcher or at start-up). */
 const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const;
 const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const;
+const TenantKey = { name: 'Tenant', type: 'KEYWORD' } as const;
 
 /**
  * One transcription job: route sync/async, call Deepgram through retryable activities,
@@ -65,12 +66,19 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     progress.status = status;
     progress.mode = mode;
     if (input.searchAttributes) {
-      upsertSearchAttributes([{ key: JobStatusKey, value: status }, ...(mode ? [{ key: JobModeKey, value: mode }] : [])]);
+      upsertSearchAttributes([
+        { key: JobStatusKey, value: status },
+        { key: TenantKey, value: input.owner.tenantName },
+        ...(mode ? [{ key: JobModeKey, value: mode }] : []),
+      ]);
     }
   };
 
   const deepgram = proxyActivities<Activities>({
     taskQueue: input.deepgramTaskQueue,
+    // Temporal's priority and fairness: while Deepgram's capacity is saturated, tenants share it fairly (the
+    // fairness key) and a tenant's own jobs go by their priority.
+    priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
     startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
     heartbeatTimeout: input.timeouts.heartbeatMs,
     retry: {
@@ -103,12 +111,14 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
 
   try {
     await bookkeeping.recordJob(input);
+    setStatus('queued');
     const duration = needsProbe(input.mode, input.durationHint)
       ? await probe.probeAudioDuration(input.source).catch(() => null)
       : (input.durationHint ?? null);
     progress.durationSeconds = duration;
-    setStatus('processing', resolveMode(input.mode, duration, input.routing));
-    await bookkeeping.markJobProcessing(input.jobId, progress.mode!, duration);
+    // Routed, but still queued: the job turns `processing` when a Deepgram call takes it (the activity marks it).
+    setStatus('queued', resolveMode(input.mode, duration, input.routing));
+    await bookkeeping.markJobRouted(input.jobId, progress.mode!, duration);
 
     const request = { jobId: input.jobId, source: input.source, options: input.options };
     let summary: TranscriptSummary | undefined;
@@ -157,6 +167,7 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
     await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
       workflowId: `${input.jobId}-${eventId}`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TenantKey, value: input.owner.tenantName }] } : {}),
       args: [{ jobId: input.jobId, eventId, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY }],
     });
   }

@@ -2,8 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { WebhookDeliveryInput } from '../src/domain/webhooks.js';
 
-/** Workflow type name of webhook deliveries; renaming it breaks running deliveries. */
-export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDelivery';
+export { WEBHOOK_DELIVERY_WORKFLOW } from './definitions.js';
 
 /**
  * Delivers one event with backoff until the receiver takes it, says 410 Gone, or the delivery window

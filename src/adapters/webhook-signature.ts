@@ -1,35 +1,50 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
 /**
- * Webhook signatures: `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
- * Signing the timestamp with the body lets receivers reject replays of old deliveries.
+ * Webhook signatures per the Standard Webhooks spec (https://www.standardwebhooks.com), made and checked with its own
+ * library: `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+ * While a tenant rotates its secret, the header carries one signature per secret, separated by spaces.
  */
-export const SIGNATURE_HEADER = 'webhook-signature';
 export const EVENT_ID_HEADER = 'webhook-id';
+export const TIMESTAMP_HEADER = 'webhook-timestamp';
+export const SIGNATURE_HEADER = 'webhook-signature';
 
-export function signWebhook(secret: string, body: string, timestampSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
-  return `t=${timestampSeconds},v1=${mac}`;
+/**
+ * A secret as the spec writes it: `whsec_<base64>`. Any other string (a WEBHOOK_SECRET chosen by hand) is used as
+ * its UTF-8 bytes, i.e. `whsec_` + base64 of it, so receivers can use it with any Standard Webhooks library.
+ */
+export function standardSecret(secret: string): string {
+  return secret.startsWith('whsec_') ? secret : `whsec_${Buffer.from(secret, 'utf8').toString('base64')}`;
 }
 
-export interface VerifyOptions {
-  /** Reject signatures older than this (default 5 minutes). */
-  toleranceSeconds?: number;
-  nowSeconds?: number;
+/** The three headers of one delivery, signed under every secret given (current first). */
+export function signWebhook(secrets: readonly string[], eventId: string, body: string, at: Date): Record<string, string> {
+  if (secrets.length === 0) throw new Error('no webhook secret to sign with');
+  const signatures = secrets.map((secret) => new Webhook(standardSecret(secret)).sign(eventId, at, body));
+  return {
+    [EVENT_ID_HEADER]: eventId,
+    [TIMESTAMP_HEADER]: String(Math.floor(at.getTime() / 1000)),
+    [SIGNATURE_HEADER]: signatures.join(' '),
+  };
 }
 
 /**
- * For receivers: true when `signatureHeader` is a valid signature of the raw request body.
- * Use the body exactly as received (before JSON parsing).
+ * For receivers: true when the headers carry a valid, recent (5 minutes) signature of the raw body under `secret`.
+ * Use the body exactly as received, before JSON parsing. `headers` may be a Headers object or a plain record.
  */
-export function verifyWebhookSignature(secret: string, rawBody: string, signatureHeader: string | null | undefined, options: VerifyOptions = {}): boolean {
-  if (!signatureHeader) return false;
-  const parts = Object.fromEntries(signatureHeader.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || !parts.v1) return false;
-  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signWebhook(secret, rawBody, t).split('v1=')[1]!, 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+export function verifyWebhookSignature(secret: string, rawBody: string, headers: Headers | Record<string, string | string[] | undefined>): boolean {
+  const read = (name: string) => {
+    const value = headers instanceof Headers ? headers.get(name) : headers[name];
+    return Array.isArray(value) ? value[0] : (value ?? undefined);
+  };
+  const id = read(EVENT_ID_HEADER);
+  const timestamp = read(TIMESTAMP_HEADER);
+  const signature = read(SIGNATURE_HEADER);
+  if (!id || !timestamp || !signature) return false;
+  try {
+    new Webhook(standardSecret(secret)).verify(rawBody, { [EVENT_ID_HEADER]: id, [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature });
+    return true;
+  } catch {
+    return false;
+  }
 }

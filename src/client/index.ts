@@ -10,8 +10,9 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
 import type { transcription } from '../../workflows/transcription.workflow.js';
 import { TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
+import { DEFAULT_PRIORITY, DEFAULT_TENANT_ID } from '../domain/tenancy.js';
 
-export { verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, EVENT_ID_HEADER } from '../adapters/webhook-signature.js';
+export { verifyWebhookSignature, signWebhook, standardSecret, SIGNATURE_HEADER, EVENT_ID_HEADER, TIMESTAMP_HEADER } from '../adapters/webhook-signature.js';
 export { TRANSCRIPTION_WORKFLOW, jobStatusQuery, type TranscriptionProgress } from '../../workflows/definitions.js';
 export type { TranscriptionInput, TranscriptionOutcome, DeepgramOptions, RequestedMode, AudioSource } from '../domain/transcription.js';
 
@@ -26,11 +27,15 @@ export interface StartTranscriptionRequest {
   webhookUrl?: string;
   /** Job (and workflow) id; a stable business key makes the start idempotent. Default: a new UUID. */
   jobId?: string;
+  /** The tenant the job belongs to (its id and name, as the admin API shows them). Default: the implicit tenant. */
+  tenant?: { id: string; name: string };
+  /** 1 = first … 5 = last among the tenant's jobs (default 3). */
+  priority?: number;
   taskQueue?: string;
 }
 
 /** The same defaults the API uses (README "Configuration"), for callers that have no config of their own. */
-const DEFAULTS: Omit<TranscriptionInput, 'jobId' | 'source' | 'options' | 'mode'> = {
+const DEFAULTS: Omit<TranscriptionInput, 'jobId' | 'source' | 'options' | 'mode' | 'owner' | 'priority' | 'region'> = {
   routing: { syncMaxSeconds: 60, asyncMinSeconds: 300 },
   retry: { initialIntervalMs: 5_000, backoffCoefficient: 2, maximumAttempts: 3, maximumIntervalMs: 120_000 },
   useCallback: false,
@@ -56,6 +61,9 @@ export async function startTranscription(
     ...(request.taskQueue ? { deepgramTaskQueue: `${request.taskQueue}-deepgram` } : {}),
     ...overrides,
     jobId,
+    owner: { tenantId: request.tenant?.id ?? DEFAULT_TENANT_ID, tenantName: request.tenant?.name ?? DEFAULT_TENANT_ID, apiKeyId: null },
+    priority: request.priority ?? DEFAULT_PRIORITY,
+    region: null,
     source: { kind: 'url', url: request.url },
     options: request.options ?? {},
     mode: request.mode ?? 'auto',
@@ -67,6 +75,7 @@ export async function startTranscription(
     workflowId: jobId,
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     args: [input],
+    priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
   });
 }
 

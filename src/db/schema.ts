@@ -24,6 +24,55 @@ export interface JobsTable {
   /** Drop-in clients' Deepgram-style `callback`: receives the raw Deepgram response. */
   deepgram_callback_url: ColumnType<string | null, string | null | undefined, string | null>;
   deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  tenant_id: ColumnType<string, string | undefined, string>;
+  api_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1 = first … 5 = last, within the tenant's share of Deepgram's capacity. */
+  priority: ColumnType<number, number | undefined, number>;
+  /** Data residency: the region whose Deepgram endpoints and task queues this job uses; null = the default one. */
+  region: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  /** Standard Webhooks secret (`whsec_…`) that signs this tenant's webhooks. */
+  webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  /** While a rotation's overlap lasts, deliveries carry a signature under this one too. */
+  previous_webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_webhook_secret_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** The secret's first characters, to recognise it in lists; the secret itself is never stored. */
+  prefix: string;
+  /** SHA-256 of the secret, hex. */
+  secret_hash: string;
+  /** `admin` (API or CLI) or `env` (API_KEYS, synced at start-up). */
+  source: 'admin' | 'env';
+  rate_limit_per_minute: number | null;
+  monthly_audio_seconds: number | null;
+  max_live_sessions: number | null;
+  region: string | null;
+  created_at: Timestamp;
+  rotated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** Billable audio, once per job or live session (unique on source). */
+export interface UsageRecordsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  api_key_id: string | null;
+  source_kind: 'job' | 'live';
+  source_id: string;
+  mode: 'prerecorded' | 'live';
+  model: string;
+  audio_seconds: number;
+  recorded_at: Timestamp;
 }
 
 export interface AudioBlobsTable {
@@ -33,6 +82,7 @@ export interface AudioBlobsTable {
   sha256: string;
   storage: 'postgres' | 'filesystem';
   created_at: Timestamp;
+  tenant_id: ColumnType<string, string | undefined, string>;
 }
 
 export interface AudioBlobChunksTable {
@@ -52,6 +102,7 @@ export interface WebhookDeliveriesTable {
   succeeded: boolean;
   duration_ms: number;
   created_at: Timestamp;
+  tenant_id: ColumnType<string, string | undefined, string>;
 }
 
 export interface TranscriptsTable {
@@ -77,6 +128,9 @@ export interface LiveSessionsTable {
   reconnect_count: ColumnType<number, number | undefined, number>;
   resume_count: ColumnType<number, number | undefined, number>;
   deepgram_request_ids: ColumnType<string[], string | undefined, string>;
+  tenant_id: ColumnType<string, string | undefined, string>;
+  api_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  region: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LiveSegmentsTable {
@@ -91,6 +145,7 @@ export interface LiveSegmentsTable {
   from_finalize: boolean;
   words: Json<unknown[]>;
   created_at: Timestamp;
+  tenant_id: ColumnType<string, string | undefined, string>;
 }
 
 /** A lease on one place under DEEPGRAM_MAX_CONCURRENT, held by a batch worker's Deepgram-call slot. */
@@ -118,6 +173,9 @@ export interface Database {
   live_segments: LiveSegmentsTable;
   deepgram_call_slots: DeepgramCallSlotsTable;
   rate_limits: RateLimitsTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  usage_records: UsageRecordsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;
@@ -128,3 +186,5 @@ export type NewTranscriptRow = Insertable<TranscriptsTable>;
 export type { Generated };
 export type LiveSessionRow = Selectable<LiveSessionsTable>;
 export type LiveSegmentRow = Selectable<LiveSegmentsTable>;
+export type TenantRow = Selectable<TenantsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -7,6 +7,8 @@ const DEEPGRAM_CODES: Record<string, string> = {
   service_unavailable: 'SERVICE_UNAVAILABLE',
   unauthorized: 'INVALID_AUTH',
   rate_limited: 'TOO_MANY_REQUESTS',
+  budget_exceeded: 'ASR_PAYMENT_REQUIRED',
+  forbidden: 'FORBIDDEN',
 };
 
 export function deepgramErrCode(code: string): string {

@@ -28,6 +28,14 @@ export type ErrorCode =
   | 'service_unavailable'
   | 'session_ended'
   | 'too_many_live_sessions'
+  | 'forbidden'
+  | 'admin_disabled'
+  | 'tenant_exists'
+  | 'unknown_region'
+  | 'key_revoked'
+  | 'budget_exceeded'
+  | 'session_in_use'
+  | 'wrong_region'
   | 'internal_error';
 
 export class AppError extends Error {

@@ -49,12 +49,14 @@ export type LiveRelayOutcome =
   | 'client_disconnected'
   | 'client_missing'
   | 'superseded'
-  | 'worker_shutdown';
+  | 'worker_shutdown'
+  | 'budget_exhausted'
+  | 'key_revoked';
 
 /** Why a session ended, as stored and shown by `GET /v1/streams/:id`. */
 export type LiveCloseReason = LiveRelayOutcome | 'worker_lost' | 'internal_error';
 
-const TERMINAL: ReadonlySet<LiveRelayOutcome> = new Set(['client_closed', 'closed_by_request', 'max_duration', 'upstream_failed']);
+const TERMINAL: ReadonlySet<LiveRelayOutcome> = new Set(['client_closed', 'closed_by_request', 'max_duration', 'upstream_failed', 'budget_exhausted', 'key_revoked']);
 
 export function isTerminalOutcome(outcome: LiveRelayOutcome): boolean {
   return TERMINAL.has(outcome);
@@ -93,6 +95,9 @@ export type LiveSessionStatus = 'active' | 'ended';
 
 export interface LiveSession {
   id: string;
+  tenantId: string;
+  apiKeyId: string | null;
+  region: string | null;
   status: LiveSessionStatus;
   model: string | null;
   options: LiveOptions;

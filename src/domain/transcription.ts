@@ -33,8 +33,20 @@ export interface DeepgramRetryPolicy {
   maximumIntervalMs: number;
 }
 
+/** Whose work a job is: the tenant (its name labels the workflow in the Temporal UI) and the key that submitted it. */
+export interface JobOwner {
+  tenantId: string;
+  tenantName: string;
+  apiKeyId: string | null;
+}
+
 export interface TranscriptionInput {
   jobId: string;
+  owner: JobOwner;
+  /** 1 = first … 5 = last within the tenant; with the tenant as fairness key on Deepgram's task queue. */
+  priority: number;
+  /** Data residency: null = the default region. The task queues below are already that region's. */
+  region: string | null;
   source: AudioSource;
   options: DeepgramOptions;
   mode: RequestedMode;
@@ -101,6 +113,9 @@ export interface DeepgramCallbackNotice {
 /** A transcription job as the rest of the system sees it (repositories map rows into this). */
 export interface Job {
   id: string;
+  tenantId: string;
+  priority: number;
+  region: string | null;
   status: JobStatus;
   requestedMode: RequestedMode;
   mode: ResolvedMode | null;

@@ -1,6 +1,9 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { RateLimitStore } from '../adapters/rate-limits/index.js';
-import type { ApiKey, Config } from '../config.js';
+import type { Config } from '../config.js';
+import type { Caller } from '../domain/tenancy.js';
+import type { KeyDirectory } from '../services/api-keys.js';
+import type { TenantsService } from '../services/tenants.service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Readiness } from '../observability/readiness.js';
@@ -23,6 +26,10 @@ export interface AppDeps {
   temporalUiLink?: (workflowId: string) => string;
   callbackSecret?: string;
   config: Config;
+  /** Resolves API keys to their tenant (PostgreSQL, briefly cached). */
+  keys: KeyDirectory;
+  /** Tenants, keys and usage: the admin API and `GET /v1/usage`. */
+  tenants: TenantsService;
   /** Per-client budgets on /v1 (RATE_LIMIT_PER_MINUTE); none when it is 0. */
   rateLimits?: RateLimitStore;
   maxJsonBytes: number;
@@ -32,5 +39,5 @@ export interface AppDeps {
   tracer?: Tracer;
 }
 
-/** `apiKey`: the caller's key, once authenticated (only when API_KEYS is set). */
-export type AppEnv = { Variables: { requestId: string; apiKey?: ApiKey } };
+/** `caller`: who is asking (its tenant and key); the implicit tenant when the API is open. Unset on admin routes. */
+export type AppEnv = { Variables: { requestId: string; caller: Caller } };

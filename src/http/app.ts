@@ -7,9 +7,9 @@ import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { createAllowedMethods } from './openapi/allowed-methods.js';
-import { requireApiKey } from './auth.js';
+import { requireAdminKey, requireApiKey } from './auth.js';
 import { rateLimit } from './rate-limit.js';
-import { createKeyring } from '../services/api-keys.js';
+import { adminRoutes, usageRoutes } from './routes/admin.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
@@ -37,14 +37,16 @@ export function createApp(deps: AppDeps) {
     // Draining: finish this request, but send the client elsewhere for the next one.
     if (deps.isShuttingDown()) c.header('Connection', 'close');
   });
-  // Deepgram's callbacks carry their own signed token; everything else under /v1 needs a key (when keys are
-  // configured) and spends its client's budget.
+  // Deepgram's callbacks carry their own signed token and the admin API its own key; everything else under /v1
+  // names its tenant by key (when keys are in use) and spends its client's budget.
   const isCallback = (path: string) => path.startsWith('/v1/callbacks/');
-  const authenticate = requireApiKey(createKeyring(deps.config.auth.keys));
-  app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : authenticate(c, next)));
+  const isAdmin = (path: string) => path === '/v1/admin' || path.startsWith('/v1/admin/');
+  const authenticate = requireApiKey(deps.keys);
+  const authenticateAdmin = requireAdminKey(deps.config.auth.adminKey, deps.keys);
+  app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : isAdmin(c.req.path) ? authenticateAdmin(c, next) : authenticate(c, next)));
   if (deps.rateLimits) {
     const limiter = rateLimit(deps.rateLimits, deps.config.http.rateLimitPerMinute, deps.config.http.trustedProxyHops);
-    app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : limiter(c, next)));
+    app.use('/v1/*', (c, next) => (isCallback(c.req.path) || isAdmin(c.req.path) ? next() : limiter(c, next)));
   }
   const jsonLimit = bodyLimit({
     maxSize: deps.maxJsonBytes,
@@ -62,6 +64,8 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
+  app.route('/v1/admin', adminRoutes(deps));
+  app.route('/v1/usage', usageRoutes(deps));
 
   const allowedMethods = createAllowedMethods();
   app.notFound((c) => {

@@ -1,11 +1,13 @@
 import type { JobWithTranscript } from '../services/transcriptions.service.js';
 
 /** The public JSON shape of a job. Field names are the API contract: snake_case, stable. */
-export function jobView({ job, transcript }: JobWithTranscript, links: { self: string; temporalUi?: string }) {
+export function jobView({ job, transcript, queuePosition }: JobWithTranscript, links: { self: string; temporalUi?: string }) {
   return {
     id: job.id,
     status: job.status,
+    ...(queuePosition !== undefined ? { queue_position: queuePosition } : {}),
     mode: job.mode ?? job.requestedMode,
+    priority: job.priority,
     ...(transcript ? { transcript: transcript.text, result: transcript.result } : {}),
     ...(job.error ? { error: job.error } : {}),
     duration_seconds: job.durationSeconds,

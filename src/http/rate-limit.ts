@@ -11,12 +11,13 @@ import type { AppEnv } from './app-env.js';
  */
 export function rateLimit(store: RateLimitStore, perMinute: number, trustedProxyHops = 0): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.get('apiKey');
+    const caller = c.get('caller');
+    const key = caller?.keyId ? caller : undefined;
     const limit = key?.rateLimitPerMinute ?? perMinute;
     if (limit <= 0) return next();
     let client: string;
     if (key) {
-      client = `key:${key.name}`;
+      client = `key:${key.keyId}`;
     } else {
       let peer = 'unknown';
       try {
@@ -29,7 +30,7 @@ export function rateLimit(store: RateLimitStore, perMinute: number, trustedProxy
     const decision = await store.take(client, limit);
     if (!decision.allowed) {
       const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      const who = key ? `API key ${key.name}` : client;
+      const who = key ? `API key ${key.keyName}` : client;
       throw new AppError(429, 'rate_limited', `Too many requests from ${who}: the limit is ${limit} a minute`, undefined, retryAfter);
     }
     return next();

@@ -7,7 +7,7 @@ import { readJson } from './read-json.js';
 import { optionsFromQuery } from './validation/deepgram-options.js';
 import { parseTranscriptionFields, type TranscriptionFields } from './validation/transcription-request.js';
 
-const JOB_FIELDS = new Set(['mode', 'duration_hint', 'webhook_url']);
+const JOB_FIELDS = new Set(['mode', 'duration_hint', 'webhook_url', 'priority']);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -25,7 +25,7 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
   if (type.startsWith('multipart/form-data')) {
     let fields: TranscriptionFields | undefined;
     const result = await readMultipart(c.req.raw, async (stream, info) =>
-      service.ingestUpload(stream, { contentType: info.mimeType || 'application/octet-stream' }),
+      service.ingestUpload(c.get('caller'), stream, { contentType: info.mimeType || 'application/octet-stream' }),
     );
     try {
       fields = parseTranscriptionFields(multipartFields(result.fields), result.file ? 'upload' : 'url');
@@ -44,12 +44,13 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
         ...(queries.mode ? { mode: queries.mode.at(-1) } : {}),
         ...(queries.duration_hint ? { duration_hint: Number(queries.duration_hint.at(-1)) } : {}),
         ...(queries.webhook_url ? { webhook_url: queries.webhook_url.at(-1) } : {}),
+        ...(queries.priority ? { priority: Number(queries.priority.at(-1)) } : {}),
         options: optionsFromQuery(queries, JOB_FIELDS),
       },
       'upload',
     );
     if (!c.req.raw.body) throw new AppError(400, 'invalid_request', 'The request has no audio body');
-    const upload = await service.ingestUpload(c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0]!, deepgramOptions: fields.options });
+    const upload = await service.ingestUpload(c.get('caller'), c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0]!, deepgramOptions: fields.options });
     return withKey(submission(fields, upload.source, upload.durationSeconds));
   }
 
@@ -63,6 +64,7 @@ function submission(fields: TranscriptionFields, source: SubmitTranscription['so
     source,
     mode: fields.mode,
     options: fields.options,
+    priority: fields.priority,
     ...(durationHint !== undefined ? { durationHint } : {}),
     ...(fields.webhookUrl ? { webhookUrl: fields.webhookUrl } : {}),
   };
@@ -79,5 +81,6 @@ function multipartFields(raw: Record<string, string>): Record<string, unknown> {
     }
   }
   if (raw.duration_hint !== undefined) out.duration_hint = Number(raw.duration_hint);
+  if (raw.priority !== undefined) out.priority = Number(raw.priority);
   return out;
 }

@@ -15,7 +15,11 @@ export function clientCloseFor(outcome: LiveRelayOutcome, detail: { sessionId: s
     case 'max_duration':
       return { client: { code: 1008, reason: `Maximum session length of ${detail.maxSessionSeconds} s reached` }, metadata: true };
     case 'superseded':
-      return { client: { code: 1008, reason: 'Session continued on a newer connection' }, metadata: false };
+      return { client: { code: 1008, reason: 'Session taken over by a newer connection (resumed or takeover=true)' }, metadata: false };
+    case 'budget_exhausted':
+      return { client: { code: 1008, reason: 'BUDGET_EXCEEDED: the API key\'s monthly audio budget is used up' }, metadata: true };
+    case 'key_revoked':
+      return { client: { code: 1008, reason: 'INVALID_AUTH: the API key was revoked' }, metadata: true };
     case 'worker_shutdown':
       // 1012 "service restart": reconnect, with session_id to continue.
       return { client: { code: 1012, reason: `Streaming worker restarting; reconnect with session_id=${detail.sessionId}` }, metadata: false };

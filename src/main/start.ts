@@ -92,6 +92,8 @@ try {
   const streaming = await startStreamingWorker({
     live: config.live,
     apiKeys: config.auth.keys,
+    keyCacheMs: config.auth.keyCacheMs,
+    regions: config.regions,
     host: config.http.host,
     db,
     temporal: temporal.client,

@@ -80,6 +80,12 @@ export function createMetrics() {
       labelNames: ['mode'] as const,
       registers: [registry],
     }),
+    tenantAudioSeconds: new Counter({
+      name: 'tenant_audio_seconds_total',
+      help: 'Billable audio seconds metered per tenant (once per job or live session), by mode',
+      labelNames: ['tenant', 'mode'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -10,6 +10,9 @@ import type { Tracing } from '../observability/tracing.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createEndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
+import { createKeyDirectory, syncBootstrapKeys } from '../services/api-keys.js';
+import { createTenantsService } from '../services/tenants.service.js';
+import { seedWebhookSecrets } from '../db/repositories/tenants.repository.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
@@ -48,15 +51,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
   deepgramHealth.start();
   const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes, deepgramHealth });
+  // API_KEYS become database keys (each name its tenant); WEBHOOK_SECRET signs for tenants that have no secret of their own.
+  await syncBootstrapKeys(db, config.auth.keys);
+  if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);
+  const keys = createKeyDirectory(db, { cacheMs: config.auth.keyCacheMs });
+  const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const metrics = options.metrics ?? createMetrics();
   let shuttingDown = false;
-  const { rateLimitPerMinute, rateLimitStore } = config.http;
-  const anyBudget = rateLimitPerMinute > 0 || config.auth.keys.some((k) => (k.rateLimitPerMinute ?? 0) > 0);
-  const rateLimits = anyBudget ? createRateLimitStore(rateLimitStore, db, logger) : undefined;
+  // Always there: keys created at run time may carry a limit of their own even when the default is off.
+  const rateLimits = createRateLimitStore(config.http.rateLimitStore, db, logger);
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
-    liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
+    liveSessions: createLiveSessionsService({ live: config.live, db, temporal, searchAttributes }),
+    keys,
+    tenants,
     logger,
     metrics,
     region: deepgramUrls[0] ? new URL(deepgramUrls[0]).host : 'api.deepgram.com',
@@ -101,7 +110,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       new Promise<void>((resolve) => {
         shuttingDown = true;
         deepgramHealth.stop();
-        rateLimits?.close();
+        rateLimits.close();
         const force = setTimeout(() => (server as import('node:http').Server).closeAllConnections?.(), config.http.shutdownGraceMs);
         server.close(() => {
           clearTimeout(force);

@@ -5,12 +5,12 @@ import { createActivities } from '../../activities/index.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
 import { createFailoverTranscriber } from '../adapters/deepgram/failover-transcriber.js';
 import type { Transcriber } from '../adapters/deepgram/transcriber.js';
-import type { Config } from '../config.js';
+import { DEFAULT_REGION, type Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { Tracing } from '../observability/tracing.js';
-import { deepgramTaskQueue } from '../temporal/task-queues.js';
+import { deepgramTaskQueue, regionTaskQueue } from '../temporal/task-queues.js';
 import { createGlobalCallSlots } from './deepgram-call-slots.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
@@ -74,63 +74,77 @@ function instrumented(transcriber: Transcriber, metrics?: Metrics): Transcriber 
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const { config, db, metrics } = options;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const transcriber = createFailoverTranscriber({
-    apiUrls: options.deepgram.apiUrls,
-    apiKey: options.deepgram.apiKey,
-    timeoutSeconds: config.deepgram.timeoutSeconds,
-    failureThreshold: config.deepgram.circuit.failureThreshold,
-    cooldownMs: config.deepgram.circuit.cooldownMs,
-    onCall: (endpoint, outcome) => metrics?.deepgramCalls.inc({ endpoint, outcome }),
-    tracer: options.tracing?.tracer,
-  });
-  const activities = createActivities({
-    db,
-    transcriber: instrumented(transcriber, metrics),
-    callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
-    blobs: createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir }),
-    urls: config.urls,
-    webhooks: config.webhooks,
-    metrics,
-    logger: options.logger,
-  });
-  const { limits } = config.deepgram;
-  const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
-  const main = await Worker.create({
-    ...common,
-    taskQueue: config.temporal.taskQueue,
-    ...workflowWorkerOptions(options.workflowBundle, options.tracing),
-  });
-  const callSlots = createGlobalCallSlots({
-    db,
-    holder: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    limit: limits.maxConcurrent,
-    // A dead worker's places come back when its calls would be retried elsewhere anyway.
-    leaseMs: config.deepgram.heartbeatTimeoutMs,
-    logger: options.logger,
-  });
-  const unused = { type: 'fixed-size', numSlots: 1 } as const;
-  const deepgramCalls = await Worker.create({
-    ...common,
-    taskQueue: deepgramTaskQueue(config.temporal.taskQueue),
-    tuner: {
-      activityTaskSlotSupplier: callSlots,
-      // This worker runs no workflows, local activities or Nexus operations.
-      workflowTaskSlotSupplier: unused,
-      localActivityTaskSlotSupplier: unused,
-      nexusTaskSlotSupplier: unused,
-    },
-    maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
-    ...activityWorkerOptions(options.tracing),
-  });
-  callSlots.start();
-  const workers = [main, deepgramCalls];
+  const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
+  const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  /** One region's pair of workers: its own task queues, its own Deepgram endpoints (data residency). */
+  async function startRegion(region: string) {
+    const apiUrls = region === DEFAULT_REGION ? options.deepgram.apiUrls : (config.regions.endpoints[region] ?? []);
+    const transcriber = createFailoverTranscriber({
+      apiUrls,
+      apiKey: options.deepgram.apiKey,
+      timeoutSeconds: config.deepgram.timeoutSeconds,
+      failureThreshold: config.deepgram.circuit.failureThreshold,
+      cooldownMs: config.deepgram.circuit.cooldownMs,
+      onCall: (endpoint, outcome) => metrics?.deepgramCalls.inc({ endpoint, outcome }),
+      tracer: options.tracing?.tracer,
+    });
+    const activities = createActivities({
+      db,
+      transcriber: instrumented(transcriber, metrics),
+      callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
+      blobs,
+      urls: config.urls,
+      webhooks: config.webhooks,
+      metrics,
+      logger: options.logger,
+    });
+    const { limits } = config.deepgram;
+    const taskQueue = regionTaskQueue(config.temporal.taskQueue, region);
+    const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
+    const main = await Worker.create({
+      ...common,
+      taskQueue,
+      ...workflowWorkerOptions(options.workflowBundle, options.tracing),
+    });
+    // Every region's slots are leases in the same table: DEEPGRAM_MAX_CONCURRENT holds across regions too.
+    const callSlots = createGlobalCallSlots({
+      db,
+      holder: `${holder}-${region}`,
+      limit: limits.maxConcurrent,
+      // A dead worker's places come back when its calls would be retried elsewhere anyway.
+      leaseMs: config.deepgram.heartbeatTimeoutMs,
+      logger: options.logger,
+    });
+    const unused = { type: 'fixed-size', numSlots: 1 } as const;
+    const deepgramCalls = await Worker.create({
+      ...common,
+      taskQueue: deepgramTaskQueue(taskQueue),
+      tuner: {
+        activityTaskSlotSupplier: callSlots,
+        // This worker runs no workflows, local activities or Nexus operations.
+        workflowTaskSlotSupplier: unused,
+        localActivityTaskSlotSupplier: unused,
+        nexusTaskSlotSupplier: unused,
+      },
+      maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
+      ...activityWorkerOptions(options.tracing),
+    });
+    return { main, deepgramCalls, callSlots, transcriber };
+  }
+
+  const regions: Array<Awaited<ReturnType<typeof startRegion>>> = [];
+  for (const region of config.regions.served) regions.push(await startRegion(region));
+  for (const r of regions) r.callSlots.start();
+  const workers = regions.flatMap((r) => [r.main, r.deepgramCalls]);
   const done = Promise.all(workers.map((w) => w.run()))
     .then(() => undefined)
-    .finally(() => callSlots.stop().finally(() => connection.close()));
+    .finally(() => Promise.all(regions.map((r) => r.callSlots.stop())).finally(() => connection.close()));
+  const first = regions[0]!;
   return {
-    worker: main,
-    deepgramWorker: deepgramCalls,
-    transcriber,
+    worker: first.main,
+    deepgramWorker: first.deepgramCalls,
+    transcriber: first.transcriber,
     done,
     running: () => workers.every((w) => w.getState() === 'RUNNING'),
     async stop() {

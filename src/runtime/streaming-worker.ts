@@ -8,24 +8,29 @@ import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { EndpointCircuit } from '../adapters/deepgram/circuit-breaker.js';
 import { createFailoverLiveClient } from '../adapters/deepgram/live-failover.js';
-import type { ApiKey, LiveConfig } from '../config.js';
+import { DEFAULT_REGION, type ApiKey, type Config, type LiveConfig } from '../config.js';
 import { isDatabaseReachable, type Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
-import { createKeyring } from '../services/api-keys.js';
+import { createKeyDirectory, syncBootstrapKeys } from '../services/api-keys.js';
 import { createLiveSessionsService } from '../services/live-sessions.service.js';
 import { ConnectionRegistry } from '../streaming/connection-registry.js';
 import { createLiveGateway, type UpgradeSource } from '../streaming/live-gateway.js';
 import { statusRoutes } from './status-server.js';
 import { liveRelayTaskQueue } from '../temporal/live-ids.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import type { RunningWorker } from './batch-worker.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
 export interface StreamingWorkerOptions {
   live: LiveConfig;
-  /** API_KEYS: clients must present one to open a live session (none configured: open). */
+  /** API_KEYS, synced into the database at start; with any key in use, clients must present one. */
   apiKeys?: readonly ApiKey[];
+  /** How long key lookups are cached (KEY_CACHE_MS): a revoked key is refused after at most this. */
+  keyCacheMs?: number;
+  /** Data residency: the regions this worker serves and each region's Deepgram endpoints (default: only `default`). */
+  regions?: Config['regions'];
   host: string;
   db: Db;
   /** Starts and signals session workflows; relays ask it why they were cancelled. */
@@ -71,9 +76,12 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const relayTaskQueue = liveRelayTaskQueue(live.taskQueue, workerId);
   const registry = new ConnectionRegistry();
+  const regions = options.regions ?? { endpoints: {}, served: [DEFAULT_REGION] };
+  await syncBootstrapKeys(options.db, options.apiKeys ?? []);
   const gateway = createLiveGateway({
-    sessions: createLiveSessionsService({ live, db: options.db, temporal: options.temporal }),
-    keyring: createKeyring(options.apiKeys ?? []),
+    sessions: createLiveSessionsService({ live, db: options.db, temporal: options.temporal, searchAttributes: await ensureSearchAttributes(options.temporal, options.namespace) }),
+    keys: createKeyDirectory(options.db, { cacheMs: options.keyCacheMs ?? 2_000 }),
+    regions: regions.served,
     registry,
     relayTaskQueue,
     maxSessions: live.maxSessionsPerWorker,
@@ -84,8 +92,8 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     onRefused: (reason) => metrics?.liveSessionsRefused.inc({ reason }),
   });
   metrics?.countLiveSessionsWith(() => registry.open);
-  const openUpstream = createFailoverLiveClient({
-    apiUrls: deepgram.apiUrls,
+  const openUpstreamIn = (apiUrls: string[]) => createFailoverLiveClient({
+    apiUrls,
     apiKey: deepgram.apiKey,
     failureThreshold: deepgram.failureThreshold ?? 3,
     cooldownMs: deepgram.cooldownMs ?? 30_000,
@@ -96,10 +104,14 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
       else logger.info({ endpoint }, 'live: Deepgram Live socket opened');
     },
   });
+  const openUpstream = openUpstreamIn(deepgram.apiUrls);
+  // Pinned regions' sessions open their Deepgram sockets only on that region's endpoints.
+  const regional = new Map(Object.entries(regions.endpoints).filter(([region]) => regions.served.includes(region)).map(([region, urls]) => [region, counted(openUpstreamIn(urls), metrics)]));
   const activities = createLiveActivities({
     db: options.db,
     links: registry,
     openUpstream: counted(openUpstream, metrics),
+    openUpstreamIn: (region) => (region === null ? undefined : regional.get(region)),
     temporal: options.temporal,
     settings: {
       keepAliveIntervalMs: live.keepAliveIntervalMs,

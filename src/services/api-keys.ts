@@ -1,28 +1,71 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { API_KEY_NAME, type ApiKey } from '../config.js';
+import type { Db } from '../db/database.js';
+import { anyApiKeyIssued, callerBySecretHash, syncEnvironmentKeys } from '../db/repositories/api-keys.repository.js';
+import type { Caller } from '../domain/tenancy.js';
 
-export interface Keyring {
-  /** False when no keys are configured: the API is open. */
-  required: boolean;
-  /** The key a presented secret belongs to, if any. */
-  identify(secret: string | undefined): ApiKey | undefined;
+/** Who a presented secret belongs to; shared by the HTTP API and the live gateway. */
+export interface KeyDirectory {
+  /** False while no key exists anywhere (no API_KEYS, none issued): the API is open to the implicit tenant. */
+  required(): Promise<boolean>;
+  /** The caller a secret belongs to, if it is a live key. */
+  identify(secret: string | undefined): Promise<Caller | undefined>;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+/** SHA-256 of a secret, hex: what the database keeps. Secrets are 256-bit random, so a fast hash is enough. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
 
-/** Checks presented secrets against API_KEYS, comparing digests in constant time and always against every key. */
-export function createKeyring(keys: readonly ApiKey[]): Keyring {
-  const known = keys.map((key) => ({ key, digest: digest(key.secret) }));
+/** A fresh key secret: `dtk_` and 32 random bytes (base64url); its first 12 characters recognise it in lists. */
+export function newKeySecret(): { secret: string; prefix: string; secretHash: string } {
+  const secret = `dtk_${randomBytes(32).toString('base64url')}`;
+  return { secret, prefix: secret.slice(0, 12), secretHash: hashSecret(secret) };
+}
+
+/**
+ * Looks keys up in PostgreSQL, remembering each answer for `cacheMs` (default 2 s): a revoked or rotated key stops
+ * working on every replica within that time, while a busy client costs one query every `cacheMs`, not one a request.
+ */
+export function createKeyDirectory(db: Db, options: { cacheMs?: number; maxEntries?: number } = {}): KeyDirectory {
+  const cacheMs = options.cacheMs ?? 2_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const answers = new Map<string, { caller: Caller | undefined; until: number }>();
+  let requiredAnswer: { value: boolean; until: number } | undefined;
   return {
-    required: known.length > 0,
-    identify(secret) {
-      if (!secret) return undefined;
-      const presented = digest(secret);
-      let found: ApiKey | undefined;
-      for (const entry of known) if (timingSafeEqual(entry.digest, presented)) found = entry.key;
-      return found;
+    async required() {
+      const now = Date.now();
+      // Once keys exist they always will (revoked keys count): only "open" needs re-checking.
+      if (requiredAnswer && (requiredAnswer.value || requiredAnswer.until > now)) return requiredAnswer.value;
+      requiredAnswer = { value: await anyApiKeyIssued(db), until: now + cacheMs };
+      return requiredAnswer.value;
+    },
+    async identify(secret) {
+      if (!secret || secret.length > 512) return undefined;
+      const hash = hashSecret(secret);
+      const now = Date.now();
+      const cached = answers.get(hash);
+      if (cached && cached.until > now) return cached.caller;
+      const caller = await callerBySecretHash(db, hash);
+      if (answers.size >= maxEntries) answers.clear();
+      answers.set(hash, { caller, until: now + cacheMs });
+      return caller;
     },
   };
+}
+
+/** API_KEYS entries become keys in the database (each name its tenant), so both kinds are checked the same way. */
+export async function syncBootstrapKeys(db: Db, keys: readonly ApiKey[]): Promise<void> {
+  await syncEnvironmentKeys(
+    db,
+    keys.map((key) => ({
+      name: key.name,
+      prefix: `${key.secret.slice(0, 4)}…`,
+      secretHash: hashSecret(key.secret),
+      rateLimitPerMinute: key.rateLimitPerMinute ?? null,
+      newTenantId: `ten_${randomUUID()}`,
+    })),
+  );
 }
 
 /** `Authorization: Token <key>` as Deepgram's SDKs send it, or `Bearer <key>`. */

@@ -9,14 +9,18 @@ import { AppError } from '../domain/errors.js';
 import { FINAL_STATUSES, type Job } from '../domain/transcription.js';
 import { webhookEventId } from '../domain/webhooks.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
-import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from '../../workflows/webhook-delivery.workflow.js';
+import { WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/definitions.js';
+import type { webhookDelivery } from '../../workflows/webhook-delivery.workflow.js';
+import type { Caller } from '../domain/tenancy.js';
+import { regionTaskQueue } from '../temporal/task-queues.js';
 
 /** Listing, cancelling, deleting and webhook administration of jobs. */
 export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Client; blobs: BlobStore }) {
   const { config, db, temporal, blobs } = deps;
 
-  async function requireJob(id: string): Promise<Job> {
-    const job = await findJob(db, id);
+  /** The caller's tenant's job; another tenant's answers exactly like a missing one. */
+  async function requireJob(caller: Caller, id: string): Promise<Job> {
+    const job = await findJob(db, id, caller.tenantId);
     if (!job) throw new AppError(404, 'not_found', `No transcription with id ${id}`);
     return job;
   }
@@ -31,42 +35,42 @@ export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Cli
   }
 
   return {
-    list: (query: JobListQuery) => listJobs(db, query),
+    list: (caller: Caller, query: Omit<JobListQuery, 'tenantId'>) => listJobs(db, { ...query, tenantId: caller.tenantId }),
 
-    async cancel(id: string): Promise<Job> {
-      const job = await requireJob(id);
+    async cancel(caller: Caller, id: string): Promise<Job> {
+      const job = await requireJob(caller, id);
       if (FINAL_STATUSES.includes(job.status)) {
         throw new AppError(409, 'not_cancelable', `The job is already ${job.status}`);
       }
       await cancelWorkflow(id);
       await markJobCanceled(db, id);
-      return requireJob(id);
+      return requireJob(caller, id);
     },
 
     /** Cancels if needed, deletes the audio, transcript and delivery log, and keeps a tombstone. Idempotent. */
-    async delete(id: string): Promise<void> {
-      const job = await requireJob(id);
+    async delete(caller: Caller, id: string): Promise<void> {
+      const job = await requireJob(caller, id);
       if (job.status === 'deleted') return;
       if (!FINAL_STATUSES.includes(job.status)) await cancelWorkflow(id);
       if (job.source.kind === 'upload') await blobs.delete(job.source.blobId);
       await tombstoneJob(db, id);
     },
 
-    async webhookDeliveries(id: string) {
-      const job = await requireJob(id);
+    async webhookDeliveries(caller: Caller, id: string) {
+      const job = await requireJob(caller, id);
       return { job, deliveries: await listWebhookDeliveries(db, id) };
     },
 
     /** Sends the job's final event again, with the same event id, through a fresh delivery workflow. */
-    async redeliverWebhook(id: string): Promise<{ eventId: string }> {
-      const job = await requireJob(id);
+    async redeliverWebhook(caller: Caller, id: string): Promise<{ eventId: string }> {
+      const job = await requireJob(caller, id);
       if (!job.webhookUrl) throw new AppError(409, 'no_webhook', 'This job has no webhook_url');
       if (job.status !== 'completed' && job.status !== 'failed') {
         throw new AppError(409, 'not_ready', `The job is ${job.status}; only completed or failed jobs have an event to redeliver`);
       }
       const eventId = webhookEventId(id, job.status, 'event');
       await temporal.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
-        taskQueue: config.temporal.taskQueue,
+        taskQueue: regionTaskQueue(config.temporal.taskQueue, job.region),
         workflowId: `${id}-redeliver-${randomUUID()}`,
         args: [{ jobId: id, eventId, url: job.webhookUrl, kind: 'event', retry: config.webhooks.retry }],
       });

@@ -14,8 +14,11 @@ import {
 import { AppError } from '../domain/errors.js';
 import type { ClientAttachment, LiveOptions, LiveSegment, LiveSession, LiveSessionInput, LiveSessionStatus } from '../domain/live.js';
 import { liveSessionWorkflowId } from '../temporal/live-ids.js';
+import { TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 import { attachClientSignal, closeLiveSessionSignal, LIVE_SESSION_WORKFLOW } from '../../workflows/live-session.definitions.js';
 import type { liveSession } from '../../workflows/live-session.workflow.js';
+import type { Caller } from '../domain/tenancy.js';
+import { liveSessionStateQuery } from '../../workflows/live-session.definitions.js';
 
 /** Beyond a session's longest possible life: a row still open after that was orphaned. */
 const STALE_MARGIN_SECONDS = 600;
@@ -26,20 +29,65 @@ const unavailable = (what: string, err: unknown) =>
   new AppError(503, 'service_unavailable', `${what} is unreachable, so the session was not started. Retry shortly. (${(err as Error).message})`, undefined, 5);
 
 /** Live-session use cases shared by the WebSocket gateway and the HTTP API: start, resume, read, close. */
-export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temporal: Client }) {
+export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temporal: Client; searchAttributes?: boolean }) {
   const { live, db, temporal } = deps;
 
+  /** Whether the session's relay still reports in: a relay whose worker died stops heartbeating long before it times out. */
+  async function relayIsAlive(sessionId: string): Promise<boolean> {
+    const description = await temporal.workflow.getHandle(liveSessionWorkflowId(sessionId)).describe();
+    const beats = description.raw.pendingActivities ?? [];
+    const staleAfterMs = Math.max(1_000, (live.heartbeatTimeoutMs * 2) / 3);
+    return beats.some((activity) => {
+      const last = activity.lastHeartbeatTime ?? activity.lastStartedTime;
+      if (!last) return true;
+      const seconds = Number(last.seconds ?? 0) * 1000 + Math.floor(Number(last.nanos ?? 0) / 1e6);
+      return Date.now() - seconds < staleAfterMs;
+    });
+  }
+
+  /**
+   * A resume is the owner's client coming back: allowed while the session waits for its client (or its relay's
+   * worker has died), or as an explicit takeover. A session still relaying to a live connection is not taken by a
+   * plain resume: the first connection may just be slow to notice it is gone, so wait briefly before refusing.
+   */
+  async function assertResumable(sessionId: string, takeover: boolean): Promise<void> {
+    if (takeover) return;
+    const handle = temporal.workflow.getHandle(liveSessionWorkflowId(sessionId));
+    const deadline = Date.now() + 3_000;
+    while (true) {
+      let state;
+      try {
+        state = await handle.query(liveSessionStateQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'session_ended', `Live session ${sessionId} has ended; start a new one`);
+        throw unavailable('The workflow engine', err);
+      }
+      if (state.status !== 'relaying') return;
+      if (!(await relayIsAlive(sessionId).catch(() => true))) return;
+      if (Date.now() > deadline) {
+        throw new AppError(409, 'session_in_use', `Live session ${sessionId} is connected from another client; reconnect with takeover=true to take it over (the other connection is closed)`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   return {
-    find: (id: string): Promise<LiveSession | undefined> => findLiveSession(db, id),
+    /** The caller's session (another tenant's is as missing as an unknown one). */
+    find: (caller: Caller, id: string): Promise<LiveSession | undefined> => findLiveSession(db, id, caller.tenantId),
 
     /** Records the session and starts its workflow; the relay then runs on `attach.taskQueue`. */
-    async start(request: { sessionId: string; options: LiveOptions; attach: ClientAttachment }): Promise<void> {
+    async start(caller: Caller, request: { sessionId: string; options: LiveOptions; attach: ClientAttachment }): Promise<void> {
       let admission;
       try {
-        admission = await admitLiveSession(db, { id: request.sessionId, options: request.options }, {
-          maxOpen: live.maxSessions,
-          staleAfterSeconds: live.maxSessionSeconds + live.resumeWindowMs / 1000 + STALE_MARGIN_SECONDS,
-        });
+        admission = await admitLiveSession(
+          db,
+          { id: request.sessionId, options: request.options, tenantId: caller.tenantId, apiKeyId: caller.keyId, region: caller.region },
+          {
+            maxOpen: live.maxSessions,
+            maxOpenForKey: caller.maxLiveSessions,
+            staleAfterSeconds: live.maxSessionSeconds + live.resumeWindowMs / 1000 + STALE_MARGIN_SECONDS,
+          },
+        );
       } catch (err) {
         throw unavailable('The database', err);
       }
@@ -47,8 +95,10 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
         throw new AppError(
           429,
           'too_many_live_sessions',
-          `${admission.open} live sessions are open, the limit across all streaming workers (DEEPGRAM_MAX_LIVE_SESSIONS=${live.maxSessions}); try again later`,
-          undefined,
+          admission.scope === 'key'
+            ? `${admission.open} live sessions are open for API key ${caller.keyName}, its limit (max_live_sessions=${caller.maxLiveSessions}); try again later`
+            : `${admission.open} live sessions are open, the limit across all streaming workers (DEEPGRAM_MAX_LIVE_SESSIONS=${live.maxSessions}); try again later`,
+          { scope: admission.scope },
           5,
         );
       }
@@ -63,12 +113,16 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
           taskQueue: live.taskQueue,
           workflowId: liveSessionWorkflowId(request.sessionId),
           args: [input],
+          ...(deps.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_SEARCH_ATTRIBUTE, value: caller.tenantName }] } : {}),
         });
       } catch (err) {
         await markLiveSessionEnded(db, request.sessionId, { reason: 'internal_error', message: 'the workflow engine did not accept the session' }).catch(() => undefined);
         throw unavailable('The workflow engine', err);
       }
     },
+
+    /** Refuses a resume that would take a session from a client still connected to it (unless `takeover`). */
+    assertResumable,
 
     /** A client came back with `session_id`: the session's workflow moves the relay to this connection. */
     async resume(sessionId: string, attach: ClientAttachment): Promise<void> {
@@ -81,18 +135,18 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
       await recordLiveResume(db, sessionId).catch(() => undefined);
     },
 
-    async get(id: string): Promise<{ session: LiveSession; segments: LiveSegment[] } | undefined> {
-      const session = await findLiveSession(db, id);
+    async get(caller: Caller, id: string): Promise<{ session: LiveSession; segments: LiveSegment[] } | undefined> {
+      const session = await findLiveSession(db, id, caller.tenantId);
       if (!session) return undefined;
       return { session, segments: await listLiveSegments(db, id) };
     },
 
-    list: (query: { limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } }): Promise<LiveSessionPage> =>
-      listLiveSessions(db, query),
+    list: (caller: Caller, query: { limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } }): Promise<LiveSessionPage> =>
+      listLiveSessions(db, { ...query, tenantId: caller.tenantId }),
 
     /** Asks a live session to end gracefully; its relay flushes Deepgram, stores the last finals and closes the client. */
-    async close(id: string): Promise<LiveSession> {
-      const session = await findLiveSession(db, id);
+    async close(caller: Caller, id: string): Promise<LiveSession> {
+      const session = await findLiveSession(db, id, caller.tenantId);
       if (!session) throw new AppError(404, 'not_found', `No live session with id ${id}`);
       if (session.status === 'ended') throw new AppError(409, 'session_ended', `Live session ${id} has already ended (${session.closeReason})`);
       try {

@@ -5,11 +5,15 @@ import type { BlobStore } from '../adapters/blob-store/index.js';
 import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { findJob, insertJob, markJobFailed } from '../db/repositories/jobs.repository.js';
+import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, queuePosition } from '../db/repositories/jobs.repository.js';
+import { keyAudioSecondsSince } from '../db/repositories/usage.repository.js';
+import { tenantWebhookSecrets } from '../db/repositories/tenants.repository.js';
+import { monthStart, type Caller } from '../domain/tenancy.js';
+import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { AppError } from '../domain/errors.js';
 import { resolveMode } from '../domain/routing.js';
-import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type Job, type RequestedMode, type ResolvedMode, type StoredTranscript } from '../domain/transcription.js';
+import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { requestFingerprint } from './fingerprint.js';
@@ -17,33 +21,10 @@ import { ingestUpload } from './uploads.js';
 import { assertPublicUrl, UrlNotAllowedError } from '../adapters/url-guard.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
-import { buildTranscriptionInput } from './transcription-input.js';
+import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
 import { createWorkflowStarter } from './workflow-starter.js';
 
-export interface SubmitTranscription {
-  source: AudioSource;
-  mode: RequestedMode;
-  options: DeepgramOptions;
-  durationHint?: number;
-  webhookUrl?: string;
-  /** Drop-in clients' Deepgram `callback`. */
-  deepgramCallbackUrl?: string;
-  idempotencyKey?: string;
-  /** How long to wait for a sync job before answering 202; defaults to SYNC_WAIT_MS. */
-  syncWaitMs?: number;
-}
-
-export interface JobWithTranscript {
-  job: Job;
-  transcript?: StoredTranscript;
-}
-
-export interface SubmitResult extends JobWithTranscript {
-  /** True when the job reached a final state while the request waited. */
-  finished: boolean;
-  /** True when an Idempotency-Key matched an earlier request and its job was returned instead. */
-  replayed: boolean;
-}
+export type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -66,26 +47,48 @@ function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWith
 /** The use cases behind the job API: start workflows, wait for sync ones, read jobs back, manage their lifecycle. */
 export function createTranscriptionService(deps: ServiceDeps) {
   const { config, db, temporal, blobs } = deps;
-  const starter = createWorkflowStarter(temporal, config.temporal.taskQueue, config.routing);
+  const starter = createWorkflowStarter(temporal, config.routing);
 
-  async function load(id: string): Promise<JobWithTranscript | undefined> {
-    const job = await findJob(db, id);
+  /** A job of the caller's tenant (another tenant's is as missing as an unknown id), with its transcript or queue place. */
+  async function load(caller: Caller, id: string): Promise<JobWithTranscript | undefined> {
+    const job = await findJob(db, id, caller.tenantId);
     if (!job) return undefined;
     const transcript = job.status === 'completed' ? await findTranscript(db, id) : undefined;
-    return { job, ...(transcript ? { transcript } : {}) };
+    const position = job.status === 'queued' ? await queuePosition(db, job) : undefined;
+    return { job, ...(transcript ? { transcript } : {}), ...(position !== undefined ? { queuePosition: position } : {}) };
   }
 
-  async function finish(jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean): Promise<SubmitResult> {
+  /**
+   * A key's monthly budget: refused (402) once spent, or when a job of known length would overrun it. Jobs of
+   * unknown length are accepted while any budget is left; they are metered by what Deepgram reports.
+   */
+  async function checkBudget(caller: Caller, knownSeconds: number | undefined): Promise<void> {
+    if (caller.monthlyAudioSeconds === null || caller.keyId === null) return;
+    const used = await keyAudioSecondsSince(db, caller.keyId, monthStart(new Date()));
+    const remaining = Math.max(0, caller.monthlyAudioSeconds - used);
+    if (remaining > 0 && (knownSeconds === undefined || knownSeconds <= remaining)) return;
+    const rounded = Math.floor(remaining * 1000) / 1000;
+    throw new AppError(
+      402,
+      'budget_exceeded',
+      knownSeconds !== undefined && remaining > 0
+        ? `This ${knownSeconds.toFixed(1)} s of audio exceeds what is left of the key's monthly budget: ${rounded} of ${caller.monthlyAudioSeconds} s`
+        : `The key's monthly audio budget (${caller.monthlyAudioSeconds} s) is spent; it renews on the 1st (UTC)`,
+      { remaining_seconds: rounded, monthly_audio_seconds: caller.monthlyAudioSeconds, ...(knownSeconds !== undefined ? { requested_seconds: knownSeconds } : {}) },
+    );
+  }
+
+  async function finish(caller: Caller, jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean): Promise<SubmitResult> {
     const finished = mode === 'sync' && (await starter.waitBounded(jobId, waitMs));
-    const loaded = await load(jobId);
+    const loaded = await load(caller, jobId);
     if (!loaded) throw new Error(`job ${jobId} vanished after submit`);
     return { ...withMode(loaded, mode), finished: finished || (replayed && FINAL_STATUSES.includes(loaded.job.status)), replayed };
   }
 
   /** Refuses work we must not do before anything is stored or started. */
-  async function checkTargets(request: SubmitTranscription): Promise<void> {
-    if (request.webhookUrl && !config.webhooks.secret) {
-      throw new AppError(400, 'webhooks_not_configured', 'This server has no WEBHOOK_SECRET, so it cannot sign webhooks; poll the job instead');
+  async function checkTargets(caller: Caller, request: SubmitTranscription): Promise<void> {
+    if (request.webhookUrl && (await tenantWebhookSecrets(db, caller.tenantId)).length === 0) {
+      throw new AppError(400, 'webhooks_not_configured', 'Your tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API), so webhooks cannot be signed; poll the job instead');
     }
     const checks: Array<[string, string | undefined]> = [
       ['url', request.source.kind === 'url' ? request.source.url : undefined],
@@ -112,17 +115,21 @@ export function createTranscriptionService(deps: ServiceDeps) {
     throw new AppError(503, 'deepgram_unavailable', 'No Deepgram endpoint is reachable right now; retry later, or submit with mode "async" and the job will wait for Deepgram', undefined, 30);
   }
 
-  async function submit(request: SubmitTranscription): Promise<SubmitResult> {
+  async function submit(caller: Caller, request: SubmitTranscription): Promise<SubmitResult> {
     try {
-      await checkTargets(request);
+      await checkTargets(caller, request);
       await checkDeepgramForSync(request);
+      // A replayed Idempotency-Key returns its job whatever the budget says now.
+      const earlier = request.idempotencyKey ? await findJobByIdempotencyKey(db, caller.tenantId, request.idempotencyKey) : undefined;
+      if (!earlier) await checkBudget(caller, request.durationHint);
     } catch (err) {
       if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
       throw err;
     }
     const startedAt = Date.now();
     const waitBudget = () => (request.syncWaitMs ?? config.http.syncWaitMs) - (Date.now() - startedAt);
-    const jobId = request.idempotencyKey ?? randomUUID();
+    // Always ours: a client's Idempotency-Key is looked up per tenant, never used as a job or workflow id.
+    const jobId = randomUUID();
     const fingerprint = requestFingerprint({
       source: request.source.kind === 'url' ? request.source.url : { upload: request.source.sha256 },
       mode: request.mode,
@@ -136,6 +143,10 @@ export function createTranscriptionService(deps: ServiceDeps) {
     try {
       inserted = await insertJob(db, {
         id: jobId,
+        tenantId: caller.tenantId,
+        apiKeyId: caller.keyId,
+        priority: request.priority,
+        region: caller.region,
         requestedMode: request.mode,
         source: request.source,
         options: request.options,
@@ -150,36 +161,36 @@ export function createTranscriptionService(deps: ServiceDeps) {
     }
 
     if (!inserted) {
-      // Same Idempotency-Key as an earlier request: the same request gets the same job, a different one a 409.
-      const existing = await db.selectFrom('jobs').select(['request_fingerprint', 'status', 'mode']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      // Same Idempotency-Key as an earlier request of this tenant: the same request gets the same job, a different one a 409.
+      const existing = request.idempotencyKey ? await findJobByIdempotencyKey(db, caller.tenantId, request.idempotencyKey) : undefined;
+      if (!existing) throw new Error(`job ${jobId} was neither inserted nor found by its Idempotency-Key`);
       if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
-      if (existing.request_fingerprint !== fingerprint) {
-        throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(jobId)} was already used for a different request`);
+      if (existing.requestFingerprint !== fingerprint) {
+        throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(request.idempotencyKey)} was already used for a different request`);
       }
-      if (existing.status === 'queued' && !(await starter.exists(jobId))) {
+      if (existing.status === 'queued' && !(await starter.exists(existing.id))) {
         // The earlier request stored the job but never reached Temporal; start it now.
-        const job = (await findJob(db, jobId))!;
-        await starter.start(buildTranscriptionInput(config, { ...request, jobId, source: job.source }, deps.searchAttributes));
+        await starter.start(buildTranscriptionInput(config, caller, { ...request, jobId: existing.id, source: existing.source }, deps.searchAttributes), workflowTaskQueue(config, caller));
       }
       const mode = existing.mode ?? (request.mode === 'auto' ? null : request.mode);
-      return finish(jobId, mode, waitBudget(), true);
+      return finish(caller, existing.id, mode, waitBudget(), true);
     }
 
-    const input = buildTranscriptionInput(config, { ...request, jobId }, deps.searchAttributes);
-    const started = await starter.start(input);
+    const input = buildTranscriptionInput(config, caller, { ...request, jobId }, deps.searchAttributes);
+    const started = await starter.start(input, workflowTaskQueue(config, caller));
     if (!started.started && started.reason === 'unreachable') {
       await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
       throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
     }
     const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, config.routing);
-    return finish(jobId, mode, waitBudget(), false);
+    return finish(caller, jobId, mode, waitBudget(), false);
   }
 
   return {
     submit,
     get: load,
-    ingestUpload: (body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
-      ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: config.uploads.maxBytes, deepgramOptions: options.deepgramOptions ?? {} }),
+    ingestUpload: (caller: Caller, body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
+      ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: config.uploads.maxBytes, deepgramOptions: options.deepgramOptions ?? {}, tenantId: caller.tenantId }),
     /** Drops an upload whose request turned out to be invalid. */
     async discardUpload(source: AudioSource): Promise<void> {
       if (source.kind === 'upload') await blobs.delete(source.blobId);

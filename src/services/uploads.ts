@@ -17,11 +17,11 @@ export interface IngestedUpload {
 export async function ingestUpload(
   blobs: BlobStore,
   body: AsyncIterable<Uint8Array>,
-  options: { contentType: string; maxBytes: number; deepgramOptions: DeepgramOptions },
+  options: { contentType: string; maxBytes: number; deepgramOptions: DeepgramOptions; tenantId: string },
 ): Promise<IngestedUpload> {
   let stored;
   try {
-    stored = await blobs.write(body, { contentType: options.contentType, maxBytes: options.maxBytes });
+    stored = await blobs.write(body, { contentType: options.contentType, maxBytes: options.maxBytes, tenantId: options.tenantId });
   } catch (err) {
     if (err instanceof UploadTooLargeError) throw new AppError(413, 'payload_too_large', `${err.message}; send a URL instead, or raise MAX_UPLOAD_BYTES`);
     throw err;

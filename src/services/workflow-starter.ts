@@ -12,7 +12,7 @@ export type StartResult = { started: true; mode: ResolvedMode } | { started: fal
  * Starts a transcription workflow exactly once per job id. A closed run is never restarted
  * (REJECT_DUPLICATE), so a repeated request cannot transcribe (and bill) a finished job again.
  */
-export function createWorkflowStarter(temporal: Client, taskQueue: string, routing: RoutingThresholds) {
+export function createWorkflowStarter(temporal: Client, routing: RoutingThresholds) {
   async function exists(workflowId: string): Promise<boolean> {
     try {
       await temporal.workflow.getHandle(workflowId).describe();
@@ -25,9 +25,16 @@ export function createWorkflowStarter(temporal: Client, taskQueue: string, routi
   return {
     exists,
 
-    async start(input: TranscriptionInput): Promise<StartResult> {
+    async start(input: TranscriptionInput, taskQueue: string): Promise<StartResult> {
       const workflowId = transcriptionWorkflowId(input.jobId);
-      const options = { taskQueue, workflowId, args: [input] as [TranscriptionInput], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
+      const options = {
+        taskQueue,
+        workflowId,
+        args: [input] as [TranscriptionInput],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+        // Fair share from the first workflow task on: one tenant's backlog never queues another's behind it.
+        priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
+      };
       try {
         if (input.mode === 'auto' && input.durationHint === undefined) {
           // Routing needs a look at the audio, which the workflow does; ask for it in the RPC that starts it.

@@ -9,7 +9,8 @@ import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { parseLiveQuery } from './live-query.js';
-import { secretFromAuthorization, secretFromWebSocketProtocols, type Keyring } from '../services/api-keys.js';
+import { secretFromAuthorization, secretFromWebSocketProtocols, type KeyDirectory } from '../services/api-keys.js';
+import { OPEN_CALLER, type Caller } from '../domain/tenancy.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export interface LiveGatewayOptions {
@@ -23,8 +24,10 @@ export interface LiveGatewayOptions {
   /** A connection no relay claimed within this time is closed (its session never got going). */
   claimTimeoutMs: number;
   logger: Logger;
-  /** API_KEYS: when required, an upgrade without a valid key is refused with 401. */
-  keyring: Keyring;
+  /** Resolves keys to tenants; while keys are in use, an upgrade without a valid one is refused with 401. */
+  keys: KeyDirectory;
+  /** Regions this worker serves: a key pinned elsewhere is refused (its audio must not pass through here). */
+  regions: string[];
   /** Told about every connection closed for capacity: this worker is full, or every worker together is. */
   onRefused?: (reason: 'worker_full' | 'global_limit') => void;
 }
@@ -74,22 +77,38 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
       return refuseUpgrade(socket, 400, 'invalid_request', 'Expected a WebSocket upgrade (Upgrade: websocket)');
     }
-    if (options.keyring.required) {
+    let caller: Caller = OPEN_CALLER;
+    if (await options.keys.required()) {
       const secret = secretFromAuthorization(req.headers.authorization) ?? secretFromWebSocketProtocols(req.headers['sec-websocket-protocol']);
-      if (!options.keyring.identify(secret)) {
+      const identified = await options.keys.identify(secret);
+      if (!identified) {
         return refuseUpgrade(socket, 401, 'unauthorized', secret ? 'The API key is not valid' : 'An API key is required: Authorization: Token <key>, or the WebSocket protocols token, <key>');
       }
+      caller = identified;
     }
-    const query = parseLiveQuery(new URL(req.url ?? '/', 'http://live').searchParams);
+    if (!options.regions.includes(caller.region ?? 'default')) {
+      return refuseUpgrade(socket, 403, 'wrong_region', `This API key is pinned to region ${caller.region}; connect to a streaming worker of that region`);
+    }
+    const url = new URL(req.url ?? '/', 'http://live');
+    const query = parseLiveQuery(url.searchParams);
     if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);
     if (closing) return refuseUpgrade(socket, 503, 'service_unavailable', 'This streaming worker is shutting down; connect again');
     const full = registry.open + pending >= options.maxSessions;
     let resumed = false;
     if (query.sessionId && !full) {
       pending++;
-      const existing = await sessions.find(query.sessionId).finally(() => pending--);
-      if (!existing) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
-      if (existing.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
+      try {
+        // Another tenant's session is as unknown as a missing one.
+        const existing = await sessions.find(caller, query.sessionId);
+        if (!existing) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
+        if (existing.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
+        await sessions.assertResumable(query.sessionId, query.takeover);
+      } catch (err) {
+        if (err instanceof AppError) return refuseUpgrade(socket, err.status, err.code, err.message);
+        throw err;
+      } finally {
+        pending--;
+      }
       resumed = true;
     }
     const sessionId = query.sessionId ?? randomUUID();
@@ -105,7 +124,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     const attach = { taskQueue: options.relayTaskQueue, connectionId: connection.connectionId };
     try {
       if (resumed) await sessions.resume(sessionId, attach);
-      else await sessions.start({ sessionId, options: query.options, attach });
+      else await sessions.start(caller, { sessionId, options: query.options, attach });
       logger.info({ sessionId, connectionId: connection.connectionId, resumed }, 'live session connected');
     } catch (err) {
       const message = err instanceof AppError ? err.message : 'The session could not be started';

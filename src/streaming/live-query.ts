@@ -1,7 +1,7 @@
 import type { LiveOptions } from '../domain/live.js';
 
 export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
-export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string } | { ok: false; error: LiveQueryError };
+export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string; takeover: boolean } | { ok: false; error: LiveQueryError };
 
 const ENCODINGS = new Set(['linear16', 'linear32', 'flac', 'alaw', 'mulaw', 'amr-nb', 'amr-wb', 'opus', 'ogg-opus', 'speex', 'g729']);
 /** Headerless encodings whose samples mean nothing without a sample rate. */
@@ -25,8 +25,14 @@ const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number
 export function parseLiveQuery(params: URLSearchParams): LiveQuery {
   const options: LiveOptions = {};
   let sessionId: string | undefined;
+  let takeover = false;
   for (const name of new Set(params.keys())) {
     const values = params.getAll(name);
+    if (name === 'takeover') {
+      if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid('takeover must be true or false');
+      takeover = values[0] === 'true';
+      continue;
+    }
     if (name === 'session_id') {
       if (values.length !== 1 || !UUID.test(values[0]!)) return invalid('session_id must be the id of a live session (a UUID)');
       sessionId = values[0]!.toLowerCase();
@@ -44,7 +50,8 @@ export function parseLiveQuery(params: URLSearchParams): LiveQuery {
     if (problem) return invalid(problem);
     options[name] = values[0]!;
   }
-  return crossCheck(options) ?? { ok: true, options, ...(sessionId ? { sessionId } : {}) };
+  if (takeover && !sessionId) return invalid('takeover=true needs the session_id of the session to take over');
+  return crossCheck(options) ?? { ok: true, options, takeover, ...(sessionId ? { sessionId } : {}) };
 }
 
 function checkValue(name: string, value: string): string | undefined {

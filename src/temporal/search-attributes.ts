@@ -2,7 +2,10 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
 /** Custom search attributes the workflows set so the Temporal UI can filter jobs. */
-export const SEARCH_ATTRIBUTES = { JobStatus: 'Keyword', JobMode: 'Keyword' } as const;
+export const SEARCH_ATTRIBUTES = { JobStatus: 'Keyword', JobMode: 'Keyword', Tenant: 'Keyword' } as const;
+
+/** The tenant's name on every workflow, so operators filter by tenant in the Temporal UI (`Tenant = "acme"`). */
+export const TENANT_SEARCH_ATTRIBUTE = { name: 'Tenant', type: 'KEYWORD' } as const;
 
 /**
  * Makes sure the namespace knows our search attributes, registering them if it can.

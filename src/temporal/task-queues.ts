@@ -1,4 +1,4 @@
-/** Workflow ids are the job ids: one business key, so a repeated submit can never start a second run. */
+/** Workflow ids are the job ids, which the server always generates: a repeated submit can never start a second run. */
 export function transcriptionWorkflowId(jobId: string): string {
   return jobId;
 }
@@ -6,4 +6,13 @@ export function transcriptionWorkflowId(jobId: string): string {
 /** Deepgram calls run on their own queue so Temporal can cap their rate and concurrency for all workers at once. */
 export function deepgramTaskQueue(taskQueue: string): string {
   return `${taskQueue}-deepgram`;
+}
+
+/**
+ * Data residency: a pinned region's work runs on its own task queues, polled only by workers that serve that region
+ * (WORKER_REGIONS), so its audio never passes through another region's workers. The default region keeps the base
+ * queue names.
+ */
+export function regionTaskQueue(taskQueue: string, region: string | null): string {
+  return region === null || region === 'default' ? taskQueue : `${taskQueue}-region-${region}`;
 }

@@ -24,6 +24,8 @@ export async function startTestStreamingWorker(
   const worker = await startStreamingWorker({
     live: config.live,
     apiKeys: config.auth.keys,
+    keyCacheMs: config.auth.keyCacheMs,
+    regions: config.regions,
     host: '127.0.0.1',
     db: parts.db,
     temporal: parts.temporal.client,

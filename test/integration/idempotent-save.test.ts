@@ -43,7 +43,7 @@ describe('idempotent saves under activity retry', () => {
 
   test('a retried transcribeAudio returns the stored result without calling Deepgram again', async () => {
     const source = { kind: 'url' as const, url: media.file('testing-websocket.wav') };
-    await insertJob(database.db, { id: 'job-retry', requestedMode: 'sync', source, options: {} });
+    await insertJob(database.db, { id: 'job-retry', tenantId: 'default', requestedMode: 'sync', source, options: {} });
     const request = { jobId: 'job-retry', source, options: {} };
 
     const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activities.transcribeAudio, request)) as TranscriptSummary;
@@ -58,7 +58,7 @@ describe('idempotent saves under activity retry', () => {
 
   test('two concurrent saves for one job keep one row, the first', async () => {
     const source = { kind: 'url' as const, url: 'https://example.com/a.wav' };
-    await insertJob(database.db, { id: 'job-race', requestedMode: 'async', source, options: {} });
+    await insertJob(database.db, { id: 'job-race', tenantId: 'default', requestedMode: 'async', source, options: {} });
     const results = await Promise.all([
       saveTranscript(database.db, { jobId: 'job-race', deepgramRequestId: 'a', text: 'first', result: {} }),
       saveTranscript(database.db, { jobId: 'job-race', deepgramRequestId: 'b', text: 'second', result: {} }),
@@ -70,13 +70,13 @@ describe('idempotent saves under activity retry', () => {
 
   test('job bookkeeping is repeatable and never moves a finished job backwards', async () => {
     const source = { kind: 'url' as const, url: 'https://example.com/b.wav' };
-    await insertJob(database.db, { id: 'job-marks', requestedMode: 'auto', source, options: {} });
-    await insertJob(database.db, { id: 'job-marks', requestedMode: 'sync', source, options: {} });
+    await insertJob(database.db, { id: 'job-marks', tenantId: 'default', requestedMode: 'auto', source, options: {} });
+    await insertJob(database.db, { id: 'job-marks', tenantId: 'default', requestedMode: 'sync', source, options: {} });
     const env = new MockActivityEnvironment();
     const summary = { deepgramRequestId: 'req-1', durationSeconds: 3.5, transcript: 'x' };
     await env.run(activities.markJobCompleted, 'job-marks', summary);
     await env.run(activities.markJobCompleted, 'job-marks', summary);
-    await env.run(activities.markJobProcessing, 'job-marks', 'sync' as const, null);
+    await env.run(activities.markJobRouted, 'job-marks', 'sync' as const, null);
     await env.run(activities.markJobFailed, 'job-marks', { code: 'x', message: 'late failure' }, 'sync' as const);
     const row = await database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-marks').executeTakeFirstOrThrow();
     assert.equal(row.status, 'completed');

@@ -28,8 +28,17 @@ test('Deepgram live parameters pass through as Deepgram strings; repeatable ones
 });
 
 test('no parameters at all is a valid (containerised audio) stream; endpointing=false is allowed', () => {
-  assert.deepEqual(parse(''), { ok: true, options: {} });
+  assert.deepEqual(parse(''), { ok: true, options: {}, takeover: false });
   assert.ok(parse('endpointing=false').ok);
+});
+
+test('takeover is ours too: true or false, and only with a session_id', () => {
+  const parsed = parse('session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&takeover=true');
+  assert.ok(parsed.ok);
+  assert.equal(parsed.takeover, true);
+  assert.deepEqual(parsed.options, {});
+  assert.equal(parse('takeover=true').ok, false);
+  assert.equal(parse('session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&takeover=maybe').ok, false);
 });
 
 test('session_id is ours: a UUID, kept out of the options sent to Deepgram', () => {

@@ -21,11 +21,19 @@ test('a full request parses into typed fields', () => {
     durationHint: 42,
     webhookUrl: 'https://hooks.example.com/dg',
     options: { model: 'nova-3', smart_format: true, keyterm: ['Temporal', 'Kysely'], utt_split: 0.8 },
+    priority: 3,
   });
 });
 
+test('priority orders a tenant\'s own jobs: a whole number from 1 (first) to 5 (last), default 3', () => {
+  assert.equal(parseTranscriptionFields({ url: 'https://a.example/x.wav', priority: 1 }, 'url').priority, 1);
+  for (const bad of [0, 6, 2.5, '1']) {
+    assert.throws(() => parseTranscriptionFields({ url: 'https://a.example/x.wav', priority: bad }, 'url'), /Field "priority"/);
+  }
+});
+
 test('mode defaults to auto and options to none', () => {
-  assert.deepEqual(parseTranscriptionFields({ url: 'http://x.test/a.mp3' }, 'url'), { url: 'http://x.test/a.mp3', mode: 'auto', options: {} });
+  assert.deepEqual(parseTranscriptionFields({ url: 'http://x.test/a.mp3' }, 'url'), { url: 'http://x.test/a.mp3', mode: 'auto', options: {}, priority: 3 });
 });
 
 test('errors carry a status and a code', () => {

@@ -16,7 +16,7 @@ export interface StoredBlob {
 export interface BlobStore {
   readonly kind: 'postgres' | 'filesystem';
   /** Streams `body` into storage; throws UploadTooLargeError as soon as it passes `maxBytes`, keeping nothing. */
-  write(body: AsyncIterable<Uint8Array>, options: { contentType: string; maxBytes: number }): Promise<StoredBlob>;
+  write(body: AsyncIterable<Uint8Array>, options: { contentType: string; maxBytes: number; tenantId: string }): Promise<StoredBlob>;
   read(blobId: string): Promise<Buffer>;
   /** Removes the blob; deleting a missing blob is not an error. */
   delete(blobId: string): Promise<void>;

@@ -11,7 +11,7 @@ export function createFilesystemBlobStore(db: Db, dir: string): BlobStore {
   const fileOf = (blobId: string) => path.join(dir, path.basename(blobId));
   return {
     kind: 'filesystem',
-    async write(body, { contentType, maxBytes }) {
+    async write(body, { contentType, maxBytes, tenantId }) {
       await mkdir(dir, { recursive: true });
       const blobId = newBlobId();
       const stats = { sizeBytes: 0, sha256: '', head: Buffer.alloc(0) };
@@ -19,7 +19,7 @@ export function createFilesystemBlobStore(db: Db, dir: string): BlobStore {
         await pipeline(Readable.from(measuredChunks(body, 256 * 1024, maxBytes, stats)), createWriteStream(fileOf(blobId)));
         await db
           .insertInto('audio_blobs')
-          .values({ id: blobId, content_type: contentType, size_bytes: stats.sizeBytes, sha256: stats.sha256, storage: 'filesystem' })
+          .values({ id: blobId, content_type: contentType, size_bytes: stats.sizeBytes, sha256: stats.sha256, storage: 'filesystem', tenant_id: tenantId })
           .execute();
       } catch (err) {
         await rm(fileOf(blobId), { force: true });

@@ -7,10 +7,10 @@ const CHUNK_BYTES = 1024 * 1024;
 export function createPostgresBlobStore(db: Db): BlobStore {
   return {
     kind: 'postgres',
-    async write(body, { contentType, maxBytes }) {
+    async write(body, { contentType, maxBytes, tenantId }) {
       const blobId = newBlobId();
       const stats = { sizeBytes: 0, sha256: '', head: Buffer.alloc(0) };
-      await db.insertInto('audio_blobs').values({ id: blobId, content_type: contentType, size_bytes: 0, sha256: '', storage: 'postgres' }).execute();
+      await db.insertInto('audio_blobs').values({ id: blobId, content_type: contentType, size_bytes: 0, sha256: '', storage: 'postgres', tenant_id: tenantId }).execute();
       try {
         let seq = 0;
         for await (const chunk of measuredChunks(body, CHUNK_BYTES, maxBytes, stats)) {

@@ -5,6 +5,7 @@ import * as createLiveSessions from './2026_11_25_120000_create_live_sessions.js
 import * as indexOpenLiveSessions from './2026_11_25_130000_index_open_live_sessions.js';
 import * as createDeepgramCallSlots from './2026_11_25_140000_create_deepgram_call_slots.js';
 import * as createRateLimits from './2026_11_25_150000_create_rate_limits.js';
+import * as addTenantsKeysAndUsage from './2026_12_02_100000_add_tenants_keys_and_usage.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_25_130000_index_open_live_sessions': indexOpenLiveSessions,
   '2026_11_25_140000_create_deepgram_call_slots': createDeepgramCallSlots,
   '2026_11_25_150000_create_rate_limits': createRateLimits,
+  '2026_12_02_100000_add_tenants_keys_and_usage': addTenantsKeysAndUsage,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,6 +6,9 @@ import type { AudioSource, DeepgramOptions, Job, JobError, RequestedMode, Resolv
 export function rowToJob(row: JobRow): Job {
   return {
     id: row.id,
+    tenantId: row.tenant_id,
+    priority: row.priority,
+    region: row.region,
     status: row.status,
     requestedMode: row.requested_mode,
     mode: row.mode,
@@ -28,6 +31,10 @@ const LIVE_STATUSES = ['queued', 'processing'] as const;
 
 export interface NewJob {
   id: string;
+  tenantId: string;
+  apiKeyId?: string | null;
+  priority?: number;
+  region?: string | null;
   requestedMode: RequestedMode;
   source: AudioSource;
   options: DeepgramOptions;
@@ -38,12 +45,19 @@ export interface NewJob {
   deepgramCallbackUrl?: string;
 }
 
-/** Inserts a queued job; a second insert with the same id is a no-op (idempotent submit). Returns whether it inserted. */
+/**
+ * Inserts a queued job; a second insert with the same id, or the same tenant's Idempotency-Key, is a no-op
+ * (idempotent submit). Returns whether it inserted.
+ */
 export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
   const result = await db
     .insertInto('jobs')
     .values({
       id: job.id,
+      tenant_id: job.tenantId,
+      api_key_id: job.apiKeyId ?? null,
+      priority: job.priority ?? 3,
+      region: job.region ?? null,
       status: 'queued',
       requested_mode: job.requestedMode,
       mode: null,
@@ -57,30 +71,59 @@ export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
       webhook_url: job.webhookUrl ?? null,
       deepgram_callback_url: job.deepgramCallbackUrl ?? null,
     })
-    .onConflict((oc) => oc.column('id').doNothing())
+    .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function findJob(db: Db, id: string): Promise<Job | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+/** A job by id; with `tenantId`, only that tenant's (another tenant's job is as missing as an unknown one). */
+export async function findJob(db: Db, id: string, tenantId?: string): Promise<Job | undefined> {
+  let q = db.selectFrom('jobs').selectAll().where('id', '=', id);
+  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
+  const row = await q.executeTakeFirst();
   return row ? rowToJob(row) : undefined;
 }
 
-/** Moves a job to processing. Never moves a finished job backwards (activity retries may replay this). */
-export async function markJobProcessing(
-  db: Db,
-  id: string,
-  update: { mode: ResolvedMode; durationSeconds: number | null },
-): Promise<void> {
+/**
+ * Records the route a job takes while it waits for Deepgram: the status stays `queued` until a Deepgram call
+ * actually starts (markJobProcessing), so a job held back by the concurrency cap says so.
+ */
+export async function markJobRouted(db: Db, id: string, update: { mode: ResolvedMode; durationSeconds: number | null }): Promise<void> {
   await db
     .updateTable('jobs')
     .set({
-      status: 'processing',
       mode: update.mode,
       audio_duration_seconds: sql`coalesce(${update.durationSeconds}::double precision, audio_duration_seconds)`,
       updated_at: new Date(),
     })
+    .where('id', '=', id)
+    .where('status', 'in', LIVE_STATUSES)
+    .execute();
+}
+
+/** Jobs of the same tenant that are queued and would run before this one (higher priority, or older at the same). */
+export async function queuePosition(db: Db, job: Pick<Job, 'id' | 'tenantId' | 'priority' | 'createdAt'>): Promise<number> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<string>().as('ahead'))
+    .where('tenant_id', '=', job.tenantId)
+    .where('status', '=', 'queued')
+    .where('id', '!=', job.id)
+    .where((eb) =>
+      eb.or([
+        eb('priority', '<', job.priority),
+        eb.and([eb('priority', '=', job.priority), eb('created_at', '<=', job.createdAt)]),
+      ]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.ahead);
+}
+
+/** Moves a job to processing as its Deepgram call starts. Never moves a finished job backwards (retries repeat this). */
+export async function markJobProcessing(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'processing', updated_at: new Date() })
     .where('id', '=', id)
     .where('status', 'in', LIVE_STATUSES)
     .execute();
@@ -124,8 +167,8 @@ export async function markJobFailed(db: Db, id: string, error: JobError, mode: R
     .execute();
 }
 
-export async function findJobByIdempotencyKey(db: Db, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
   return row ? { ...rowToJob(row), requestFingerprint: row.request_fingerprint } : undefined;
 }
 
@@ -161,6 +204,7 @@ export async function tombstoneJob(db: Db, id: string): Promise<void> {
 }
 
 export interface JobListQuery {
+  tenantId: string;
   status?: Job['status'];
   mode?: 'sync' | 'async';
   limit: number;
@@ -169,7 +213,7 @@ export interface JobListQuery {
 
 /** Newest first, keyset-paginated on (created_at, id) so pages stay stable while jobs are added. */
 export async function listJobs(db: Db, query: JobListQuery): Promise<Job[]> {
-  let q = db.selectFrom('jobs').selectAll();
+  let q = db.selectFrom('jobs').selectAll().where('tenant_id', '=', query.tenantId);
   q = query.status ? q.where('status', '=', query.status) : q.where('status', '!=', 'deleted');
   if (query.mode) q = q.where('mode', '=', query.mode);
   if (query.cursor) {

@@ -6,6 +6,9 @@ import type { LiveCloseReason, LiveOptions, LiveSession, LiveSessionStatus } fro
 export function rowToLiveSession(row: LiveSessionRow): LiveSession {
   return {
     id: row.id,
+    tenantId: row.tenant_id,
+    apiKeyId: row.api_key_id,
+    region: row.region,
     status: row.status,
     model: row.model,
     options: row.options,
@@ -21,17 +24,33 @@ export function rowToLiveSession(row: LiveSessionRow): LiveSession {
   };
 }
 
+export interface NewLiveSession {
+  id: string;
+  options: LiveOptions;
+  tenantId: string;
+  apiKeyId: string | null;
+  region: string | null;
+}
+
 /** Creates the session row; repeating it (a retried start) changes nothing. */
-export async function insertLiveSession(db: Db, session: { id: string; options: LiveOptions }): Promise<void> {
+export async function insertLiveSession(db: Db, session: NewLiveSession): Promise<void> {
   const model = session.options.model;
   await db
     .insertInto('live_sessions')
-    .values({ id: session.id, status: 'active', model: typeof model === 'string' ? model : null, options: JSON.stringify(session.options) })
+    .values({
+      id: session.id,
+      tenant_id: session.tenantId,
+      api_key_id: session.apiKeyId,
+      region: session.region,
+      status: 'active',
+      model: typeof model === 'string' ? model : null,
+      options: JSON.stringify(session.options),
+    })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
 
-export type LiveAdmission = { admitted: true } | { admitted: false; open: number };
+export type LiveAdmission = { admitted: true } | { admitted: false; open: number; scope: 'global' | 'key' };
 
 /** Arbitrary but fixed: the advisory lock that serialises admissions across every streaming worker. */
 const ADMISSION_LOCK = 0x6c697665; // "live"
@@ -44,26 +63,35 @@ const ADMISSION_LOCK = 0x6c697665; // "live"
  */
 export async function admitLiveSession(
   db: Db,
-  session: { id: string; options: LiveOptions },
-  limits: { maxOpen: number; staleAfterSeconds: number },
+  session: NewLiveSession,
+  limits: { maxOpen: number; maxOpenForKey: number | null; staleAfterSeconds: number },
 ): Promise<LiveAdmission> {
   return withAdvisoryLock(db, ADMISSION_LOCK, async (tx) => {
     const existing = await tx.selectFrom('live_sessions').select('id').where('id', '=', session.id).executeTakeFirst();
     if (existing) return { admitted: true } as const;
-    const { open } = await tx
+    const { open, openForKey } = await tx
       .selectFrom('live_sessions')
-      .select((eb) => eb.fn.countAll<string>().as('open'))
+      .select((eb) => [
+        eb.fn.countAll<string>().as('open'),
+        eb.fn.count<string>(eb.case().when('api_key_id', '=', session.apiKeyId ?? '').then(1).end()).as('openForKey'),
+      ])
       .where('status', '<>', 'ended')
       .where('started_at', '>', sql<Date>`now() - ${secondsInterval(limits.staleAfterSeconds)}`)
       .executeTakeFirstOrThrow();
-    if (Number(open) >= limits.maxOpen) return { admitted: false, open: Number(open) } as const;
+    if (limits.maxOpenForKey !== null && session.apiKeyId !== null && Number(openForKey) >= limits.maxOpenForKey) {
+      return { admitted: false, open: Number(openForKey), scope: 'key' } as const;
+    }
+    if (Number(open) >= limits.maxOpen) return { admitted: false, open: Number(open), scope: 'global' } as const;
     await insertLiveSession(tx, session);
     return { admitted: true } as const;
   });
 }
 
-export async function findLiveSession(db: Db, id: string): Promise<LiveSession | undefined> {
-  const row = await db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+/** A session by id; with `tenantId`, only that tenant's (another tenant's is as missing as an unknown one). */
+export async function findLiveSession(db: Db, id: string, tenantId?: string): Promise<LiveSession | undefined> {
+  let q = db.selectFrom('live_sessions').selectAll().where('id', '=', id);
+  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
+  const row = await q.executeTakeFirst();
   return row ? rowToLiveSession(row) : undefined;
 }
 
@@ -76,9 +104,9 @@ export interface LiveSessionPage {
 /** Newest first, keyset-paginated on (started_at, id). */
 export async function listLiveSessions(
   db: Db,
-  query: { limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } },
+  query: { tenantId: string; limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } },
 ): Promise<LiveSessionPage> {
-  let q = db.selectFrom('live_sessions').selectAll();
+  let q = db.selectFrom('live_sessions').selectAll().where('tenant_id', '=', query.tenantId);
   if (query.status) q = q.where('status', '=', query.status);
   if (query.before) {
     const { startedAt, id } = query.before;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { deepgramErrCode } from '../../domain/deepgram-error-codes.js';
 import { AppError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { optionsFromQuery } from '../validation/deepgram-options.js';
@@ -42,15 +43,16 @@ export function deepgramCompatRoutes(deps: AppDeps) {
         source = { kind: 'url' as const, url };
       } else {
         if (!c.req.raw.body) return deepgramError(c, 400, 'Bad Request', 'No audio in the request body');
-        const upload = await deps.service.ingestUpload(c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0] || 'application/octet-stream', deepgramOptions: options });
+        const upload = await deps.service.ingestUpload(c.get('caller'), c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0] || 'application/octet-stream', deepgramOptions: options });
         source = upload.source;
         durationHint = upload.durationSeconds ?? undefined;
       }
 
-      const result = await deps.service.submit({
+      const result = await deps.service.submit(c.get('caller'), {
         source,
         mode: callback ? 'async' : 'sync',
         options,
+        priority: 3,
         ...(durationHint !== undefined ? { durationHint } : {}),
         ...(callback ? { deepgramCallbackUrl: callback } : {}),
         // Deepgram's own sync API holds the request until the transcript is ready.
@@ -68,7 +70,7 @@ export function deepgramCompatRoutes(deps: AppDeps) {
       }
       return deepgramError(c, 504, 'TIMEOUT', `The transcription is still running; poll /v1/transcriptions/${result.job.id}`);
     } catch (err) {
-      if (err instanceof AppError) return deepgramError(c, err.status, err.code === 'unknown_option' || err.code === 'invalid_option' ? 'INVALID_QUERY_PARAMETER' : 'Bad Request', err.message);
+      if (err instanceof AppError) return deepgramError(c, err.status, err.status === 400 && !err.code.endsWith('_option') ? 'Bad Request' : deepgramErrCode(err.code), err.message);
       throw err;
     }
   });

@@ -33,7 +33,7 @@ export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporal
         throw new AppError(400, 'invalid_request', `status must be one of ${STATUSES.join(', ')}`);
       }
       const cursor = c.req.query('cursor');
-      const page = await deps.liveSessions.list({
+      const page = await deps.liveSessions.list(c.get('caller'), {
         limit: parseLimit(c.req.query('limit')),
         ...(status ? { status: status as LiveSessionStatus } : {}),
         ...(cursor ? { before: startedBefore(cursor) } : {}),
@@ -41,12 +41,12 @@ export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporal
       return c.json({ data: page.sessions.map((s) => streamView(s, links(s.id))), next_cursor: page.next ? encodeCursor(page.next.startedAt, page.next.id) : null }, 200);
     })
     .get('/:id', async (c) => {
-      const loaded = await deps.liveSessions.get(c.req.param('id'));
+      const loaded = await deps.liveSessions.get(c.get('caller'), c.req.param('id'));
       if (!loaded) throw new AppError(404, 'not_found', `No live session with id ${c.req.param('id')}`);
       return c.json(streamWithTranscriptView(loaded.session, loaded.segments, links(loaded.session.id)), 200);
     })
     .post('/:id/close', async (c) => {
-      const session = await deps.liveSessions.close(c.req.param('id'));
+      const session = await deps.liveSessions.close(c.get('caller'), c.req.param('id'));
       c.header('Location', `/v1/streams/${session.id}`);
       return c.json({ ...streamView(session, links(session.id)), status: 'closing' }, 202);
     });

@@ -6,17 +6,17 @@ import { jobView } from '../job-view.js';
 export function transcriptionLifecycleRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .post('/:id/cancel', async (c) => {
-      const job = await deps.service.cancel(c.req.param('id'));
+      const job = await deps.service.cancel(c.get('caller'), c.req.param('id'));
       deps.logger.info({ jobId: job.id, workflowId: job.id }, 'transcription canceled');
       return c.json(jobView({ job }, { self: `/v1/transcriptions/${job.id}` }), 200);
     })
     .delete('/:id', async (c) => {
-      await deps.service.delete(c.req.param('id'));
+      await deps.service.delete(c.get('caller'), c.req.param('id'));
       deps.logger.info({ jobId: c.req.param('id'), workflowId: c.req.param('id') }, 'transcription deleted');
       return c.body(null, 204);
     })
     .get('/:id/webhooks', async (c) => {
-      const { job, deliveries } = await deps.service.webhookDeliveries(c.req.param('id'));
+      const { job, deliveries } = await deps.service.webhookDeliveries(c.get('caller'), c.req.param('id'));
       return c.json(
         {
           webhook_url: job.webhookUrl,
@@ -34,7 +34,7 @@ export function transcriptionLifecycleRoutes(deps: AppDeps) {
       );
     })
     .post('/:id/webhooks/redeliver', async (c) => {
-      const { eventId } = await deps.service.redeliverWebhook(c.req.param('id'));
+      const { eventId } = await deps.service.redeliverWebhook(c.get('caller'), c.req.param('id'));
       return c.json({ event_id: eventId, status: 'scheduled' }, 202);
     });
 }

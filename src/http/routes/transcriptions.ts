@@ -16,7 +16,7 @@ export function transcriptionRoutes(deps: AppDeps) {
     .post('/', async (c) => {
       const request = await readSubmission(c, deps.service);
       const startedAt = performance.now();
-      const result = await deps.service.submit(request);
+      const result = await deps.service.submit(c.get('caller'), request);
       const body = view(result);
       const model = typeof request.options.model === 'string' ? request.options.model : 'default';
       const outcome = result.finished ? result.job.status : 'accepted';
@@ -44,7 +44,7 @@ export function transcriptionRoutes(deps: AppDeps) {
       if (mode !== undefined && mode !== 'sync' && mode !== 'async') throw new AppError(400, 'invalid_mode', 'Query "mode" must be sync or async');
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AppError(400, 'invalid_request', 'Query "limit" must be an integer from 1 to 100');
-      const jobs = await deps.service.list({
+      const jobs = await deps.service.list(c.get('caller'), {
         limit: limit + 1,
         ...(status ? { status: status as JobStatus } : {}),
         ...(mode ? { mode } : {}),
@@ -56,7 +56,7 @@ export function transcriptionRoutes(deps: AppDeps) {
     })
     .get('/:id', async (c) => {
       const format = parseFormat(c.req.query('format'));
-      const loaded = await deps.service.get(c.req.param('id'));
+      const loaded = await deps.service.get(c.get('caller'), c.req.param('id'));
       if (!loaded) throw new AppError(404, 'not_found', `No transcription with id ${c.req.param('id')}`);
       if (format === 'json') return c.json(view(loaded), 200);
       const rendered = renderTranscript(loaded, format);

@@ -11,6 +11,7 @@ export const TranscriptionFieldsSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   duration_hint: z.number().positive().finite().optional(),
   webhook_url: z.string().optional(),
+  priority: z.number().int().min(1).max(5).optional().describe('1 = first … 5 = last among your own jobs (default 3)'),
 });
 
 export interface TranscriptionFields {
@@ -19,6 +20,7 @@ export interface TranscriptionFields {
   options: DeepgramOptions;
   durationHint?: number;
   webhookUrl?: string;
+  priority: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
     if (issue.code === 'unrecognized_keys') throw new AppError(400, 'invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`);
     throw new AppError(400, 'invalid_request', `Field "${issue.path.join('.')}": ${issue.message}`);
   }
-  const { url, mode = 'auto', options = {}, duration_hint, webhook_url } = parsed.data;
+  const { url, mode = 'auto', options = {}, duration_hint, webhook_url, priority = 3 } = parsed.data;
   if (url !== undefined && !isHttpUrl(url)) throw new AppError(400, 'invalid_url', 'Field "url" must be an absolute http:// or https:// URL');
   if (mode === 'stream') {
     throw new AppError(400, 'use_websocket', 'Live streams use the WebSocket endpoint: connect to ws(s)://<host>/v1/listen with Deepgram\'s query parameters');
@@ -55,6 +57,7 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
     options: parseOptions(options),
     ...(duration_hint !== undefined ? { durationHint: duration_hint } : {}),
     ...(webhook_url !== undefined ? { webhookUrl: webhook_url } : {}),
+    priority,
   };
 }
 

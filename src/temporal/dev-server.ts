@@ -4,6 +4,12 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 
+/**
+ * Dynamic config of the dev server: Temporal's task-queue fairness (server ≥ 1.29; priority needs nothing from 1.31).
+ * A production cluster needs the same `matching.enableFairness` (README, Tenants and keys).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.enableFairness=true', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'] as const;
+
 export interface DevServerOptions {
   cliPath: string;
   port: number;
@@ -36,6 +42,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // Task-queue fairness (tenants share Deepgram's capacity by their fairness key); priority is on by default.
+  for (const setting of DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

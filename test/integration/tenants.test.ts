@@ -13,6 +13,9 @@ import { AUDIO_DIR } from '../helpers/paths.js';
 import { startSharedParts } from '../helpers/shared-parts.js';
 import { startStack, type SharedParts, type Stack } from '../helpers/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
 const BOOT = 'bootstrap-secret-0123456789';
@@ -194,6 +197,29 @@ describe('tenants and keys', () => {
     assert.equal((await upload(secret, silentWav(1.5))).status, 200, 'what fits is still accepted');
     const dg = new DeepgramClient({ apiKey: secret, baseUrl: stack.api.url, maxRetries: 0 });
     await assert.rejects(dg.listen.v1.media.transcribeFile(silentWav(4), {}), (err: any) => err.statusCode === 402 && err.body?.err_code === 'ASR_PAYMENT_REQUIRED');
+  });
+
+  test('`npm run keys`: create (with its tenant), list, rotate and revoke from the command line, live on the running API', async () => {
+    const keys = async (...args: string[]) => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main/keys.ts', ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATABASE_URL: parts.databaseUrl, LOG_LEVEL: 'silent' },
+      });
+      return JSON.parse(stdout);
+    };
+    const created = await keys('create', '--tenant', 'initech', '--name', 'cli', '--rate-limit', '100', '--monthly-audio-seconds', '3600');
+    assert.match(created.secret, /^dtk_/);
+    assert.match(created.tenant_webhook_secret, /^whsec_/, 'a new tenant comes with its webhook secret');
+    assert.equal(created.monthly_audio_seconds, 3600);
+    assert.equal((await call('GET', '/v1/transcriptions', created.secret)).status, 200, 'the running API takes the new key at once');
+    const listed = await keys('list', '--tenant', 'initech');
+    assert.deepEqual(listed.map((k: any) => k.id), [created.id]);
+    assert.ok(!JSON.stringify(listed).includes(created.secret));
+    const rotated = await keys('rotate', created.id);
+    await eventually(async () => ((await call('GET', '/v1/transcriptions', rotated.secret)).status === 200 ? true : undefined), 5_000, 'the rotated secret');
+    await keys('revoke', created.id);
+    await eventually(async () => ((await call('GET', '/v1/transcriptions', rotated.secret)).status === 401 ? true : undefined), 5_000, 'the revoked key to be refused');
+    await assert.rejects(keys('revoke', 'key_nope'), /No API key with id key_nope/);
   });
 
   test('a revoked key stops working within 5 s; a rotated key keeps its id with a new secret, the old one refused', async () => {

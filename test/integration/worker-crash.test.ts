@@ -67,6 +67,12 @@ describe('a worker killed mid-job', () => {
     assert.equal(rows.length, 1);
     const calls = parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url);
     assert.equal(calls.length, 2, 'the abandoned call, then the retry on the new worker');
+    // Billed once, for the audio's real length, although Deepgram was called twice.
+    const usage = await parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', submitted.body.id).execute();
+    assert.equal(usage.length, 1);
+    assert.ok(Math.abs(usage[0]!.audio_seconds - done.duration_seconds) < 1e-6 && done.duration_seconds > 4, `${usage[0]!.audio_seconds} s metered`);
+    const report = await (await fetch(api.url('/v1/usage?group_by=mode'))).json() as any;
+    assert.ok(Math.abs(report.data[0].audio_seconds - done.duration_seconds) < 0.01, 'the tenant\'s usage counts the job once');
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
   });

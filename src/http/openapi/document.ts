@@ -3,7 +3,8 @@ import { JOB_STATUSES } from '../../domain/transcription.js';
 import { DeepgramOptionsSchema } from '../validation/deepgram-options.js';
 import { TranscriptionFieldsSchema } from '../validation/transcription-request.js';
 import { FORMATS } from '../transcript-formats.js';
-import { DeepgramErrorSchema, ErrorSchema, JobListSchema, JobSchema, WebhookDeliveriesSchema } from './schemas.js';
+import { ApiKeySchema, DeepgramErrorSchema, ErrorSchema, JobListSchema, JobSchema, TenantSchema, UsageSchema, WebhookDeliveriesSchema } from './schemas.js';
+import { NewKeySchema, NewTenantSchema, RotateWebhookSecretSchema } from '../validation/admin-requests.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
 const strip = ({ $schema: _, ...rest }: Record<string, unknown>) => rest;
@@ -13,7 +14,9 @@ const errors = (...statuses: number[]) =>
 const ERROR_TEXT: Record<number, string> = {
   400: 'The request is malformed (code says which field)',
   401: 'Missing or wrong API key or callback token',
-  404: 'No such job or route',
+  402: "The key's monthly audio budget is spent, or this audio would overrun it",
+  403: 'A tenant key on the admin API, or the admin API is off',
+  404: "No such job, session, tenant, key or route (or another tenant's)",
   409: 'Conflicts with the job’s state or an earlier Idempotency-Key',
   413: 'Body or upload too large',
   415: 'Not JSON, multipart or audio; or audio we cannot read',
@@ -63,6 +66,12 @@ export function buildOpenApiDocument(serverUrl?: string) {
         TranscriptionRequest: { ...strip(json(TranscriptionFieldsSchema.extend({ url: z.string(), options: DeepgramOptionsSchema.optional() }))), required: ['url'] },
         DeepgramOptions: strip(json(DeepgramOptionsSchema)),
         DeepgramError: strip(json(DeepgramErrorSchema)),
+        Tenant: strip(json(TenantSchema)),
+        ApiKey: strip(json(ApiKeySchema)),
+        Usage: strip(json(UsageSchema)),
+        NewTenant: strip(json(NewTenantSchema)),
+        NewKey: strip(json(NewKeySchema)),
+        RotateWebhookSecret: strip(json(RotateWebhookSecretSchema)),
       },
     },
     paths: {
@@ -74,6 +83,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
             { name: 'mode', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'string', enum: ['auto', 'sync', 'async'] } },
             { name: 'duration_hint', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'number', exclusiveMinimum: 0 } },
             { name: 'webhook_url', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'string', format: 'uri' } },
+            { name: 'priority', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'integer', minimum: 1, maximum: 5 } },
             ...optionParameters().map((p) => ({ ...p, description: 'raw uploads only' })),
           ],
           requestBody: {
@@ -90,6 +100,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
                     options: { type: 'string', description: 'DeepgramOptions as JSON' },
                     duration_hint: { type: 'number' },
                     webhook_url: { type: 'string', format: 'uri' },
+                    priority: { type: 'integer', minimum: 1, maximum: 5 },
                   },
                 },
               },
@@ -99,7 +110,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
           responses: {
             '200': jobResponse('Transcribed while you waited (sync), or an Idempotency-Key replay of a finished job'),
             '202': jobResponse('Accepted; poll the Location'),
-            ...errors(400, 409, 413, 415, 422, 502, 503),
+            ...errors(400, 401, 402, 409, 413, 415, 422, 502, 503),
           },
         },
         get: {
@@ -173,9 +184,77 @@ export function buildOpenApiDocument(serverUrl?: string) {
           responses: {
             '200': { description: 'Deepgram’s response (or `{request_id}` with callback)', content: { 'application/json': { schema: { type: 'object' } } } },
             ...Object.fromEntries(
-              [400, 413, 415, 422, 502, 503, 504].map((s) => [String(s), { description: 'Deepgram-shaped error', content: { 'application/json': { schema: ref('DeepgramError') } } }]),
+              [400, 401, 402, 413, 415, 422, 502, 503, 504].map((s) => [String(s), { description: 'Deepgram-shaped error', content: { 'application/json': { schema: ref('DeepgramError') } } }]),
             ),
           },
+        },
+      },
+      '/v1/usage': {
+        get: {
+          summary: "Your tenant's billable audio seconds",
+          parameters: [...[
+            { name: 'from', in: 'query', required: false, description: 'ISO date or time; default the start of this month (UTC)', schema: { type: 'string' } },
+            { name: 'to', in: 'query', required: false, description: 'ISO date or time (exclusive); default now', schema: { type: 'string' } },
+          ], { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: ['day', 'model', 'mode'], default: 'day' } }],
+          responses: { '200': { description: 'Usage', content: { 'application/json': { schema: ref('Usage') } } }, ...errors(400, 401) },
+        },
+      },
+      '/v1/admin/tenants': {
+        post: {
+          summary: 'Create a tenant (admin key)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('NewTenant') } } },
+          responses: { '201': { description: 'Created, with its webhook secret', content: { 'application/json': { schema: ref('Tenant') } } }, ...errors(400, 401, 403, 409, 415) },
+        },
+        get: {
+          summary: 'Every tenant (admin key)',
+          responses: { '200': { description: 'Tenants', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: ref('Tenant') } } } } } }, ...errors(401, 403) },
+        },
+      },
+      '/v1/admin/tenants/{id}/webhook-secret': {
+        post: {
+          summary: "Rotate a tenant's webhook secret; the old one keeps signing for the overlap (admin key)",
+          parameters: [idParam],
+          requestBody: { required: false, content: { 'application/json': { schema: ref('RotateWebhookSecret') } } },
+          responses: {
+            '200': { description: 'The new secret', content: { 'application/json': { schema: { type: 'object', properties: { webhook_secret: { type: 'string' }, previous_secret_valid_until: { type: 'string' } } } } } },
+            ...errors(400, 401, 403, 404, 415),
+          },
+        },
+      },
+      '/v1/admin/keys': {
+        post: {
+          summary: 'Create an API key; its secret is shown once (admin key)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('NewKey') } } },
+          responses: { '201': { description: 'Created', content: { 'application/json': { schema: ref('ApiKey') } } }, ...errors(400, 401, 403, 404, 415) },
+        },
+        get: {
+          summary: 'Every key, without secrets (admin key)',
+          parameters: [{ name: 'tenant', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Keys', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: ref('ApiKey') } } } } } }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/admin/keys/{id}': {
+        delete: { summary: 'Revoke a key (admin key)', parameters: [idParam], responses: { '204': { description: 'Revoked' }, ...errors(401, 403, 404) } },
+      },
+      '/v1/admin/keys/{id}/rotate': {
+        post: {
+          summary: 'A new secret for the same key; the old one stops working (admin key)',
+          parameters: [idParam],
+          responses: { '200': { description: 'Rotated', content: { 'application/json': { schema: ref('ApiKey') } } }, ...errors(401, 403, 404, 409) },
+        },
+      },
+      '/v1/admin/usage': {
+        get: {
+          summary: 'Usage of every tenant (admin key)',
+          parameters: [
+            ...[
+            { name: 'from', in: 'query', required: false, description: 'ISO date or time; default the start of this month (UTC)', schema: { type: 'string' } },
+            { name: 'to', in: 'query', required: false, description: 'ISO date or time (exclusive); default now', schema: { type: 'string' } },
+          ],
+            { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: ['tenant', 'day', 'model', 'mode'], default: 'tenant' } },
+            { name: 'tenant', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'Usage', content: { 'application/json': { schema: ref('Usage') } } }, ...errors(400, 401, 403, 404) },
         },
       },
       '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },

@@ -17,6 +17,8 @@ export const JobErrorSchema = z.object({
 export const JobSchema = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES as [string, ...string[]]),
+  queue_position: z.number().int().optional().describe("queued jobs only: how many of your tenant's queued jobs go first"),
+  priority: z.number().int().min(1).max(5),
   mode: z.enum(['auto', 'sync', 'async']),
   transcript: z.string().optional(),
   result: z.record(z.string(), z.unknown()).optional().describe("Deepgram's full response"),
@@ -46,3 +48,40 @@ export const WebhookDeliveriesSchema = z.object({
 });
 
 export const DeepgramErrorSchema = z.object({ err_code: z.string(), err_msg: z.string(), request_id: z.string() });
+
+const TenantRefSchema = z.object({ id: z.string(), name: z.string() });
+
+export const TenantSchema = z.object({ id: z.string(), name: z.string(), webhook_secret: z.string().optional().describe('shown when created'), created_at: z.string() });
+
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  tenant: TenantRefSchema,
+  name: z.string(),
+  prefix: z.string(),
+  source: z.enum(['admin', 'env']),
+  rate_limit_per_minute: z.number().int().nullable(),
+  monthly_audio_seconds: z.number().nullable(),
+  max_live_sessions: z.number().int().nullable(),
+  region: z.string().nullable(),
+  status: z.enum(['active', 'revoked']),
+  created_at: z.string(),
+  rotated_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  secret: z.string().optional().describe('only when created or rotated: shown once'),
+});
+
+export const UsageSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  group_by: z.enum(['tenant', 'day', 'model', 'mode']),
+  data: z.array(
+    z.object({
+      tenant: TenantRefSchema,
+      day: z.string().optional(),
+      model: z.string().optional(),
+      mode: z.string().optional(),
+      audio_seconds: z.number(),
+      requests: z.number().int(),
+    }),
+  ),
+});

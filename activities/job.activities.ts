@@ -1,5 +1,6 @@
 import type { Db } from '../src/db/database.js';
-import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobRouted } from '../src/db/repositories/jobs.repository.js';
+import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted } from '../src/db/repositories/jobs.repository.js';
+import { DEFAULT_TENANT_ID } from '../src/domain/tenancy.js';
 import { recordJobUsage } from '../src/db/repositories/usage.repository.js';
 import type { JobError, ResolvedMode, TranscriptionInput, TranscriptSummary } from '../src/domain/transcription.js';
 import type { Metrics } from '../src/observability/metrics.js';
@@ -11,8 +12,9 @@ export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
     async recordJob(input: TranscriptionInput): Promise<void> {
       await insertJob(deps.db, {
         id: input.jobId,
-        tenantId: input.owner.tenantId,
-        apiKeyId: input.owner.apiKeyId,
+        // Inputs from before tenancy have no owner: the implicit tenant's.
+        tenantId: input.owner?.tenantId ?? DEFAULT_TENANT_ID,
+        apiKeyId: input.owner?.apiKeyId ?? null,
         priority: input.priority,
         region: input.region,
         requestedMode: input.mode,
@@ -29,6 +31,11 @@ export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
     /** The route is chosen; the job stays queued until its Deepgram call starts. */
     async markJobRouted(jobId: string, mode: ResolvedMode, durationSeconds: number | null): Promise<void> {
       await markJobRouted(deps.db, jobId, { mode, durationSeconds });
+    },
+    /** Workflows started before tenancy: route and mark processing in one (kept so their histories replay). */
+    async markJobProcessing(jobId: string, mode: ResolvedMode, durationSeconds: number | null): Promise<void> {
+      await markJobRouted(deps.db, jobId, { mode, durationSeconds });
+      await markJobProcessing(deps.db, jobId);
     },
     /** Completes the job and meters its audio for its tenant: once, however often this runs. */
     async markJobCompleted(jobId: string, summary: TranscriptSummary): Promise<void> {

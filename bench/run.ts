@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measurements, printed as tables. Starts its own Temporal dev server (in memory)
- * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size.
+ * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size;
+ * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine) runs some of them.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
@@ -11,10 +12,14 @@ import { benchSyncLatency } from './sync-latency.js';
 import { benchLiveCapacity } from './live-capacity.js';
 import { benchLiveLatency } from './live-latency.js';
 import { benchEngineAccuracy } from './engine-accuracy.js';
+import { benchFairShare } from './fair-share.js';
 import { loadavg } from 'node:os';
 
 const log = (m: string) => process.stderr.write(`  … ${m}\n`);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const want = (name: string) => !only || only.includes(name);
+const fairJobs = Number(process.env.BENCH_FAIR_JOBS ?? 2000);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
@@ -26,48 +31,89 @@ const port = await freePort();
 log('starting the Temporal dev server ...');
 const temporal = await startTemporalDevServer({ cliPath: cli, port, uiPort: 0, headless: true, namespace: 'default' });
 try {
-  const sync = await benchSyncLatency(temporal.address, iterations, log);
-  printTable(
-    `Sync transcription latency, ${iterations} sequential requests (preamble-rest.wav, 19 s, emulator; ms)`,
-    ['path', 'n', 'p50', 'p99', 'mean'],
-    [
-      ['platform (HTTP → Temporal → SDK → emulator → PostgreSQL)', sync.platform.n, sync.platform.p50, sync.platform.p99, sync.platform.mean],
-      ['direct (SDK → emulator)', sync.direct.n, sync.direct.p50, sync.direct.p99, sync.direct.mean],
-      ['ratio platform / direct', '', sync.platform.p50 / sync.direct.p50, sync.platform.p99 / sync.direct.p99, sync.platform.mean / sync.direct.mean],
-    ],
-  );
-  const live = await benchLiveLatency(temporal.address, 5, log);
-  printTable(
-    'Live streaming: per-message latency of interim results, 5 streams of preamble-16k.wav (19 s, linear16 16 kHz, 100 ms chunks at 4x real time; ms)',
-    ['path', 'n', 'p50', 'p99', 'mean'],
-    [
-      ['through the streaming worker (WS → relay activity → SDK → emulator)', live.relay.n, live.relay.p50, live.relay.p99, live.relay.mean],
-      ['direct (WS → emulator)', live.direct.n, live.direct.p50, live.direct.p99, live.direct.mean],
-      ['added by the relay', '', live.relay.p50 - live.direct.p50, live.relay.p99 - live.direct.p99, live.relay.mean - live.direct.mean],
-    ],
-  );
-  const capacity = await benchLiveCapacity(temporal.address, { levels: [50, 100, 200, 300, 400, 600], windowMs: 10_000, maxP99Ms: 300 }, log);
-  printTable(
-    `Live streaming capacity of one streaming worker process (real-time 16 kHz streams; holds = no failure and p99 ≤ 300 ms; idle worker RSS ${capacity.baselineMiB.toFixed(0)} MiB)`,
-    ['streams', 'p50 ms', 'p99 ms', 'worker RSS MiB', 'KiB / session', 'worker CPU %', 'emulator CPU %', 'clients CPU %', 'machine CPU %', 'failed', 'holds'],
-    capacity.levels.map((l) => [l.streams, l.p50, l.p99, l.rssMiB, l.perSessionKiB, l.workerCpu, l.emulatorCpu, l.clientsCpu, l.machineCpu, l.failed + (l.firstFailure ? ` (${l.firstFailure})` : ''), l.holds ? 'yes' : 'no']),
-  );
-  const load = loadavg()[0]!.toFixed(1);
-  const engine = await benchEngineAccuracy(log);
-  if (!engine) {
-    console.log('\nOffline speech engine: not installed (npm run setup), no accuracy table.');
-  } else {
+  if (want('sync')) {
+    const sync = await benchSyncLatency(temporal.address, iterations, log);
     printTable(
-      `Offline speech engine (emulator engine mode): ${engine.info.engine} ${engine.info.engineVersion}, PyAV ${engine.info.decoderVersion} / FFmpeg ${engine.info.ffmpegVersion}; ` +
-        `WER against Deepgram's transcripts (case, punctuation and digits normalised); RTF = wall time / audio time, one decode at a time, load average ${load} before the run`,
-      ['recording', 'path', 'audio s', 'ref words', 'WER', 'RTF', 'reference'],
+      `Sync transcription latency, ${iterations} sequential requests (preamble-rest.wav, 19 s, emulator; ms)`,
+      ['path', 'n', 'p50', 'p99', 'mean'],
       [
-        ...engine.rows.map((r) => [r.file, r.path, r.seconds, r.referenceWords, r.wer, r.rtf, r.source]),
-        ['all REST rows (word-weighted WER, time-weighted RTF)', 'REST', '', '', engine.overallWer, engine.overallRtf, ''],
+        ['platform (HTTP → Temporal → SDK → emulator → PostgreSQL)', sync.platform.n, sync.platform.p50, sync.platform.p99, sync.platform.mean],
+        ['direct (SDK → emulator)', sync.direct.n, sync.direct.p50, sync.direct.p99, sync.direct.mean],
+        ['ratio platform / direct', '', sync.platform.p50 / sync.direct.p50, sync.platform.p99 / sync.direct.p99, sync.platform.mean / sync.direct.mean],
       ],
     );
+  }
+  if (want('fair')) await fairShareTables();
+  if (want('live')) {
+    const live = await benchLiveLatency(temporal.address, 5, log);
+    printTable(
+      'Live streaming: per-message latency of interim results, 5 streams of preamble-16k.wav (19 s, linear16 16 kHz, 100 ms chunks at 4x real time; ms)',
+      ['path', 'n', 'p50', 'p99', 'mean'],
+      [
+        ['through the streaming worker (WS → relay activity → SDK → emulator)', live.relay.n, live.relay.p50, live.relay.p99, live.relay.mean],
+        ['direct (WS → emulator)', live.direct.n, live.direct.p50, live.direct.p99, live.direct.mean],
+        ['added by the relay', '', live.relay.p50 - live.direct.p50, live.relay.p99 - live.direct.p99, live.relay.mean - live.direct.mean],
+      ],
+    );
+  }
+  if (want('capacity')) {
+    const capacity = await benchLiveCapacity(temporal.address, { levels: [50, 100, 200, 300, 400, 600], windowMs: 10_000, maxP99Ms: 300 }, log);
+    printTable(
+      `Live streaming capacity of one streaming worker process (real-time 16 kHz streams; holds = no failure and p99 ≤ 300 ms; idle worker RSS ${capacity.baselineMiB.toFixed(0)} MiB)`,
+      ['streams', 'p50 ms', 'p99 ms', 'worker RSS MiB', 'KiB / session', 'worker CPU %', 'emulator CPU %', 'clients CPU %', 'machine CPU %', 'failed', 'holds'],
+      capacity.levels.map((l) => [l.streams, l.p50, l.p99, l.rssMiB, l.perSessionKiB, l.workerCpu, l.emulatorCpu, l.clientsCpu, l.machineCpu, l.failed + (l.firstFailure ? ` (${l.firstFailure})` : ''), l.holds ? 'yes' : 'no']),
+    );
+  }
+  if (want('engine')) {
+    const load = loadavg()[0]!.toFixed(1);
+    const engine = await benchEngineAccuracy(log);
+    if (!engine) {
+      console.log('\nOffline speech engine: not installed (npm run setup), no accuracy table.');
+    } else {
+      printTable(
+        `Offline speech engine (emulator engine mode): ${engine.info.engine} ${engine.info.engineVersion}, PyAV ${engine.info.decoderVersion} / FFmpeg ${engine.info.ffmpegVersion}; ` +
+          `WER against Deepgram's transcripts (case, punctuation and digits normalised); RTF = wall time / audio time, one decode at a time, load average ${load} before the run`,
+        ['recording', 'path', 'audio s', 'ref words', 'WER', 'RTF', 'reference'],
+        [
+          ...engine.rows.map((r) => [r.file, r.path, r.seconds, r.referenceWords, r.wer, r.rtf, r.source]),
+          ['all REST rows (word-weighted WER, time-weighted RTF)', 'REST', '', '', engine.overallWer, engine.overallRtf, ''],
+        ],
+      );
+  }
   }
 } finally {
   await temporal.stop();
 }
 process.exit(0);
+
+/**
+ * Fair share under a saturated Deepgram cap: the same run with Temporal's fairness on (this project's setting) and
+ * off (plain first-come, first-served task queues: what a single shared queue gives).
+ */
+async function fairShareTables(): Promise<void> {
+  const settings = { bigJobs: fairJobs, smallJobs: 10, cap: 50, latencyMs: 200 };
+  const fair = await benchFairShare(temporal.address, { ...settings, label: 'fair' }, log);
+  log('starting a second dev server with fairness off ...');
+  const fifoServer = await startTemporalDevServer({
+    cliPath: cli!,
+    port: await freePort(),
+    uiPort: 0,
+    headless: true,
+    namespace: 'default',
+    dynamicConfig: ['matching.enableFairness=false', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'],
+  });
+  let fifo;
+  try {
+    fifo = await benchFairShare(fifoServer.address, { ...settings, label: 'fifo' }, log);
+  } finally {
+    await fifoServer.stop();
+  }
+  printTable(
+    `Fair share: tenant A submits ${settings.bigJobs} async jobs, then tenant B submits ${settings.smallJobs}; DEEPGRAM_MAX_CONCURRENT=${settings.cap}, Deepgram answers in ${settings.latencyMs} ms (seconds)`,
+    ['task queues', "B's jobs: p50", 'max', "A's backlog when B submitted", "A's left when B was done", "A's makespan", 'A submit time'],
+    [
+      ['Temporal fairness by tenant (this project)', fair.small.p50, fair.small.max, fair.bigBacklogAtSubmit, fair.bigBacklogWhenSmallDone, fair.makespanSeconds, fair.submitSeconds],
+      ['first come, first served (fairness off)', fifo.small.p50, fifo.small.max, fifo.bigBacklogAtSubmit, fifo.bigBacklogWhenSmallDone, fifo.makespanSeconds, fifo.submitSeconds],
+    ],
+  );
+}

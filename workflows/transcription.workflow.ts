@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -38,12 +39,18 @@ const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const;
 const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const;
 const TenantKey = { name: 'Tenant', type: 'KEYWORD' } as const;
 
+/** `patched()` id of the change that keeps a job `queued` until its Deepgram call starts (tenancy, 2026-12). */
+const QUEUED_UNTIL_DEEPGRAM = 'queued-until-deepgram';
+const LEGACY_OWNER = { tenantId: 'default', tenantName: 'default', apiKeyId: null } as const;
+
 /**
  * One transcription job: route sync/async, call Deepgram through retryable activities,
  * store the result, mark the job, hand notifications to their own workflows. Completes with the
  * outcome; fails (visibly, in the Temporal UI) when the job fails, after recording why.
  */
 export async function transcription(input: TranscriptionInput): Promise<TranscriptionOutcome> {
+  // Workflows started before tenancy carry no owner: they are the implicit tenant's.
+  const owner = input.owner ?? LEGACY_OWNER;
   const progress: TranscriptionProgress = {
     status: 'queued',
     mode: null,
@@ -68,7 +75,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     if (input.searchAttributes) {
       upsertSearchAttributes([
         { key: JobStatusKey, value: status },
-        { key: TenantKey, value: input.owner.tenantName },
+        { key: TenantKey, value: owner.tenantName },
         ...(mode ? [{ key: JobModeKey, value: mode }] : []),
       ]);
     }
@@ -78,7 +85,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     taskQueue: input.deepgramTaskQueue,
     // Temporal's priority and fairness: while Deepgram's capacity is saturated, tenants share it fairly (the
     // fairness key) and a tenant's own jobs go by their priority.
-    priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
+    priority: { priorityKey: input.priority, fairnessKey: owner.tenantId },
     startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
     heartbeatTimeout: input.timeouts.heartbeatMs,
     retry: {
@@ -111,14 +118,21 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
 
   try {
     await bookkeeping.recordJob(input);
-    setStatus('queued');
+    // Running workflows from before this change replay the old commands (no early upsert, `processing` at routing).
+    const queuedUntilDeepgram = patched(QUEUED_UNTIL_DEEPGRAM);
+    if (queuedUntilDeepgram) setStatus('queued');
     const duration = needsProbe(input.mode, input.durationHint)
       ? await probe.probeAudioDuration(input.source).catch(() => null)
       : (input.durationHint ?? null);
     progress.durationSeconds = duration;
-    // Routed, but still queued: the job turns `processing` when a Deepgram call takes it (the activity marks it).
-    setStatus('queued', resolveMode(input.mode, duration, input.routing));
-    await bookkeeping.markJobRouted(input.jobId, progress.mode!, duration);
+    if (queuedUntilDeepgram) {
+      // Routed, but still queued: the job turns `processing` when a Deepgram call takes it (the activity marks it).
+      setStatus('queued', resolveMode(input.mode, duration, input.routing));
+      await bookkeeping.markJobRouted(input.jobId, progress.mode!, duration);
+    } else {
+      setStatus('processing', resolveMode(input.mode, duration, input.routing));
+      await bookkeeping.markJobProcessing(input.jobId, progress.mode!, duration);
+    }
 
     const request = { jobId: input.jobId, source: input.source, options: input.options };
     let summary: TranscriptSummary | undefined;
@@ -167,7 +181,7 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
     await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
       workflowId: `${input.jobId}-${eventId}`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TenantKey, value: input.owner.tenantName }] } : {}),
+      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TenantKey, value: (input.owner ?? LEGACY_OWNER).tenantName }] } : {}),
       args: [{ jobId: input.jobId, eventId, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY }],
     });
   }

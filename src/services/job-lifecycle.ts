@@ -13,9 +13,10 @@ import { WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/definitions.js';
 import type { webhookDelivery } from '../../workflows/webhook-delivery.workflow.js';
 import type { Caller } from '../domain/tenancy.js';
 import { regionTaskQueue } from '../temporal/task-queues.js';
+import { TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 
 /** Listing, cancelling, deleting and webhook administration of jobs. */
-export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Client; blobs: BlobStore }) {
+export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Client; blobs: BlobStore; searchAttributes?: boolean }) {
   const { config, db, temporal, blobs } = deps;
 
   /** The caller's tenant's job; another tenant's answers exactly like a missing one. */
@@ -72,6 +73,7 @@ export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Cli
       await temporal.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
         taskQueue: regionTaskQueue(config.temporal.taskQueue, job.region),
         workflowId: `${id}-redeliver-${randomUUID()}`,
+        ...(deps.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_SEARCH_ATTRIBUTE, value: caller.tenantName }] } : {}),
         args: [{ jobId: id, eventId, url: job.webhookUrl, kind: 'event', retry: config.webhooks.retry }],
       });
       return { eventId };

@@ -195,7 +195,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
     async discardUpload(source: AudioSource): Promise<void> {
       if (source.kind === 'upload') await blobs.delete(source.blobId);
     },
-    ...createJobLifecycle({ config, db, temporal, blobs }),
+    ...createJobLifecycle({ config, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
 
     /**
      * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow.

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   namespace: string;
   readyTimeoutMs?: number;
   onLog?: (line: string) => void;
+  /** `KEY=VALUE` dynamic config; default DEV_SERVER_DYNAMIC_CONFIG (benchmarks compare against others). */
+  dynamicConfig?: readonly string[];
 }
 
 export interface DevServer {
@@ -43,7 +45,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   else args.push('--ui-port', String(options.uiPort));
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   // Task-queue fairness (tenants share Deepgram's capacity by their fairness key); priority is on by default.
-  for (const setting of DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
+  for (const setting of options.dynamicConfig ?? DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

@@ -143,6 +143,14 @@ describe('tenants and keys', () => {
     const replay = await call('POST', '/v1/transcriptions', acme.key, { url: media.put('iso.wav', audio), mode: 'async', webhook_url: receiver.url }, { 'idempotency-key': 'order-1' });
     assert.equal(replay.body.id, id, 'the owner replays its own key');
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+
+    // Every row the job left behind carries its tenant.
+    const deliveries = await parts.db.selectFrom('webhook_deliveries').select('tenant_id').where('job_id', '=', id).execute();
+    assert.ok(deliveries.length > 0 && deliveries.every((d) => d.tenant_id === acme.id));
+    const uploaded = await upload(globex.key, silentWav(1));
+    const job = await parts.db.selectFrom('jobs').select(['tenant_id', 'source']).where('id', '=', uploaded.body.id).executeTakeFirstOrThrow();
+    const blob = await parts.db.selectFrom('audio_blobs').select('tenant_id').where('id', '=', (job.source as any).blobId).executeTakeFirstOrThrow();
+    assert.deepEqual([job.tenant_id, blob.tenant_id], [globex.id, globex.id]);
   });
 
   test('the unmodified Deepgram SDK with each tenant\'s key: jobs land in that tenant only', async () => {
@@ -293,6 +301,13 @@ describe('tenants and keys', () => {
       return res.body.status === 'ended' ? res.body : undefined;
     });
     assert.equal(session.resume_count, 1);
+    const segments = await parts.db.selectFrom('live_segments').select('tenant_id').where('session_id', '=', sessionId).execute();
+    assert.ok(segments.length > 0 && segments.every((r) => r.tenant_id === acme.id), 'final results carry the tenant too');
+    const usage = await parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', sessionId).execute();
+    assert.equal(usage.length, 1, 'the session is metered once');
+    assert.equal(usage[0]!.mode, 'live');
+    assert.equal(usage[0]!.tenant_id, acme.id);
+    assert.ok(Math.abs(usage[0]!.audio_seconds - session.audio_seconds) < 0.01);
   });
 
   test('live: a key\'s max_live_sessions is its own cap (1013); a spent budget ends its session with a close frame naming it', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { LiveSegmentRow } from '../schema.js';
 import type { LiveSegment } from '../../domain/live.js';
@@ -24,6 +25,8 @@ export async function insertLiveSegments(db: Db, sessionId: string, segments: Li
     .values(
       segments.map((s) => ({
         session_id: sessionId,
+        // The session's own tenant, read in the same statement.
+        tenant_id: sql<string>`(select tenant_id from live_sessions where id = ${sessionId})`,
         seq: s.seq,
         channel: s.channel,
         start_seconds: s.start,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database.js';
 
 export interface WebhookDelivery {
@@ -16,6 +17,8 @@ export async function recordWebhookDelivery(db: Db, jobId: string, delivery: Omi
     .insertInto('webhook_deliveries')
     .values({
       job_id: jobId,
+      // The job's own tenant, read in the same statement.
+      tenant_id: sql<string>`(select tenant_id from jobs where id = ${jobId})`,
       event_id: delivery.eventId,
       url: delivery.url,
       attempt: delivery.attempt,

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { workflowBundle } from '../helpers/temporal.js';
+
+const HISTORIES = path.join(REPO_ROOT, 'test/fixtures/histories');
+
+/**
+ * Workflows already running when a new version is deployed replay their history against the new code. Recorded
+ * histories of earlier versions must still replay, or a deploy would break the jobs in flight: change workflow code
+ * behind `patched()` (README, Tests).
+ */
+test('recorded histories of every earlier workflow version replay against the current workflow code', async () => {
+  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.binpb')).sort();
+  assert.ok(files.length >= 2, `found ${files.length} histories`);
+  const bundle = await workflowBundle();
+  for (const file of files) {
+    const history = proto.temporal.api.history.v1.History.decode(await readFile(path.join(HISTORIES, file)));
+    await assert.doesNotReject(Worker.runReplayHistory({ workflowBundle: bundle }, history, file), `${file} replays`);
+  }
+});

@@ -61,11 +61,12 @@ describe('Deepgram limits across workers, and endpoint failover', () => {
     const stack = await startStack(parts, { env: { DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60' } });
     try {
       parts.emulator.reset();
-      const jobs = await Promise.all(Array.from({ length: 4 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
+      const jobs = await Promise.all(Array.from({ length: 5 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
       await Promise.all(jobs.map((j) => waitForJob(stack, j.body.id, 30_000)));
       const starts = parts.emulator.requests().filter((r) => r.kind === 'rest').map((r) => r.startedAt).sort((a, b) => a - b);
-      assert.equal(starts.length, 4);
-      assert.ok(starts.at(-1)! - starts[0]! >= 2_500, `4 calls at 1/s took ${starts.at(-1)! - starts[0]!} ms`);
+      assert.equal(starts.length, 5);
+      // Temporal's task-queue limiter lets a burst of two through, then one a second.
+      assert.ok(starts.at(-1)! - starts[1]! >= 2_700, `after the first two, 3 calls at 1/s took ${starts.at(-1)! - starts[1]!} ms`);
     } finally {
       await stack.stop();
     }

@@ -39,7 +39,13 @@ const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audi
  * Watches a session's key while it streams: revoked, or its monthly budget used up (metered usage, jobs in flight
  * and open sessions, this one included), and the relay is told to end the session gracefully.
  */
-function watchKey(db: Db, keyId: string, intervalMs: number, end: (outcome: 'key_revoked' | 'budget_exhausted') => void, warn: (err: unknown) => void): () => void {
+function watchKey(
+  db: Db,
+  keyId: string,
+  watch: { intervalMs: number; unreportedSeconds: () => number },
+  end: (outcome: 'key_revoked' | 'budget_exhausted') => void,
+  warn: (err: unknown) => void,
+): () => void {
   let checking = false;
   const timer = setInterval(() => {
     if (checking) return;
@@ -48,12 +54,12 @@ function watchKey(db: Db, keyId: string, intervalMs: number, end: (outcome: 'key
       const standing = await keyStanding(db, keyId);
       if (!standing || standing.revoked) return end('key_revoked');
       if (standing.monthlyAudioSeconds === null) return;
-      const used = await keyAudioSecondsSince(db, keyId, monthStart(new Date()));
+      const used = (await keyAudioSecondsSince(db, keyId, monthStart(new Date()))) + watch.unreportedSeconds();
       if (used >= standing.monthlyAudioSeconds) end('budget_exhausted');
     })()
       .catch(warn)
       .finally(() => (checking = false));
-  }, intervalMs);
+  }, watch.intervalMs);
   return () => clearInterval(timer);
 }
 
@@ -114,7 +120,7 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
       });
       const ctx = Context.current();
       const stopWatching = session.apiKeyId
-        ? watchKey(deps.db, session.apiKeyId, deps.keyCheckIntervalMs ?? 2_000, (outcome) => relay.stop(outcome), (err) =>
+        ? watchKey(deps.db, session.apiKeyId, { intervalMs: deps.keyCheckIntervalMs ?? 2_000, unreportedSeconds: () => relay.unreportedAudioSeconds() }, (outcome) => relay.stop(outcome), (err) =>
             deps.logger.warn({ err, sessionId: input.sessionId }, 'live: could not check the session key'),
           )
         : () => undefined;

@@ -113,6 +113,11 @@ export class LiveRelay {
     else if (this.upstream && !this.connecting) this.sendClose();
   }
 
+  /** Audio this relay received that the session row does not count yet: usage checks add it. */
+  unreportedAudioSeconds(): number {
+    return this.writer.unreportedAudioSeconds();
+  }
+
   progress(): LiveProgress {
     return { audioSeconds: this.audioSeconds(), committedSeconds: this.committedSeconds(), upstreamReconnects: this.reconnects, lastFinal: this.lastFinal };
   }

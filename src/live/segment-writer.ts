@@ -46,6 +46,11 @@ export class SegmentWriter {
     this.pending.push(segment);
   }
 
+  /** Audio received that the session row does not count yet (progress is written in rounds). */
+  unreportedAudioSeconds(): number {
+    return Math.max(0, this.deps.totals().audioSeconds - this.reported.audioSeconds);
+  }
+
   /** Writes what is pending; calls are serialised so batches land in order. */
   flush(): Promise<void> {
     this.writing = this.writing.catch(() => undefined).then(() => this.write());

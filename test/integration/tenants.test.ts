@@ -269,7 +269,7 @@ describe('tenants and keys', () => {
     assert.ok(verifyWebhookSignature(rotated.body.webhook_secret, during.rawBody, during.headers), 'receivers on the new one too');
   });
 
-  test('live: sessions are the owner\'s; another tenant cannot resume or read one; a plain resume does not steal it; takeover does', async () => {
+  test('live: sessions are the owner\'s; another tenant cannot resume or read one; a plain resume does not steal it; takeover does', { timeout: 60_000 }, async () => {
     const { acme, globex } = tenants;
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
     const first = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', acme.key]);
@@ -310,10 +310,15 @@ describe('tenants and keys', () => {
     assert.ok(Math.abs(usage[0]!.audio_seconds - session.audio_seconds) < 0.01);
   });
 
-  test('live: a key\'s max_live_sessions is its own cap (1013); a spent budget ends its session with a close frame naming it', async () => {
+  test('live: a key\'s max_live_sessions is its own cap (1013); a spent budget ends its session with a close frame naming it', { timeout: 60_000 }, async () => {
     const capped = await admin('POST', '/keys', { tenant: 'globex', name: 'one-stream', max_live_sessions: 1, monthly_audio_seconds: 1 });
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000';
     const first = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
+    // Admission follows the WebSocket handshake: let the first session take its place before the second asks.
+    await eventually(async () => {
+      const admitted = await parts.db.selectFrom('live_sessions').select('id').where('api_key_id', '=', capped.body.id).execute();
+      return admitted.length === 1 ? true : undefined;
+    }, 10_000, 'the first session to be admitted');
     const second = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
     const refused = await second.closed;
     assert.equal(refused.code, 1013);

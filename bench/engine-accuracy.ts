@@ -1,5 +1,5 @@
 /**
- * Accuracy and speed of the emulator's local speech engine on the real recordings in ../shared/fixtures/audio,
+ * Accuracy and speed of the emulator's local speech engine on the real recordings in test/fixtures/audio,
  * scored against Deepgram's transcripts of the same audio (test/helpers/wer.ts normalises case, punctuation and
  * digits). Each file goes through the emulator's REST `POST /v1/listen` in engine mode, one at a time; RTF is the
  * wall time of that request (engine start-up included) divided by the audio's duration. One recording also goes

@@ -45,6 +45,35 @@ export const TENANT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Region names as they appear in `DEEPGRAM_API_URL_<REGION>` (lowercased in the API: `eu`, `us-west`). */
 export const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
+/** An API key as the admin API and the CLI show it (never its secret). */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  name: string;
+  prefix: string;
+  source: 'admin' | 'env';
+  rateLimitPerMinute: number | null;
+  monthlyAudioSeconds: number | null;
+  maxLiveSessions: number | null;
+  region: string | null;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export type UsageGrouping = 'day' | 'model' | 'mode' | 'tenant';
+
+/** Billable audio of one tenant in one group of a usage report. */
+export interface UsageRow {
+  tenantId: string;
+  tenantName: string;
+  /** The day (YYYY-MM-DD, UTC), model or mode, by the grouping asked for; null for `tenant`. */
+  group: string | null;
+  audioSeconds: number;
+  requests: number;
+}
+
 /** The start of the calendar month (UTC) that `at` falls in: budgets reset then. */
 export function monthStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));

@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { RateLimitStore } from '../adapters/rate-limits/index.js';
+import type { RateLimitStore } from '../domain/rate-limits.js';
 import type { Config } from '../config.js';
 import type { Caller } from '../domain/tenancy.js';
 import type { KeyDirectory } from '../services/api-keys.js';
@@ -24,7 +24,6 @@ export interface AppDeps {
   beforeMetricsScrape?: () => Promise<void>;
   /** Builds the Temporal Web UI link for a workflow, when a UI is known. */
   temporalUiLink?: (workflowId: string) => string;
-  callbackSecret?: string;
   config: Config;
   /** Resolves API keys to their tenant (PostgreSQL, briefly cached). */
   keys: KeyDirectory;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { isStorageOutage } from '../services/failures.js';
 import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(new AppError(err.status, 'invalid_request', err.message || 'Bad request').toJSON(), err.status);
     }
-    if (isDatabaseUnavailable(err)) {
+    if (isStorageOutage(err)) {
       deps.logger.warn({ err, requestId: c.get('requestId'), path: c.req.path }, 'database unreachable');
       c.header('Retry-After', '5');
       return c.json(new AppError(503, 'service_unavailable', 'The database is unreachable; retry shortly').toJSON(), 503);

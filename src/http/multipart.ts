@@ -1,3 +1,4 @@
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { AppError } from '../domain/errors.js';
@@ -44,7 +45,7 @@ export async function readMultipart<T>(
     parser.on('error', (err) => reject(new AppError(400, 'invalid_request', `Malformed multipart request: ${(err as Error).message}`)));
     parser.on('close', () => resolve());
   });
-  Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(parser);
+  Readable.fromWeb(request.body as WebReadableStream<Uint8Array>).pipe(parser);
   await done;
   return { fields, ...(filePromise ? { file: await filePromise } : {}) };
 }

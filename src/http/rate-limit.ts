@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { RateLimitStore } from '../adapters/rate-limits/index.js';
+import type { RateLimitStore } from '../domain/rate-limits.js';
 import { AppError } from '../domain/errors.js';
 import type { AppEnv } from './app-env.js';
 

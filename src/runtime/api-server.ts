@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
@@ -77,7 +78,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     maxJsonBytes: 1024 * 1024,
     rateLimits,
     tracer: options.tracing?.tracer,
-    callbackSecret: config.callbacks.secret,
     config,
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,
     readiness: async () => {
@@ -111,12 +111,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         shuttingDown = true;
         deepgramHealth.stop();
         rateLimits.close();
-        const force = setTimeout(() => (server as import('node:http').Server).closeAllConnections?.(), config.http.shutdownGraceMs);
+        const force = setTimeout(() => (server as HttpServer).closeAllConnections?.(), config.http.shutdownGraceMs);
         server.close(() => {
           clearTimeout(force);
           resolve();
         });
-        (server as import('node:http').Server).closeIdleConnections?.();
+        (server as HttpServer).closeIdleConnections?.();
       }),
   };
 }

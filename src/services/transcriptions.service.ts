@@ -19,6 +19,7 @@ import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { requestFingerprint } from './fingerprint.js';
 import { ingestUpload } from './uploads.js';
 import { assertPublicUrl, UrlNotAllowedError } from '../adapters/url-guard.js';
+import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
@@ -196,6 +197,10 @@ export function createTranscriptionService(deps: ServiceDeps) {
       if (source.kind === 'upload') await blobs.delete(source.blobId);
     },
     ...createJobLifecycle({ config, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
+
+    /** Whether a callback URL's token is the one we handed Deepgram for this job (CALLBACK_SECRET). */
+    isCallbackTokenValid: (jobId: string, token: string | undefined): boolean =>
+      config.callbacks.secret !== undefined && verifyCallbackToken(config.callbacks.secret, jobId, token),
 
     /**
      * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow.

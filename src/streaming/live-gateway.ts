@@ -7,7 +7,7 @@ import { AppError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import { ClientConnection } from './client-connection.js';
-import { ConnectionRegistry } from './connection-registry.js';
+import { type ConnectionRegistry } from './connection-registry.js';
 import { parseLiveQuery } from './live-query.js';
 import { secretFromAuthorization, secretFromWebSocketProtocols, type KeyDirectory } from '../services/api-keys.js';
 import { OPEN_CALLER, type Caller } from '../domain/tenancy.js';

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file lives in test/emulator/). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Shared fixtures live next to the repository: /work/shared/fixtures. */
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
+/** Real recordings and Deepgram responses, kept in the repository with their licences (test/fixtures/README.md). */
+export const fixturesDir = path.resolve(repoRoot, 'test/fixtures');
 export const audioDir = path.resolve(fixturesDir, 'audio');
 
 export const audioPath = (name: string): string => path.join(audioDir, name);

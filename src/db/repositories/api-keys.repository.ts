@@ -1,23 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { ApiKeyRow } from '../schema.js';
-import type { Caller } from '../../domain/tenancy.js';
+import type { ApiKeyRecord, Caller } from '../../domain/tenancy.js';
 
-export interface ApiKeyRecord {
-  id: string;
-  tenantId: string;
-  tenantName: string;
-  name: string;
-  prefix: string;
-  source: 'admin' | 'env';
-  rateLimitPerMinute: number | null;
-  monthlyAudioSeconds: number | null;
-  maxLiveSessions: number | null;
-  region: string | null;
-  createdAt: Date;
-  rotatedAt: Date | null;
-  revokedAt: Date | null;
-}
+export type { ApiKeyRecord };
 
 export interface NewApiKey {
   id: string;

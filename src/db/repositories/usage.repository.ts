@@ -1,16 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
+import type { UsageGrouping, UsageRow } from '../../domain/tenancy.js';
 
-export type UsageGrouping = 'day' | 'model' | 'mode' | 'tenant';
-
-export interface UsageRow {
-  tenantId: string;
-  tenantName: string;
-  /** The day (YYYY-MM-DD, UTC), model or mode, by the grouping asked for; null for `tenant`. */
-  group: string | null;
-  audioSeconds: number;
-  requests: number;
-}
+export type { UsageGrouping, UsageRow };
 
 /**
  * Meters a finished job: one row per job, however often this runs (a retried activity, a replayed workflow task).

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import type { ApiKeyRecord } from '../../db/repositories/api-keys.repository.js';
-import type { UsageRow } from '../../db/repositories/usage.repository.js';
+import type { ApiKeyRecord, UsageRow } from '../../domain/tenancy.js';
 import type { TenantsService } from '../../services/tenants.service.js';
 import type { AppEnv } from '../app-env.js';
 import { readJson } from '../read-json.js';

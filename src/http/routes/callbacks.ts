@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { verifyCallbackToken } from '../../adapters/callback-token.js';
 import { AppError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
 
@@ -7,9 +6,7 @@ import type { AppDeps, AppEnv } from '../app-env.js';
 export function callbackRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().on(['POST', 'PUT'], '/deepgram/:jobId', async (c) => {
     const jobId = c.req.param('jobId');
-    if (!deps.callbackSecret || !verifyCallbackToken(deps.callbackSecret, jobId, c.req.query('token'))) {
-      throw new AppError(401, 'unauthorized', 'Callback token missing or invalid');
-    }
+    if (!deps.service.isCallbackTokenValid(jobId, c.req.query('token'))) throw new AppError(401, 'unauthorized', 'Callback token missing or invalid');
     let body: unknown;
     try {
       body = await c.req.json();

@@ -1,0 +1,9 @@
+import { isDatabaseUnavailable } from '../db/connection-errors.js';
+
+/**
+ * Whether a failure is an outage of our own storage (PostgreSQL down, restarting, out of connections), which the
+ * transport answers 503 with Retry-After, as opposed to a fault to report as a 500.
+ */
+export function isStorageOutage(err: unknown): boolean {
+  return isDatabaseUnavailable(err);
+}

@@ -7,7 +7,7 @@ import { createTemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { startMediaServer } from '../test/helpers/media-server.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
-import { summarize } from './stats.js';
+import { stopInOrder, summarize } from './stats.js';
 
 const KEY = 'bench-key';
 const BIG = 'bench-big-tenant-0123456789';
@@ -111,11 +111,6 @@ export async function benchFairShare(
     const makespanSeconds = (performance.now() - started) / 1000;
     return { small: { ...summarize(took), max: Math.max(...took) }, bigBacklogAtSubmit, bigBacklogWhenSmallDone, makespanSeconds, submitSeconds };
   } finally {
-    await api.close();
-    await temporal.close();
-    await worker.stop();
-    await database.drop();
-    await media.close();
-    await emulator.close();
+    await stopInOrder(api, temporal, worker, database, media, emulator);
   }
 }

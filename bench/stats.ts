@@ -20,3 +20,11 @@ export function printTable(title: string, header: string[], rows: Array<Array<st
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of cells.slice(1)) console.log(line(r));
 }
+
+/** Stops what a benchmark started, in order (API before workers before their database), each one even if one fails. */
+export async function stopInOrder(...parts: Array<{ close(): Promise<unknown> } | { stop(): Promise<unknown> } | { drop(): Promise<unknown> }>): Promise<void> {
+  for (const part of parts) {
+    const stop = 'close' in part ? () => part.close() : 'stop' in part ? () => part.stop() : () => part.drop();
+    await stop().catch(() => undefined);
+  }
+}

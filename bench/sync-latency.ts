@@ -10,7 +10,7 @@ import { createTemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { startMediaServer } from '../test/helpers/media-server.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
-import { summarize } from './stats.js';
+import { stopInOrder, summarize } from './stats.js';
 
 const KEY = 'bench-key';
 
@@ -77,11 +77,6 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
     }
     return { platform: summarize(platform), direct: summarize(straight) };
   } finally {
-    await api.close();
-    await temporal.close();
-    await worker.stop();
-    await database.drop();
-    await media.close();
-    await emulator.close();
+    await stopInOrder(api, temporal, worker, database, media, emulator);
   }
 }

@@ -11,7 +11,7 @@ import { startTemporalDevServer } from '../src/temporal/dev-server.js';
 import { freePort } from '../src/runtime/free-port.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const SUITES = ['test/unit', 'test/emulator', 'test/integration'];
+const SUITES = ['test/unit', 'test/http', 'test/emulator', 'test/integration'];
 
 function testFiles(): string[] {
   const requested = process.argv.slice(2);

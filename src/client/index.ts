@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { AudioSource, DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
+import type { DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
 import type { transcription } from '../../workflows/transcription.workflow.js';
 import { TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
 import { DEFAULT_PRIORITY, DEFAULT_TENANT_ID } from '../domain/tenancy.js';

@@ -116,7 +116,7 @@ export function createTenantsService(deps: { db: Db; regions: string[] }) {
 
     /** Revokes a key: within the key cache time (2 s) it stops working on every replica and streaming worker. */
     async revokeKey(id: string): Promise<ApiKeyRecord> {
-      const key = await requireKey(id);
+      await requireKey(id);
       await revokeApiKey(db, id);
       return (await findApiKey(db, id))!;
     },

@@ -1,44 +1,24 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
-import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
-import { liveEnv, openRawLive, openSdkLive, refusedUpgrade, sendAudio, startTestStreamingWorker } from '../helpers/live.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
+import { openRawLive, openSdkLive, refusedUpgrade, sendAudio } from '../helpers/live.js';
+import { getJson } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const TEAM_A = 'team-a-secret-0123456789';
 const TEAM_B = 'team-b-secret-9876543210';
 const TEXT = 'testing one two three';
 
 /** API_KEYS: every /v1 request and live session needs a key; each key spends its own budget. */
-describe('API keys', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let streaming: StreamingWorker;
-  let audio: Buffer;
-
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
-    parts.emulator.registerTranscript(audio, TEXT);
-    // team-a may send 3 requests a minute; team-b has the default budget.
-    const env = liveEnv(parts, { API_KEYS: `team-a:${TEAM_A}:3, team-b:${TEAM_B}`, RATE_LIMIT_PER_MINUTE: '100' });
-    stack = await startStack(parts, { env });
-    streaming = (await startTestStreamingWorker(parts, env)).worker;
-  });
-  after(async () => {
-    await streaming?.stop();
-    await stack?.stop();
-    await shared?.stop();
-  });
+// team-a may send 3 requests a minute; team-b has the default budget.
+describeWithStack(
+  'API keys',
+  { transcripts: { 'testing-websocket.wav': TEXT }, stack: { env: { API_KEYS: `team-a:${TEAM_A}:3, team-b:${TEAM_B}`, RATE_LIMIT_PER_MINUTE: '100' } }, streaming: true },
+  (t) => {
+  const audio = () => t.audio('testing-websocket.wav');
 
   const get = (pathname: string, key?: string) =>
-    fetch(stack.url(pathname), { headers: key ? { authorization: `Token ${key}` } : {} }).then(async (res) => ({ status: res.status, headers: res.headers, body: (await res.json()) as any }));
+    fetch(t.stack.url(pathname), { headers: key ? { authorization: `Token ${key}` } : {} }).then(async (res) => ({ status: res.status, headers: res.headers, body: (await res.json()) as any }));
 
   test('no key or a wrong one: 401 unauthorized with WWW-Authenticate; health, readiness and docs stay open', async () => {
     const missing = await get('/v1/transcriptions');
@@ -49,18 +29,18 @@ describe('API keys', () => {
     const wrong = await get('/v1/transcriptions', 'not-a-key-of-ours-at-all');
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error.message, 'The API key is not valid');
-    const bearer = await fetch(stack.url('/v1/streams'), { headers: { authorization: `Bearer ${TEAM_B}` } });
+    const bearer = await fetch(t.stack.url('/v1/streams'), { headers: { authorization: `Bearer ${TEAM_B}` } });
     assert.equal(bearer.status, 200, 'Bearer works as well as Token');
-    for (const open of ['/health', '/ready', '/openapi.json']) assert.equal((await getJson(stack.url(open))).status, 200, open);
+    for (const open of ['/health', '/ready', '/openapi.json']) assert.equal((await getJson(t.stack.url(open))).status, 200, open);
   });
 
   test('the unmodified Deepgram SDK with our key as its apiKey: REST through the drop-in endpoint; a wrong key is refused', async () => {
-    const dg = new DeepgramClient({ apiKey: TEAM_B, baseUrl: stack.api.url, maxRetries: 0 });
-    const response: any = await dg.listen.v1.media.transcribeFile(audio, { model: 'nova-3' });
+    const dg = new DeepgramClient({ apiKey: TEAM_B, baseUrl: t.stack.api.url, maxRetries: 0 });
+    const response: any = await dg.listen.v1.media.transcribeFile(audio(), { model: 'nova-3' });
     assert.equal(response.results.channels[0].alternatives[0].transcript, TEXT);
-    const intruder = new DeepgramClient({ apiKey: 'a-key-we-never-issued', baseUrl: stack.api.url, maxRetries: 0 });
-    await assert.rejects(intruder.listen.v1.media.transcribeFile(audio, { model: 'nova-3' }), (err: any) => err.statusCode === 401);
-    const raw = await fetch(stack.url('/v1/listen'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+    const intruder = new DeepgramClient({ apiKey: 'a-key-we-never-issued', baseUrl: t.stack.api.url, maxRetries: 0 });
+    await assert.rejects(intruder.listen.v1.media.transcribeFile(audio(), { model: 'nova-3' }), (err: any) => err.statusCode === 401);
+    const raw = await fetch(t.stack.url('/v1/listen'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio() });
     assert.equal(raw.status, 401);
     const body = (await raw.json()) as any;
     assert.equal(body.err_code, 'INVALID_AUTH', 'Deepgram\'s own shape on its own endpoint');
@@ -78,19 +58,19 @@ describe('API keys', () => {
   });
 
   test('live: the SDK with a key streams; a browser-style `token, <key>` protocol works; no key is refused with 401 before the upgrade', async () => {
-    const wsUrl = `${streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`;
+    const wsUrl = `${t.streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`;
     const refused = await refusedUpgrade(wsUrl);
     assert.equal(refused.status, 401);
     assert.equal(refused.body.error.code, 'unauthorized');
     assert.equal(refused.body.err_code, 'INVALID_AUTH');
 
-    const sdk = await openSdkLive(streaming.url, { model: 'nova-2', encoding: 'linear16', sample_rate: '16000' }, TEAM_B);
+    const sdk = await openSdkLive(t.streaming.url, { model: 'nova-2', encoding: 'linear16', sample_rate: '16000' }, TEAM_B);
     sdk.conn.sendCloseStream({ type: 'CloseStream' });
     assert.equal((await sdk.closed).code, 1000);
 
     const browser = await openRawLive(wsUrl, ['token', TEAM_A]);
     assert.equal(browser.ws.protocol, 'token', 'the token scheme is echoed, as Deepgram does');
-    await sendAudio((c) => browser.ws.send(c), audio.subarray(44), 3200, 0);
+    await sendAudio((c) => browser.ws.send(c), audio().subarray(44), 3200, 0);
     browser.ws.send(JSON.stringify({ type: 'CloseStream' }));
     assert.equal((await browser.closed).code, 1000);
     assert.ok(browser.messages.some((m) => m.type === 'Results'));

@@ -1,65 +1,45 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
+import { getJson } from '../helpers/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const TEXT = 'Yep. I said it before, and I will say it again. Life moves pretty fast.';
 
 /** Apps built on the Deepgram SDK point it at us by base URL and nothing else changes. */
-describe('drop-in Deepgram API (POST /v1/listen) through the unmodified @deepgram/sdk', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let media: MediaServer;
+describeWithStack('drop-in Deepgram API (POST /v1/listen) through the unmodified @deepgram/sdk', { media: true, transcripts: { 'Bueller-Life-moves-pretty-fast.mp3': TEXT } }, (t) => {
   let receiver: WebhookReceiver;
   let dg: DeepgramClient;
-  let mp3: Buffer;
-
+  const mp3 = () => t.audio('Bueller-Life-moves-pretty-fast.mp3');
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
     receiver = await startWebhookReceiver();
-    mp3 = await readFile(path.join(AUDIO_DIR, 'Bueller-Life-moves-pretty-fast.mp3'));
-    parts.emulator.registerTranscript(mp3, TEXT);
-    stack = await startStack(parts);
-    dg = new DeepgramClient({ apiKey: 'any-key-our-api-accepts', baseUrl: stack.api.url, maxRetries: 0 });
-  });
-  after(async () => {
-    await stack?.stop();
-    await receiver?.close();
-    await media?.close();
-    await shared?.stop();
+    t.defer(() => receiver.close());
+    dg = new DeepgramClient({ apiKey: 'any-key-our-api-accepts', baseUrl: t.stack.api.url, maxRetries: 0 });
   });
 
   test('transcribeUrl returns Deepgram’s response shape, and the job is listable like any other', async () => {
-    const { data, rawResponse } = await dg.listen.v1.media.transcribeUrl({ url: media.file('Bueller-Life-moves-pretty-fast.mp3'), model: 'nova-3', smart_format: true }).withRawResponse();
+    const { data, rawResponse } = await dg.listen.v1.media.transcribeUrl({ url: t.media.file('Bueller-Life-moves-pretty-fast.mp3'), model: 'nova-3', smart_format: true }).withRawResponse();
     assert.ok('results' in data);
     assert.equal(data.results.channels[0]?.alternatives?.[0]?.transcript, TEXT);
     assert.ok(data.metadata.duration > 17);
     const jobId = rawResponse.headers.get('x-transcription-id')!;
-    const job = await getJson(stack.url(`/v1/transcriptions/${jobId}`));
+    const job = await getJson(t.stack.url(`/v1/transcriptions/${jobId}`));
     assert.equal(job.body.status, 'completed');
     assert.equal(job.body.deepgram_request_id, data.metadata.request_id);
-    assert.equal(parts.emulator.requests().at(-1)!.query.model, 'nova-3');
+    assert.equal(t.parts.emulator.requests().at(-1)!.query.model, 'nova-3');
   });
 
   test('transcribeFile sends the bytes through our upload path', async () => {
-    const data = await dg.listen.v1.media.transcribeFile({ data: mp3, contentType: 'audio/mpeg' }, { model: 'nova-3', punctuate: true });
+    const data = await dg.listen.v1.media.transcribeFile({ data: mp3(), contentType: 'audio/mpeg' }, { model: 'nova-3', punctuate: true });
     assert.ok('results' in data);
     assert.equal(data.results.channels[0]?.alternatives?.[0]?.transcript, TEXT);
-    assert.equal(parts.emulator.requests().at(-1)!.audioBytes, mp3.length);
+    assert.equal(t.parts.emulator.requests().at(-1)!.audioBytes, mp3().length);
   });
 
   test('callback mode: an immediate request_id, then Deepgram’s body POSTed to the callback under that id', async () => {
     receiver.script([], 200);
-    const accepted = await dg.listen.v1.media.transcribeUrl({ url: media.file('Bueller-Life-moves-pretty-fast.mp3'), callback: receiver.url, punctuate: true });
+    const accepted = await dg.listen.v1.media.transcribeUrl({ url: t.media.file('Bueller-Life-moves-pretty-fast.mp3'), callback: receiver.url, punctuate: true });
     assert.ok(!('results' in accepted));
     const requestId = accepted.request_id;
     const deadline = Date.now() + 20_000;
@@ -70,13 +50,13 @@ describe('drop-in Deepgram API (POST /v1/listen) through the unmodified @deepgra
     const delivered = receiver.received.find((r) => r.body?.metadata?.request_id === requestId)!;
     assert.equal(delivered.body.results.channels[0].alternatives[0].transcript, TEXT);
     assert.ok(delivered.body.metadata.upstream_request_id);
-    const job = await getJson(stack.url(`/v1/transcriptions/${requestId}`));
+    const job = await getJson(t.stack.url(`/v1/transcriptions/${requestId}`));
     assert.equal(job.body.status, 'completed');
   });
 
   test('errors come back in Deepgram’s shape, as DeepgramError with the status code', async () => {
     await assert.rejects(
-      dg.listen.v1.media.transcribeUrl({ url: media.file('Bueller-Life-moves-pretty-fast.mp3') }, { queryParams: { not_an_option: 'x' } }),
+      dg.listen.v1.media.transcribeUrl({ url: t.media.file('Bueller-Life-moves-pretty-fast.mp3') }, { queryParams: { not_an_option: 'x' } }),
       (err: unknown) => {
         assert.ok(err instanceof DeepgramError);
         assert.equal(err.statusCode, 400);
@@ -90,7 +70,7 @@ describe('drop-in Deepgram API (POST /v1/listen) through the unmodified @deepgra
       assert.equal(err.statusCode, 415);
       return true;
     });
-    const corrupt = media.put('corrupt-dropin.wav', Buffer.from('RIFF....WAVEfmt garbage'.repeat(40)));
+    const corrupt = t.media.put('corrupt-dropin.wav', Buffer.from('RIFF....WAVEfmt garbage'.repeat(40)));
     await assert.rejects(dg.listen.v1.media.transcribeUrl({ url: corrupt }), (err: unknown) => {
       assert.ok(err instanceof DeepgramError);
       assert.equal(err.statusCode, 400);

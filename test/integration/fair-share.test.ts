@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { before, test } from 'node:test';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const BIG = 'tenant-big-secret-0123456789';
 const SMALL = 'tenant-small-secret-0123456789';
@@ -14,19 +11,19 @@ const FINAL = ['completed', 'failed'];
  * within a tenant. Asserted by order of completion, not by timings: a tenant's few jobs finish while another
  * tenant's backlog is still mostly waiting.
  */
-describe('fair share and priority under a saturated Deepgram cap', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let stack: Stack;
-  let media: MediaServer;
-
+// Two places for Deepgram calls, each taking 300 ms (injected below): a backlog builds at once.
+describeWithStack(
+  'fair share and priority under a saturated Deepgram cap',
+  { media: true, stack: { env: { API_KEYS: `big:${BIG},small:${SMALL}`, DEEPGRAM_MAX_CONCURRENT: '2', DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60000' } } },
+  (t) => {
   const submit = (key: string, body: Record<string, unknown> = {}) =>
-    fetch(stack.url('/v1/transcriptions'), {
+    fetch(t.stack.url('/v1/transcriptions'), {
       method: 'POST',
       headers: { authorization: `Token ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: media.file('testing-websocket.wav'), mode: 'async', duration_hint: 4.7, ...body }),
+      body: JSON.stringify({ url: t.media.file('testing-websocket.wav'), mode: 'async', duration_hint: 4.7, ...body }),
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
   const statusOf = async (key: string, id: string) =>
-    (await (await fetch(stack.url(`/v1/transcriptions/${id}`), { headers: { authorization: `Token ${key}` } })).json()) as any;
+    (await (await fetch(t.stack.url(`/v1/transcriptions/${id}`), { headers: { authorization: `Token ${key}` } })).json()) as any;
   const pendingOf = async (key: string, ids: string[]) => {
     let pending = 0;
     for (const id of ids) if (!FINAL.includes((await statusOf(key, id)).status)) pending++;
@@ -40,20 +37,7 @@ describe('fair share and priority under a saturated Deepgram cap', () => {
     }
   };
 
-  before(async () => {
-    shared = await startSharedParts();
-    media = await startMediaServer(AUDIO_DIR);
-    // Two places for Deepgram calls, each taking 300 ms: a backlog builds at once.
-    shared.parts.emulator.injectFault({ latencyMs: 300, times: Infinity });
-    stack = await startStack(shared.parts, {
-      env: { API_KEYS: `big:${BIG},small:${SMALL}`, DEEPGRAM_MAX_CONCURRENT: '2', DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60000' },
-    });
-  });
-  after(async () => {
-    await stack?.stop();
-    await media?.close();
-    await shared?.stop();
-  });
+  before(() => t.parts.emulator.injectFault({ latencyMs: 300, times: Infinity }));
 
   test("one tenant's backlog does not starve another's few jobs; waiting jobs say queued, with their place", { timeout: 120_000 }, async () => {
     const big: string[] = [];

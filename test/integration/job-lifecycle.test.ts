@@ -1,52 +1,31 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, postJson, startStack, untilDeepgramBusy, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { test } from 'node:test';
+import { getJson, postJson, startStack, untilDeepgramBusy, waitForJob } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
-describe('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal visibility', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let media: MediaServer;
-  let audio: Buffer;
+const PREAMBLE = 'We, the people of The United States, in order to form a more perfect union, establish justice.';
+
+describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal visibility', { media: true, transcripts: { 'preamble-rest.wav': PREAMBLE } }, (t) => {
   let n = 0;
-  const uniqueAudio = () => media.put(`lc-${++n}.wav`, audio);
-
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
-    audio = await readFile(path.join(AUDIO_DIR, 'preamble-rest.wav'));
-    parts.emulator.registerTranscript(audio, 'We, the people of The United States, in order to form a more perfect union, establish justice.');
-    stack = await startStack(parts);
-  });
-  after(async () => {
-    await stack?.stop();
-    await media?.close();
-    await shared?.stop();
-  });
+  const uniqueAudio = () => t.media.put(`lc-${++n}.wav`, t.audio('preamble-rest.wav'));
 
   test('Idempotency-Key: the same request returns the original job; a different one is 409', async () => {
     const url = uniqueAudio();
     const key = `order-${Date.now()}`;
-    const first = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'sync' }, { 'idempotency-key': key });
+    const first = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'sync' }, { 'idempotency-key': key });
     assert.equal(first.status, 200);
     assert.notEqual(first.body.id, key, 'job (and workflow) ids are always the server\'s, never the client\'s key');
-    const again = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'sync' }, { 'idempotency-key': key });
+    const again = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'sync' }, { 'idempotency-key': key });
     assert.equal(again.status, 200);
     assert.equal(again.body.id, first.body.id);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     assert.equal(again.body.transcript, first.body.transcript);
-    assert.equal(parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url).length, 1, 'Deepgram was called once');
+    assert.equal(t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url).length, 1, 'Deepgram was called once');
 
-    const different = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' }, { 'idempotency-key': key });
+    const different = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' }, { 'idempotency-key': key });
     assert.equal(different.status, 409);
     assert.equal(different.body.error.code, 'idempotency_conflict');
-    const bad = await postJson(stack.url('/v1/transcriptions'), { url }, { 'idempotency-key': 'has spaces!' });
+    const bad = await postJson(t.stack.url('/v1/transcriptions'), { url }, { 'idempotency-key': 'has spaces!' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'invalid_idempotency_key');
   });
@@ -54,122 +33,122 @@ describe('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal
   test('Idempotency-Key under concurrency: five identical requests make one job and one Deepgram call', async () => {
     const url = uniqueAudio();
     const key = `burst-${Date.now()}`;
-    const results = await Promise.all(Array.from({ length: 5 }, () => postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' }, { 'idempotency-key': key })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' }, { 'idempotency-key': key })));
     assert.deepEqual(new Set(results.map((r) => r.status)), new Set([202]));
     const ids = new Set(results.map((r) => r.body.id));
     assert.equal(ids.size, 1, 'one job for all five');
-    await waitForJob(stack, [...ids][0]!);
-    assert.equal(parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url).length, 1);
+    await waitForJob(t.stack, [...ids][0]!);
+    assert.equal(t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url).length, 1);
   });
 
   test('without a key every request is a new job', async () => {
     const url = uniqueAudio();
-    const a = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' });
-    const b = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' });
+    const a = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
+    const b = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
     assert.notEqual(a.body.id, b.body.id);
-    await waitForJob(stack, a.body.id);
-    await waitForJob(stack, b.body.id);
+    await waitForJob(t.stack, a.body.id);
+    await waitForJob(t.stack, b.body.id);
   });
 
   test('listing: newest first, filtered by status and mode, cursor pagination without gaps or repeats', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await getJson(stack.url(`/v1/transcriptions?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+      const page: any = await getJson(t.stack.url(`/v1/transcriptions?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
       assert.equal(page.status, 200);
       assert.ok(page.body.data.length <= 2);
       seen.push(...page.body.data.map((j: any) => j.id));
       cursor = page.body.next_cursor;
     } while (cursor);
-    const all = await parts.db.selectFrom('jobs').select(['id', 'created_at']).where('status', '!=', 'deleted').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const all = await t.parts.db.selectFrom('jobs').select(['id', 'created_at']).where('status', '!=', 'deleted').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     assert.deepEqual(seen, all.map((r) => r.id));
     assert.equal(new Set(seen).size, seen.length);
 
-    const async = await getJson(stack.url('/v1/transcriptions?mode=async&status=completed&limit=100'));
+    const async = await getJson(t.stack.url('/v1/transcriptions?mode=async&status=completed&limit=100'));
     assert.ok(async.body.data.length >= 3);
     assert.ok(async.body.data.every((j: any) => j.mode === 'async' && j.status === 'completed'));
     for (const q of ['status=done', 'mode=live', 'limit=0', 'limit=101', 'cursor=garbage']) {
-      const bad = await getJson(stack.url(`/v1/transcriptions?${q}`));
+      const bad = await getJson(t.stack.url(`/v1/transcriptions?${q}`));
       assert.equal(bad.status, 400, q);
     }
   });
 
   test('cancel: the in-flight Deepgram call is abandoned and the job ends canceled', async () => {
-    parts.emulator.injectFault({ latencyMs: 30_000 });
+    t.parts.emulator.injectFault({ latencyMs: 30_000 });
     const url = uniqueAudio();
-    const res = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' });
-    await untilDeepgramBusy(parts.emulator, 10_000);
-    const canceled = await postJson(stack.url(`/v1/transcriptions/${res.body.id}/cancel`), {});
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
+    await untilDeepgramBusy(t.parts.emulator, 10_000);
+    const canceled = await postJson(t.stack.url(`/v1/transcriptions/${res.body.id}/cancel`), {});
     assert.equal(canceled.status, 200);
     assert.equal(canceled.body.status, 'canceled');
-    const handle = parts.temporal.client.workflow.getHandle(res.body.id);
+    const handle = t.parts.temporal.client.workflow.getHandle(res.body.id);
     await assert.rejects(handle.result(), /cancel/i);
     const deadline2 = Date.now() + 10_000;
-    while (parts.emulator.stats().inFlight !== 0) {
+    while (t.parts.emulator.stats().inFlight !== 0) {
       assert.ok(Date.now() < deadline2, 'the Deepgram request was abandoned');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const after = await getJson(stack.url(`/v1/transcriptions/${res.body.id}`));
+    const after = await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}`));
     assert.equal(after.body.status, 'canceled');
-    const again = await postJson(stack.url(`/v1/transcriptions/${res.body.id}/cancel`), {});
+    const again = await postJson(t.stack.url(`/v1/transcriptions/${res.body.id}/cancel`), {});
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'not_cancelable');
-    parts.emulator.clearFaults();
+    t.parts.emulator.clearFaults();
   });
 
   test('delete: transcript gone, tombstone kept, hidden from listings, idempotent', async () => {
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
     assert.equal(res.status, 200);
-    const del = await fetch(stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' });
+    const del = await fetch(t.stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' });
     assert.equal(del.status, 204);
-    const tomb = await getJson(stack.url(`/v1/transcriptions/${res.body.id}`));
+    const tomb = await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}`));
     assert.equal(tomb.status, 200);
     assert.equal(tomb.body.status, 'deleted');
     assert.equal(tomb.body.transcript, undefined);
-    const rows = await parts.db.selectFrom('transcripts').select('job_id').where('job_id', '=', res.body.id).execute();
+    const rows = await t.parts.db.selectFrom('transcripts').select('job_id').where('job_id', '=', res.body.id).execute();
     assert.equal(rows.length, 0);
-    const list = await getJson(stack.url('/v1/transcriptions?limit=100'));
+    const list = await getJson(t.stack.url('/v1/transcriptions?limit=100'));
     assert.ok(!list.body.data.some((j: any) => j.id === res.body.id));
-    const deletedList = await getJson(stack.url('/v1/transcriptions?status=deleted'));
+    const deletedList = await getJson(t.stack.url('/v1/transcriptions?status=deleted'));
     assert.ok(deletedList.body.data.some((j: any) => j.id === res.body.id));
-    assert.equal((await fetch(stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' })).status, 204);
-    assert.equal((await fetch(stack.url('/v1/transcriptions/unknown-id'), { method: 'DELETE' })).status, 404);
+    assert.equal((await fetch(t.stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' })).status, 204);
+    assert.equal((await fetch(t.stack.url('/v1/transcriptions/unknown-id'), { method: 'DELETE' })).status, 404);
   });
 
   test('formats: txt, srt and vtt with proper content types; 409 before completion; 400 for unknown', async () => {
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', options: { smart_format: true, utterances: true } });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', options: { smart_format: true, utterances: true } });
     const id = res.body.id;
-    const txt = await fetch(stack.url(`/v1/transcriptions/${id}?format=txt`));
+    const txt = await fetch(t.stack.url(`/v1/transcriptions/${id}?format=txt`));
     assert.equal(txt.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await txt.text(), 'We, the people of The United States, in order to form a more perfect union, establish justice.\n');
-    const srt = await fetch(stack.url(`/v1/transcriptions/${id}?format=srt`));
+    const srt = await fetch(t.stack.url(`/v1/transcriptions/${id}?format=srt`));
     assert.match(srt.headers.get('content-type')!, /application\/x-subrip/);
     assert.match(await srt.text(), /^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n.*people/m);
-    const vtt = await fetch(stack.url(`/v1/transcriptions/${id}?format=vtt`));
+    const vtt = await fetch(t.stack.url(`/v1/transcriptions/${id}?format=vtt`));
     assert.match(vtt.headers.get('content-type')!, /text\/vtt/);
     const vttText = await vtt.text();
     assert.match(vttText, /^WEBVTT/);
     assert.match(vttText, /\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}/);
-    const json = await getJson(stack.url(`/v1/transcriptions/${id}?format=json`));
+    const json = await getJson(t.stack.url(`/v1/transcriptions/${id}?format=json`));
     assert.ok(Array.isArray(json.body.result.results.utterances), 'utterances pass through when requested');
-    assert.equal((await fetch(stack.url(`/v1/transcriptions/${id}?format=docx`))).status, 400);
+    assert.equal((await fetch(t.stack.url(`/v1/transcriptions/${id}?format=docx`))).status, 400);
 
-    parts.emulator.injectFault({ latencyMs: 3_000 });
-    const pending = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async' });
-    const early = await fetch(stack.url(`/v1/transcriptions/${pending.body.id}?format=srt`));
+    t.parts.emulator.injectFault({ latencyMs: 3_000 });
+    const pending = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async' });
+    const early = await fetch(t.stack.url(`/v1/transcriptions/${pending.body.id}?format=srt`));
     assert.equal(early.status, 409);
     assert.equal(((await early.json()) as any).error.code, 'not_ready');
-    await waitForJob(stack, pending.body.id);
+    await waitForJob(t.stack, pending.body.id);
   });
 
   test('Temporal visibility: jobs carry JobStatus/JobMode search attributes and a UI deep link', async () => {
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
     assert.match(res.body.links.temporal_ui, new RegExp(`/namespaces/default/workflows/${res.body.id}$`));
     const deadline = Date.now() + 15_000;
     let found: string[] = [];
     while (Date.now() < deadline) {
       found = [];
-      for await (const wf of parts.temporal.client.workflow.list({ query: `WorkflowId = '${res.body.id}' AND JobStatus = 'completed' AND JobMode = 'sync'` })) found.push(wf.workflowId);
+      for await (const wf of t.parts.temporal.client.workflow.list({ query: `WorkflowId = '${res.body.id}' AND JobStatus = 'completed' AND JobMode = 'sync'` })) found.push(wf.workflowId);
       if (found.length) break;
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -177,19 +156,15 @@ describe('job lifecycle: idempotency, listing, cancel, delete, formats, Temporal
   });
 
   test('a job survives an API restart between submit and poll', async () => {
-    parts.emulator.injectFault({ latencyMs: 1_500 });
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async' });
-    await stack.api.close();
-    const restarted = await startStack(parts, { worker: false, env: { TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue } });
+    t.parts.emulator.injectFault({ latencyMs: 1_500 });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async' });
+    await t.stack.api.close();
+    const restarted = await startStack(t.parts, { worker: false, env: { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue } });
     try {
       const done = await waitForJob(restarted, res.body.id);
       assert.equal(done.status, 'completed');
     } finally {
       await restarted.stop();
     }
-    stack = await startStack(parts, { env: { TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue } }).then(async (s) => {
-      await stack.worker?.stop();
-      return s;
-    });
   });
 });

@@ -1,55 +1,35 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
-import { eventually, liveEnv, openRawLive, openSdkLive, refusedUpgrade, sendAudio, sleep, startTestStreamingWorker } from '../helpers/live.js';
-import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
+import { test } from 'node:test';
+import { getJson } from '../helpers/stack.js';
+import { eventually, openRawLive, openSdkLive, refusedUpgrade, sendAudio, sleep, startTestStreamingWorker } from '../helpers/live.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const PREAMBLE_TEXT =
   'We, the people of The United States, in order to form a more perfect union, establish justice, ensure domestic ' +
   'tranquility, provide for the common defense, promote the general welfare, and secure the blessings of liberty to ' +
   'ourselves and our posterity to ordain and establish this constitution for The United States Of America.';
 
-describe('live streaming through the platform (npm start layout: WS on the API port)', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let streaming: StreamingWorker;
-  let preamble: Buffer;
-  let pcm: Buffer;
-  let env: Record<string, string>;
-  const wsUrl = (query: string) => `${stack.api.url.replace(/^http/, 'ws')}/v1/listen?${query}`;
-  const session = async (id: string) => (await getJson(stack.url(`/v1/streams/${id}`))).body;
+describeWithStack(
+  'live streaming through the platform (npm start layout: WS on the API port)',
+  {
+    emulator: { liveIdleTimeoutMs: 1_000 },
+    transcripts: { 'preamble-websocket.wav': PREAMBLE_TEXT },
+    stack: { worker: false, env: { LIVE_KEEPALIVE_INTERVAL_MS: '300', LIVE_PERSIST_INTERVAL_MS: '200', LIVE_MAX_SESSIONS_PER_WORKER: '3', LIVE_MAX_MESSAGE_BYTES: '65536' } },
+    streaming: 'on-api-port',
+  },
+  (t) => {
+  const preamble = () => t.audio('preamble-websocket.wav');
+  /** 16 kHz linear16 samples. */
+  const pcm = () => t.audio('preamble-16k.wav').subarray(44);
+  const wsUrl = (query: string) => `${t.stack.api.url.replace(/^http/, 'ws')}/v1/listen?${query}`;
+  const session = async (id: string) => (await getJson(t.stack.url(`/v1/streams/${id}`))).body;
   const ended = (id: string) => eventually(async () => ((await session(id)).status === 'ended' ? session(id) : undefined), 20_000, `session ${id} to end`);
-  const liveRequests = () => parts.emulator.requests().filter((r) => r.kind === 'live');
+  const liveRequests = () => t.parts.emulator.requests().filter((r) => r.kind === 'live');
 
-  before(async () => {
-    shared = await startSharedParts({ liveIdleTimeoutMs: 1_000 });
-    parts = shared.parts;
-    preamble = await readFile(path.join(AUDIO_DIR, 'preamble-websocket.wav'));
-    pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44); // 16 kHz linear16 samples
-    parts.emulator.registerTranscript(preamble, PREAMBLE_TEXT);
-    env = liveEnv(parts, {
-      LIVE_KEEPALIVE_INTERVAL_MS: '300',
-      LIVE_PERSIST_INTERVAL_MS: '200',
-      LIVE_MAX_SESSIONS_PER_WORKER: '3',
-      LIVE_MAX_MESSAGE_BYTES: '65536',
-    });
-    stack = await startStack(parts, { worker: false, env });
-    streaming = (await startTestStreamingWorker(parts, { ...env, PORT: String(stack.api.port) }, stack.api.httpServer)).worker;
-  });
-  after(async () => {
-    await streaming?.stop();
-    await stack?.stop();
-    await shared?.stop();
-  });
 
   test('the unmodified Deepgram SDK streams a WAV to our base URL: interim then final results in order, Metadata, stored transcript', async () => {
-    const live = await openSdkLive(stack.api.url, { model: 'nova-3', interim_results: 'true', smart_format: 'true' });
-    await sendAudio((c) => live.conn.sendMedia(c), preamble, 1600, 10);
+    const live = await openSdkLive(t.stack.api.url, { model: 'nova-3', interim_results: 'true', smart_format: 'true' });
+    await sendAudio((c) => live.conn.sendMedia(c), preamble(), 1600, 10);
     live.conn.sendCloseStream({ type: 'CloseStream' });
     const closed = await live.closed;
     assert.equal(closed.code, 1000);
@@ -73,7 +53,7 @@ describe('live streaming through the platform (npm start layout: WS on the API p
     assert.ok(Math.abs(metadata.duration - 19.098) < 0.01, `duration ${metadata.duration}`);
 
     const stored = await eventually(async () => {
-      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      const { body } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
       return body.status === 'ended' ? body : undefined;
     });
     assert.equal(stored.close_reason, 'client_closed');
@@ -85,21 +65,21 @@ describe('live streaming through the platform (npm start layout: WS on the API p
     assert.equal(stored.resume_count, 0);
     assert.equal(stored.deepgram_request_ids.length, 1);
 
-    const list = await getJson(stack.url('/v1/streams'));
+    const list = await getJson(t.stack.url('/v1/streams'));
     assert.equal(list.status, 200);
     assert.ok(list.body.data.some((s: any) => s.id === sessionId));
   });
 
   test('a silent client keeps its session: KeepAlive goes upstream, so Deepgram never closes it for idleness', async () => {
-    parts.emulator.reset();
+    t.parts.emulator.reset();
     const live = await openRawLive(wsUrl('model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true'));
     const second = 16_000 * 2;
-    await sendAudio((c) => live.ws.send(c), pcm.subarray(0, 2 * second), 3200, 10);
+    await sendAudio((c) => live.ws.send(c), pcm().subarray(0, 2 * second), 3200, 10);
     const first = await live.waitFor((m) => m.type === 'Results');
     const sessionId = first.metadata.request_id;
     // Silent for three times the emulator's idle timeout (1 s here, Deepgram's 10 s in production).
     await sleep(3_500);
-    await sendAudio((c) => live.ws.send(c), pcm.subarray(2 * second, 4 * second), 3200, 10);
+    await sendAudio((c) => live.ws.send(c), pcm().subarray(2 * second, 4 * second), 3200, 10);
     live.ws.send(JSON.stringify({ type: 'CloseStream' }));
     assert.equal((await live.closed).code, 1000);
     const stored = await ended(sessionId);
@@ -114,14 +94,14 @@ describe('live streaming through the platform (npm start layout: WS on the API p
   });
 
   test('Deepgram dropping the socket mid-stream (twice) is recovered: no final result lost or repeated, one timeline', async () => {
-    parts.emulator.reset();
-    parts.emulator.injectFault({ target: 'live', dropAfterMs: 1_200 });
-    parts.emulator.injectFault({ target: 'live', dropAfterMs: 1_000, errorFrame: true });
+    t.parts.emulator.reset();
+    t.parts.emulator.injectFault({ target: 'live', dropAfterMs: 1_200 });
+    t.parts.emulator.injectFault({ target: 'live', dropAfterMs: 1_000, errorFrame: true });
     const live = await openRawLive(wsUrl('model=nova-3&encoding=linear16&sample_rate=16000&interim_results=true&punctuate=true'));
-    await sendAudio((c) => live.ws.send(c), pcm, 3200, 25); // 100 ms of audio every 25 ms
+    await sendAudio((c) => live.ws.send(c), pcm(), 3200, 25); // 100 ms of audio every 25 ms
     live.ws.send(JSON.stringify({ type: 'CloseStream' }));
     assert.equal((await live.closed).code, 1000);
-    const total = pcm.length / (16_000 * 2);
+    const total = pcm().length / (16_000 * 2);
 
     const finals = live.messages.filter((m) => m.type === 'Results' && m.is_final);
     assert.ok(finals.length >= 5, `finals: ${finals.length}`);
@@ -147,16 +127,16 @@ describe('live streaming through the platform (npm start layout: WS on the API p
     );
     const sockets = liveRequests();
     assert.equal(sockets.length, 3, 'the first socket and two reconnects');
-    assert.ok(sockets.slice(1).every((r) => (r.audioBytes ?? 0) < pcm.length), 'a reconnect replays only the audio since the last final');
+    assert.ok(sockets.slice(1).every((r) => (r.audioBytes ?? 0) < pcm().length), 'a reconnect replays only the audio since the last final');
     assert.deepEqual(stored.deepgram_request_ids, sockets.map((r) => r.id));
     assert.ok(Math.abs(stored.audio_seconds - total) < 0.01);
   });
 
   test('POST /v1/streams/:id/close ends a live session gracefully: last finals, Metadata, close 1000', async () => {
-    const live = await openSdkLive(stack.api.url, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000, interim_results: 'true' });
-    await sendAudio((c) => live.conn.sendMedia(c), pcm.subarray(0, 16_000 * 2 * 2), 3200, 10);
+    const live = await openSdkLive(t.stack.api.url, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000, interim_results: 'true' });
+    await sendAudio((c) => live.conn.sendMedia(c), pcm().subarray(0, 16_000 * 2 * 2), 3200, 10);
     const sessionId = await eventually(async () => live.messages.find((m) => m.type === 'Results')?.metadata.request_id);
-    const res = await fetch(stack.url(`/v1/streams/${sessionId}/close`), { method: 'POST' });
+    const res = await fetch(t.stack.url(`/v1/streams/${sessionId}/close`), { method: 'POST' });
     assert.equal(res.status, 202);
     assert.equal(((await res.json()) as any).status, 'closing');
     const closed = await live.closed;
@@ -169,10 +149,10 @@ describe('live streaming through the platform (npm start layout: WS on the API p
     assert.equal(stored.close_reason, 'closed_by_request');
     assert.ok(stored.segments.at(-1).end >= 1.99 && stored.segments.at(-1).end < 2.6, 'the flushed final covers all audio sent');
 
-    const again = await fetch(stack.url(`/v1/streams/${sessionId}/close`), { method: 'POST' });
+    const again = await fetch(t.stack.url(`/v1/streams/${sessionId}/close`), { method: 'POST' });
     assert.equal(again.status, 409);
     assert.equal(((await again.json()) as any).error.code, 'session_ended');
-    const unknown = await fetch(stack.url('/v1/streams/00000000-0000-4000-8000-000000000000/close'), { method: 'POST' });
+    const unknown = await fetch(t.stack.url('/v1/streams/00000000-0000-4000-8000-000000000000/close'), { method: 'POST' });
     assert.equal(unknown.status, 404);
   });
 
@@ -206,8 +186,8 @@ describe('live streaming through the platform (npm start layout: WS on the API p
       assert.equal(refused.body.err_msg, refused.body.error.message);
     }
     // The SDK surfaces the refusal as a failed open, as it does for Deepgram's own 400s.
-    await assert.rejects(openSdkLive(stack.api.url, { model: 'nova-2', encoding: 'linear16' }));
-    const other = await refusedUpgrade(`${stack.api.url.replace(/^http/, 'ws')}/v1/elsewhere`);
+    await assert.rejects(openSdkLive(t.stack.api.url, { model: 'nova-2', encoding: 'linear16' }));
+    const other = await refusedUpgrade(`${t.stack.api.url.replace(/^http/, 'ws')}/v1/elsewhere`);
     assert.equal(other.status, 404);
   });
 
@@ -222,12 +202,12 @@ describe('live streaming through the platform (npm start layout: WS on the API p
     assert.match(closed.reason, /KeepAlive/);
   });
 
-  test('LIVE_MAX_SESSION_SECONDS: a standalone streaming worker (own port) ends a session at the limit with Metadata and 1008', async () => {
-    const short = await startTestStreamingWorker(parts, { ...env, LIVE_MAX_SESSION_SECONDS: '2' });
+  test('LIVE_MAX_SESSION_SECONDS: a standalone t.streaming worker (own port) ends a session at the limit with Metadata and 1008', async () => {
+    const short = await startTestStreamingWorker(t.parts, { ...t.env, LIVE_MAX_SESSION_SECONDS: '2' });
     try {
-      assert.notEqual(new URL(short.worker.url).port, String(stack.api.port));
+      assert.notEqual(new URL(short.worker.url).port, String(t.stack.api.port));
       const live = await openSdkLive(short.worker.url, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000 });
-      await sendAudio((c) => live.conn.sendMedia(c), pcm.subarray(0, 16_000 * 2), 3200, 20);
+      await sendAudio((c) => live.conn.sendMedia(c), pcm().subarray(0, 16_000 * 2), 3200, 20);
       const metrics = async () => (await (await fetch(`${short.worker.url.replace(/^ws/, 'http')}/metrics`)).text()).match(/deepgram_active_connections\{kind="live"\} (\d+)/)?.[1];
       assert.equal(await metrics(), '1', 'the open Deepgram Live socket is counted');
       const closed = await live.closed;

@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { openSdkLive, sendAudio } from '../helpers/live.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
 import { startAppProcess, type AppProcess } from '../helpers/processes.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
 import { freePort, postJson, stackEnv } from '../helpers/stack.js';
 import { deepgramWords, PREAMBLE_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-file-preamble.json');
 
@@ -20,45 +19,37 @@ const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-f
  * WebSocket → streaming worker → emulator) and come back as real words. Needs `npm run setup`: without the engine
  * `EMULATOR_ENGINE=pocketsphinx` makes start-up fail, and so do these tests.
  */
-describe('offline mode: npm start without a Deepgram key transcribes real audio with the local engine', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
+describeWithStack('offline mode: npm start without a Deepgram key transcribes real audio with the local engine', { media: true, stack: false }, (t) => {
   let app: AppProcess;
-  let media: MediaServer;
   let apiUrl: string;
-  let dataDir: string;
 
   before(async () => {
-    shared = await startSharedParts();
-    media = await startMediaServer(AUDIO_DIR);
-    dataDir = await mkdtemp(path.join(tmpdir(), 'offline-engine-'));
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'offline-engine-'));
+    t.defer(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
-    const env = stackEnv(shared.parts, {
-        // No Deepgram at all: npm start must bring its own.
-        DEEPGRAM_API_URL: '',
-        DEEPGRAM_API_KEY: '',
-        EMULATOR_ENGINE: 'pocketsphinx',
-        EMULATOR_PORT: String(await freePort()),
-        PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
-        LIVE_TASK_QUEUE: `live-offline-${randomBytes(4).toString('hex')}`,
-        DATA_DIR: dataDir,
-        // The engine decodes at roughly real time on a busy 2-core machine: let sync requests wait for it.
-        SYNC_WAIT_MS: '120000',
+    const env = stackEnv(t.parts, {
+      // No Deepgram at all: npm start must bring its own.
+      DEEPGRAM_API_URL: '',
+      DEEPGRAM_API_KEY: '',
+      EMULATOR_ENGINE: 'pocketsphinx',
+      EMULATOR_PORT: String(await freePort()),
+      PORT: String(port),
+      METRICS_PORT: String(await freePort()),
+      TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+      LIVE_TASK_QUEUE: `live-offline-${randomBytes(4).toString('hex')}`,
+      DATA_DIR: dataDir,
+      // The engine decodes at roughly real time on a busy 2-core machine: let sync requests wait for it.
+      SYNC_WAIT_MS: '120000',
     });
     app = startAppProcess('src/main/start.ts', env, 'Ctrl+C stops everything');
-    await app.ready;
-    apiUrl = `http://127.0.0.1:${port}`;
-  });
-  after(async () => {
-    if (app && app.child.exitCode === null) {
+    t.defer(async () => {
+      if (app.child.exitCode !== null) return;
       app.child.kill('SIGTERM');
       await Promise.race([app.exited, new Promise((r) => setTimeout(r, 10_000))]);
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
-    }
-    await media?.close();
-    await shared?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+    await app.ready;
+    apiUrl = `http://127.0.0.1:${port}`;
   });
 
   test('the banner says the emulator answers with the offline engine', () => {
@@ -84,7 +75,7 @@ describe('offline mode: npm start without a Deepgram key transcribes real audio 
   });
 
   test('audio the engine cannot decode fails the job with Deepgram’s 400', async () => {
-    const url = media.put('offline-corrupt.wav', Buffer.from('this is not audio, just text pretending to be a wav file'.repeat(20)));
+    const url = t.media.put('offline-corrupt.wav', Buffer.from('this is not audio, just text pretending to be a wav file'.repeat(20)));
     const res = await postJson(`${apiUrl}/v1/transcriptions`, { url, mode: 'sync' });
     assert.equal(res.status, 422, JSON.stringify(res.body));
     assert.equal(res.body.error.status, 400);

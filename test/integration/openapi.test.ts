@@ -2,34 +2,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { JobListSchema, JobSchema } from '../../src/http/openapi/schemas.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, postJson, startStack, type Stack } from '../helpers/stack.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { getJson, postJson } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const SCHEMATHESIS = path.join(REPO_ROOT, '.tools/schemathesis/bin/st');
 
-describe('OpenAPI document, reference page, and an external fuzzer', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let stack: Stack;
-  let media: MediaServer;
-
-  before(async () => {
-    shared = await startSharedParts();
-    media = await startMediaServer(AUDIO_DIR);
-    // The SSRF guard stays on, as in production: fuzzed URLs must never make the server fetch anything private.
-    stack = await startStack(shared.parts, { env: { SYNC_WAIT_MS: '2000', ALLOW_PRIVATE_URLS: 'false' } });
-  });
-  after(async () => {
-    await stack?.stop();
-    await media?.close();
-    await shared?.stop();
-  });
+// The SSRF guard stays on, as in production: fuzzed URLs must never make the server fetch anything private.
+describeWithStack('OpenAPI document, reference page, and an external fuzzer', { media: true, stack: { env: { SYNC_WAIT_MS: '2000', ALLOW_PRIVATE_URLS: 'false' } } }, (t) => {
 
   test('/openapi.json is OpenAPI 3.1 covering every route, built from the request schemas', async () => {
-    const { status, body } = await getJson(stack.url('/openapi.json'));
+    const { status, body } = await getJson(t.stack.url('/openapi.json'));
     assert.equal(status, 200);
     assert.equal(body.openapi, '3.1.0');
     for (const p of ['/v1/transcriptions', '/v1/transcriptions/{id}', '/v1/transcriptions/{id}/cancel', '/v1/transcriptions/{id}/webhooks', '/v1/transcriptions/{id}/webhooks/redeliver', '/v1/listen', '/v1/usage', '/v1/admin/tenants', '/v1/admin/tenants/{id}/webhook-secret', '/v1/admin/keys', '/v1/admin/keys/{id}', '/v1/admin/keys/{id}/rotate', '/v1/admin/usage', '/health', '/ready', '/metrics']) {
@@ -42,28 +27,28 @@ describe('OpenAPI document, reference page, and an external fuzzer', () => {
   });
 
   test('real responses match the documented schemas', async () => {
-    const created = await postJson(stack.url('/v1/transcriptions'), { url: 'https://8.8.8.8/a.wav', mode: 'async' });
+    const created = await postJson(t.stack.url('/v1/transcriptions'), { url: 'https://8.8.8.8/a.wav', mode: 'async' });
     assert.equal(created.status, 202);
     JobSchema.parse(created.body);
-    JobSchema.parse((await getJson(stack.url(`/v1/transcriptions/${created.body.id}`))).body);
-    JobListSchema.parse((await getJson(stack.url('/v1/transcriptions'))).body);
-    await postJson(stack.url(`/v1/transcriptions/${created.body.id}/cancel`), {});
+    JobSchema.parse((await getJson(t.stack.url(`/v1/transcriptions/${created.body.id}`))).body);
+    JobListSchema.parse((await getJson(t.stack.url('/v1/transcriptions'))).body);
+    await postJson(t.stack.url(`/v1/transcriptions/${created.body.id}/cancel`), {});
   });
 
   test('/docs is a browsable reference served without a CDN', async () => {
-    const page = await fetch(stack.url('/docs'));
+    const page = await fetch(t.stack.url('/docs'));
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, /swagger-ui-bundle\.js/);
     assert.doesNotMatch(html, /https?:\/\/(?!127)/, 'no external assets');
-    const bundle = await fetch(stack.url('/docs/assets/swagger-ui-bundle.js'));
+    const bundle = await fetch(t.stack.url('/docs/assets/swagger-ui-bundle.js'));
     assert.equal(bundle.status, 200);
     assert.ok((await bundle.arrayBuffer()).byteLength > 100_000);
-    assert.equal((await fetch(stack.url('/docs/assets/..%2F..%2Fpackage.json'))).status, 404);
+    assert.equal((await fetch(t.stack.url('/docs/assets/..%2F..%2Fpackage.json'))).status, 404);
   });
 
   test('a wrong method on a documented path is 405 with Allow', async () => {
-    const res = await fetch(stack.url('/v1/transcriptions/abc/cancel'), { method: 'GET' });
+    const res = await fetch(t.stack.url('/v1/transcriptions/abc/cancel'), { method: 'GET' });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
     assert.equal(((await res.json()) as any).error.code, 'method_not_allowed');
@@ -71,7 +56,7 @@ describe('OpenAPI document, reference page, and an external fuzzer', () => {
 
   test('schemathesis fuzzing of every documented operation finds no 5xx', { timeout: 240_000 }, async () => {
     assert.ok(existsSync(SCHEMATHESIS), 'schemathesis is installed by `npm run setup` (test-tools)');
-    const args = ['run', stack.url('/openapi.json'), '--checks', 'not_a_server_error', '--max-examples', '12', '--request-timeout', '20', '--warnings', 'off', '--phases', 'examples,coverage,fuzzing'];
+    const args = ['run', t.stack.url('/openapi.json'), '--checks', 'not_a_server_error', '--max-examples', '12', '--request-timeout', '20', '--warnings', 'off', '--phases', 'examples,coverage,fuzzing'];
     const child = spawn(SCHEMATHESIS, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));

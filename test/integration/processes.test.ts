@@ -1,58 +1,45 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
 import { startAppProcess, type AppProcess } from '../helpers/processes.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { freePort, getJson, postJson, stackEnv, type SharedParts } from '../helpers/stack.js';
+import { freePort, getJson, postJson, stackEnv } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const API_KEY = 'dg-secret-7f3a9c1e5b2d4f60';
 
 /** `npm run api` and `npm run worker` as real processes: structured logs without secrets, and a graceful SIGTERM. */
-describe('API and worker processes', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
+describeWithStack('API and worker processes', { media: true, stack: false }, (t) => {
   let emulator: DeepgramEmulator;
-  let media: MediaServer;
   let api: AppProcess;
   let worker: AppProcess;
   let apiUrl: string;
-  let audio: Buffer;
+  const audio = () => t.audio('testing-websocket.wav');
 
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
     emulator = await startDeepgramEmulator({ apiKey: API_KEY });
-    media = await startMediaServer(AUDIO_DIR);
-    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
-    emulator.registerTranscript(audio, 'testing one two three');
+    t.defer(() => emulator.close());
+    emulator.registerTranscript(audio(), 'testing one two three');
     const port = await freePort();
     const env = {
-      ...stackEnv(parts, { DEEPGRAM_API_URL: emulator.url, DEEPGRAM_API_KEY: API_KEY, LOG_LEVEL: 'debug', PORT: String(port), SHUTDOWN_GRACE_MS: '10000' }),
+      ...stackEnv(t.parts, { DEEPGRAM_API_URL: emulator.url, DEEPGRAM_API_KEY: API_KEY, LOG_LEVEL: 'debug', PORT: String(port), SHUTDOWN_GRACE_MS: '10000' }),
       METRICS_PORT: String(await freePort()),
       TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
     };
     worker = startAppProcess('src/main/worker.ts', env, 'batch worker running');
     api = startAppProcess('src/main/api.ts', env, 'API listening');
+    t.defer(() => {
+      for (const p of [api, worker]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    });
     await Promise.all([worker.ready, api.ready]);
     apiUrl = `http://127.0.0.1:${port}`;
   });
-  after(async () => {
-    for (const p of [api, worker]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
-    await media?.close();
-    await emulator?.close();
-    await shared?.stop();
-  });
 
   test('jobs run through the separate processes; the worker serves its own /metrics, /health and /ready', async () => {
-    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio() });
     const body = (await res.json()) as any;
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.transcript, 'testing one two three');
-    const byUrl = await postJson(`${apiUrl}/v1/transcriptions`, { url: media.file('testing-websocket.wav'), mode: 'sync' });
+    const byUrl = await postJson(`${apiUrl}/v1/transcriptions`, { url: t.media.file('testing-websocket.wav'), mode: 'sync' });
     assert.equal(byUrl.status, 200);
     const runningLine = JSON.parse(worker.lines.find((l) => l.includes('batch worker running'))!);
     const metrics = await (await fetch(runningLine.metrics as string)).text();
@@ -83,8 +70,8 @@ describe('API and worker processes', () => {
 
     const text = all.join('\n');
     assert.ok(!text.includes(API_KEY), 'the Deepgram API key appears in the logs');
-    for (let offset = 2_000; offset < audio.length - 64; offset += 7_919) {
-      const slice = audio.subarray(offset, offset + 48);
+    for (let offset = 2_000; offset < audio().length - 64; offset += 7_919) {
+      const slice = audio().subarray(offset, offset + 48);
       assert.ok(!text.includes(slice.toString('base64').slice(4, 40)), 'audio bytes (base64) appear in the logs');
       assert.ok(!text.includes(slice.toString('hex').slice(0, 40)), 'audio bytes (hex) appear in the logs');
     }
@@ -92,7 +79,7 @@ describe('API and worker processes', () => {
 
   test('SIGTERM drains: the in-flight request finishes, /ready turns away new work, the process exits 0', async () => {
     emulator.injectFault({ latencyMs: 2_000 });
-    const inFlight = postJson(`${apiUrl}/v1/transcriptions`, { url: media.file('testing-websocket.wav'), mode: 'sync' });
+    const inFlight = postJson(`${apiUrl}/v1/transcriptions`, { url: t.media.file('testing-websocket.wav'), mode: 'sync' });
     await new Promise((r) => setTimeout(r, 500));
     api.child.kill('SIGTERM');
     const res = await inFlight;

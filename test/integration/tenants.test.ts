@@ -1,39 +1,34 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhookSignature } from '../../src/client/index.js';
-import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
 import { silentWav } from '../helpers/audio.js';
-import { eventually, liveEnv, openRawLive, sendAudio, sleep, startTestStreamingWorker } from '../helpers/live.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { startStack, type SharedParts, type Stack } from '../helpers/stack.js';
+import { eventually, openRawLive, sendAudio, sleep } from '../helpers/live.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
 const BOOT = 'bootstrap-secret-0123456789';
 const TEXT = 'testing one two three';
 
 /** Tenancy through the real API: two tenants' keys, isolation, key management, usage, budgets, live ownership, webhooks. */
-describe('tenants and keys', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let streaming: StreamingWorker;
-  let media: MediaServer;
-  let receiver: WebhookReceiver;
-  let audio: Buffer;
+describeWithStack(
+  'tenants and keys',
+  {
+    media: true,
+    transcripts: { 'testing-websocket.wav': TEXT },
+    stack: { env: { ADMIN_API_KEY: ADMIN, API_KEYS: `boot:${BOOT}`, KEY_CACHE_MS: '1000', RATE_LIMIT_PER_MINUTE: '0' } },
+    streaming: true,
+  },
+  (t) => {
   const tenants = {} as Record<'acme' | 'globex', { id: string; webhookSecret: string; key: string; keyId: string }>;
 
   const call = async (method: string, pathname: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(stack.url(pathname), {
+    const res = await fetch(t.stack.url(pathname), {
       method,
       headers: { ...(key ? { authorization: `Token ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -43,7 +38,7 @@ describe('tenants and keys', () => {
   };
   const admin = (method: string, pathname: string, body?: unknown) => call(method, `/v1/admin${pathname}`, ADMIN, body);
   const upload = (key: string, wav: Buffer, query = 'mode=sync', headers: Record<string, string> = {}) =>
-    fetch(stack.url(`/v1/transcriptions?${query}`), { method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav', ...headers }, body: wav }).then(async (r) => ({
+    fetch(t.stack.url(`/v1/transcriptions?${query}`), { method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav', ...headers }, body: wav }).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as any,
     }));
@@ -53,16 +48,12 @@ describe('tenants and keys', () => {
       return ['completed', 'failed'].includes(res.body.status) ? res.body : undefined;
     }, 30_000, `job ${id}`);
 
+  let receiver: WebhookReceiver;
+  const audio = () => t.audio('testing-websocket.wav');
+
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
     receiver = await startWebhookReceiver();
-    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
-    parts.emulator.registerTranscript(audio, TEXT);
-    const env = liveEnv(parts, { ADMIN_API_KEY: ADMIN, API_KEYS: `boot:${BOOT}`, KEY_CACHE_MS: '1000', RATE_LIMIT_PER_MINUTE: '0' });
-    stack = await startStack(parts, { env });
-    streaming = (await startTestStreamingWorker(parts, env)).worker;
+    t.defer(() => receiver.close());
     for (const name of ['acme', 'globex'] as const) {
       const created = await admin('POST', '/tenants', { name });
       assert.equal(created.status, 201);
@@ -70,13 +61,6 @@ describe('tenants and keys', () => {
       assert.equal(key.status, 201);
       tenants[name] = { id: created.body.id, webhookSecret: created.body.webhook_secret, key: key.body.secret, keyId: key.body.id };
     }
-  });
-  after(async () => {
-    await streaming?.stop();
-    await stack?.stop();
-    await receiver?.close();
-    await media?.close();
-    await shared?.stop();
   });
 
   test('admin API: only the admin key; tenants and keys are created, listed and shown once; bad input is refused', async () => {
@@ -94,7 +78,7 @@ describe('tenants and keys', () => {
     assert.equal(acmeKey.prefix, tenants.acme.key.slice(0, 12), 'a prefix recognises the key');
     assert.ok(!JSON.stringify(list.body).includes(tenants.acme.key), 'secrets are never listed');
     assert.ok(list.body.data.some((k: any) => k.id === 'env.boot' && k.source === 'env'), 'API_KEYS entries are keys of their own tenant');
-    const stored = await parts.db.selectFrom('api_keys').select('secret_hash').where('id', '=', tenants.acme.keyId).executeTakeFirstOrThrow();
+    const stored = await t.parts.db.selectFrom('api_keys').select('secret_hash').where('id', '=', tenants.acme.keyId).executeTakeFirstOrThrow();
     assert.notEqual(stored.secret_hash, tenants.acme.key, 'only a hash is stored');
 
     assert.equal((await admin('POST', '/tenants', { name: 'acme' })).body.error.code, 'tenant_exists');
@@ -110,7 +94,7 @@ describe('tenants and keys', () => {
 
   test("one tenant never sees another's jobs: reads, lists, cancel, delete, webhooks and redelivery answer 404", async () => {
     const { acme, globex } = tenants;
-    const submitted = await call('POST', '/v1/transcriptions', acme.key, { url: media.put('iso.wav', audio), mode: 'async', webhook_url: receiver.url }, { 'idempotency-key': 'order-1' });
+    const submitted = await call('POST', '/v1/transcriptions', acme.key, { url: t.media.put('iso.wav', audio()), mode: 'async', webhook_url: receiver.url }, { 'idempotency-key': 'order-1' });
     assert.equal(submitted.status, 202);
     const id = submitted.body.id;
     assert.notEqual(id, 'order-1', 'job ids are always the server\'s');
@@ -136,36 +120,36 @@ describe('tenants and keys', () => {
     assert.equal((await call('GET', `/v1/transcriptions/${id}`, acme.key)).body.transcript, TEXT, 'the job is untouched');
 
     // The same Idempotency-Key from another tenant is another job, never a replay of acme's.
-    const other = await call('POST', '/v1/transcriptions', globex.key, { url: media.put('iso.wav', audio), mode: 'async' }, { 'idempotency-key': 'order-1' });
+    const other = await call('POST', '/v1/transcriptions', globex.key, { url: t.media.put('iso.wav', audio()), mode: 'async' }, { 'idempotency-key': 'order-1' });
     assert.equal(other.status, 202);
     assert.notEqual(other.body.id, id);
     assert.equal(other.headers.get('idempotent-replayed'), null);
-    const replay = await call('POST', '/v1/transcriptions', acme.key, { url: media.put('iso.wav', audio), mode: 'async', webhook_url: receiver.url }, { 'idempotency-key': 'order-1' });
+    const replay = await call('POST', '/v1/transcriptions', acme.key, { url: t.media.put('iso.wav', audio()), mode: 'async', webhook_url: receiver.url }, { 'idempotency-key': 'order-1' });
     assert.equal(replay.body.id, id, 'the owner replays its own key');
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
 
     // Every row the job left behind carries its tenant.
-    const deliveries = await parts.db.selectFrom('webhook_deliveries').select('tenant_id').where('job_id', '=', id).execute();
+    const deliveries = await t.parts.db.selectFrom('webhook_deliveries').select('tenant_id').where('job_id', '=', id).execute();
     assert.ok(deliveries.length > 0 && deliveries.every((d) => d.tenant_id === acme.id));
     const uploaded = await upload(globex.key, silentWav(1));
-    const job = await parts.db.selectFrom('jobs').select(['tenant_id', 'source']).where('id', '=', uploaded.body.id).executeTakeFirstOrThrow();
-    const blob = await parts.db.selectFrom('audio_blobs').select('tenant_id').where('id', '=', (job.source as any).blobId).executeTakeFirstOrThrow();
+    const job = await t.parts.db.selectFrom('jobs').select(['tenant_id', 'source']).where('id', '=', uploaded.body.id).executeTakeFirstOrThrow();
+    const blob = await t.parts.db.selectFrom('audio_blobs').select('tenant_id').where('id', '=', (job.source as any).blobId).executeTakeFirstOrThrow();
     assert.deepEqual([job.tenant_id, blob.tenant_id], [globex.id, globex.id]);
   });
 
   test('the unmodified Deepgram SDK with each tenant\'s key: jobs land in that tenant only', async () => {
     const { acme, globex } = tenants;
-    const dg = new DeepgramClient({ apiKey: acme.key, baseUrl: stack.api.url, maxRetries: 0 });
-    const response: any = await dg.listen.v1.media.transcribeFile(audio, { model: 'nova-3' });
+    const dg = new DeepgramClient({ apiKey: acme.key, baseUrl: t.stack.api.url, maxRetries: 0 });
+    const response: any = await dg.listen.v1.media.transcribeFile(audio(), { model: 'nova-3' });
     assert.equal(response.results.channels[0].alternatives[0].transcript, TEXT);
     const acmeJobs = (await call('GET', '/v1/transcriptions?limit=100', acme.key)).body.data.map((j: any) => j.id);
     const globexJobs = (await call('GET', '/v1/transcriptions?limit=100', globex.key)).body.data.map((j: any) => j.id);
     const newest = acmeJobs[0];
     assert.ok(!globexJobs.includes(newest));
-    const revokedSdk = new DeepgramClient({ apiKey: 'dtk_not-a-key-we-issued', baseUrl: stack.api.url, maxRetries: 0 });
-    await assert.rejects(revokedSdk.listen.v1.media.transcribeFile(audio, { model: 'nova-3' }), (err: any) => err.statusCode === 401 && err.body?.err_code === 'INVALID_AUTH');
+    const revokedSdk = new DeepgramClient({ apiKey: 'dtk_not-a-key-we-issued', baseUrl: t.stack.api.url, maxRetries: 0 });
+    await assert.rejects(revokedSdk.listen.v1.media.transcribeFile(audio(), { model: 'nova-3' }), (err: any) => err.statusCode === 401 && err.body?.err_code === 'INVALID_AUTH');
 
-    const visible = await parts.temporal.client.workflow.list({ query: `Tenant = "acme"` });
+    const visible = await t.parts.temporal.client.workflow.list({ query: `Tenant = "acme"` });
     const ids: string[] = [];
     for await (const wf of visible) ids.push(wf.workflowId);
     assert.ok(ids.includes(newest), 'the Temporal UI filters by Tenant');
@@ -186,7 +170,7 @@ describe('tenants and keys', () => {
     assert.ok(byDay.body.data.every((r: any) => r.tenant.name === 'acme' && /^\d{4}-\d{2}-\d{2}$/.test(r.day)));
     const all = await admin('GET', '/usage?group_by=tenant');
     assert.deepEqual(all.body.data.map((r: any) => r.tenant.name).sort(), ['acme', 'globex']);
-    const rows = await parts.db.selectFrom('usage_records').select(['source_id']).execute();
+    const rows = await t.parts.db.selectFrom('usage_records').select(['source_id']).execute();
     assert.equal(new Set(rows.map((r) => r.source_id)).size, rows.length, 'one usage row per job');
     assert.equal((await call('GET', '/v1/usage?group_by=week', acme.key)).status, 400);
     assert.equal((await call('GET', '/v1/usage?from=yesterday', acme.key)).status, 400);
@@ -203,7 +187,7 @@ describe('tenants and keys', () => {
     assert.equal(over.body.error.code, 'budget_exceeded');
     assert.ok(Math.abs(over.body.error.details.remaining_seconds - 2) < 0.01, JSON.stringify(over.body));
     assert.equal((await upload(secret, silentWav(1.5))).status, 200, 'what fits is still accepted');
-    const dg = new DeepgramClient({ apiKey: secret, baseUrl: stack.api.url, maxRetries: 0 });
+    const dg = new DeepgramClient({ apiKey: secret, baseUrl: t.stack.api.url, maxRetries: 0 });
     await assert.rejects(dg.listen.v1.media.transcribeFile(silentWav(4), {}), (err: any) => err.statusCode === 402 && err.body?.err_code === 'ASR_PAYMENT_REQUIRED');
   });
 
@@ -211,7 +195,7 @@ describe('tenants and keys', () => {
     const keys = async (...args: string[]) => {
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main/keys.ts', ...args], {
         cwd: REPO_ROOT,
-        env: { ...process.env, DATABASE_URL: parts.databaseUrl, LOG_LEVEL: 'silent' },
+        env: { ...process.env, DATABASE_URL: t.parts.databaseUrl, LOG_LEVEL: 'silent' },
       });
       return JSON.parse(stdout);
     };
@@ -253,7 +237,7 @@ describe('tenants and keys', () => {
     const { acme, globex } = tenants;
     const deliveredFor = async (id: string) =>
       eventually(async () => receiver.received.find((r) => r.body?.id === id && r.answeredWith === 200), 20_000, `webhook of ${id}`);
-    const first = await call('POST', '/v1/transcriptions', acme.key, { url: media.put('wh1.wav', audio), mode: 'sync', webhook_url: receiver.url });
+    const first = await call('POST', '/v1/transcriptions', acme.key, { url: t.media.put('wh1.wav', audio()), mode: 'sync', webhook_url: receiver.url });
     const delivered = await deliveredFor(first.body.id);
     assert.ok(verifyWebhookSignature(acme.webhookSecret, delivered.rawBody, delivered.headers));
     assert.ok(!verifyWebhookSignature(globex.webhookSecret, delivered.rawBody, delivered.headers), "another tenant's secret does not verify it");
@@ -262,7 +246,7 @@ describe('tenants and keys', () => {
 
     const rotated = await admin('POST', `/tenants/${acme.id}/webhook-secret`, { overlap_seconds: 3600 });
     assert.equal(rotated.status, 200);
-    const second = await call('POST', '/v1/transcriptions', acme.key, { url: media.put('wh2.wav', audio), mode: 'sync', webhook_url: receiver.url });
+    const second = await call('POST', '/v1/transcriptions', acme.key, { url: t.media.put('wh2.wav', audio()), mode: 'sync', webhook_url: receiver.url });
     const during = await deliveredFor(second.body.id);
     assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2, 'one signature per secret');
     assert.ok(verifyWebhookSignature(acme.webhookSecret, during.rawBody, during.headers), 'receivers on the old secret keep working');
@@ -272,12 +256,12 @@ describe('tenants and keys', () => {
   test('live: sessions are the owner\'s; another tenant cannot resume or read one; a plain resume does not steal it; takeover does', { timeout: 60_000 }, async () => {
     const { acme, globex } = tenants;
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
-    const first = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', acme.key]);
-    await sendAudio((c) => first.ws.send(c), audio.subarray(44), 3200, 20);
+    const first = await openRawLive(`${t.streaming.url}/v1/listen?${query}`, ['token', acme.key]);
+    await sendAudio((c) => first.ws.send(c), audio().subarray(44), 3200, 20);
     const result = await first.waitFor((m) => m.type === 'Results');
     const sessionId = result.metadata.request_id;
 
-    const stranger = new URL(`${streaming.url}/v1/listen?${query}&session_id=${sessionId}`);
+    const stranger = new URL(`${t.streaming.url}/v1/listen?${query}&session_id=${sessionId}`);
     const byGlobex = await refusedUpgradeWithKey(stranger.toString(), globex.key);
     assert.equal(byGlobex.status, 404);
     assert.equal(byGlobex.body.error.code, 'not_found');
@@ -290,7 +274,7 @@ describe('tenants and keys', () => {
     assert.equal(plain.body.error.code, 'session_in_use');
     assert.match(plain.body.error.message, /takeover=true/);
 
-    const takeover = await openRawLive(`${streaming.url}/v1/listen?${query}&session_id=${sessionId}&takeover=true`, ['token', acme.key]);
+    const takeover = await openRawLive(`${t.streaming.url}/v1/listen?${query}&session_id=${sessionId}&takeover=true`, ['token', acme.key]);
     const old = await first.closed;
     assert.equal(old.code, 1008);
     assert.match(old.reason, /taken over/);
@@ -301,9 +285,9 @@ describe('tenants and keys', () => {
       return res.body.status === 'ended' ? res.body : undefined;
     });
     assert.equal(session.resume_count, 1);
-    const segments = await parts.db.selectFrom('live_segments').select('tenant_id').where('session_id', '=', sessionId).execute();
+    const segments = await t.parts.db.selectFrom('live_segments').select('tenant_id').where('session_id', '=', sessionId).execute();
     assert.ok(segments.length > 0 && segments.every((r) => r.tenant_id === acme.id), 'final results carry the tenant too');
-    const usage = await parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', sessionId).execute();
+    const usage = await t.parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', sessionId).execute();
     assert.equal(usage.length, 1, 'the session is metered once');
     assert.equal(usage[0]!.mode, 'live');
     assert.equal(usage[0]!.tenant_id, acme.id);
@@ -313,19 +297,19 @@ describe('tenants and keys', () => {
   test('live: a key\'s max_live_sessions is its own cap (1013); a spent budget ends its session with a close frame naming it', { timeout: 60_000 }, async () => {
     const capped = await admin('POST', '/keys', { tenant: 'globex', name: 'one-stream', max_live_sessions: 1, monthly_audio_seconds: 1 });
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000';
-    const first = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
+    const first = await openRawLive(`${t.streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
     // Admission follows the WebSocket handshake: let the first session take its place before the second asks.
     await eventually(async () => {
-      const admitted = await parts.db.selectFrom('live_sessions').select('id').where('api_key_id', '=', capped.body.id).execute();
+      const admitted = await t.parts.db.selectFrom('live_sessions').select('id').where('api_key_id', '=', capped.body.id).execute();
       return admitted.length === 1 ? true : undefined;
     }, 10_000, 'the first session to be admitted');
-    const second = await openRawLive(`${streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
+    const second = await openRawLive(`${t.streaming.url}/v1/listen?${query}`, ['token', capped.body.secret]);
     const refused = await second.closed;
     assert.equal(refused.code, 1013);
     assert.match(refused.reason, /max_live_sessions=1/);
 
-    // 1 s of budget: streaming past it ends the session (finals stored, Metadata sent) with 1008 BUDGET_EXCEEDED.
-    const pcm = audio.subarray(44);
+    // 1 s of budget: t.streaming past it ends the session (finals stored, Metadata sent) with 1008 BUDGET_EXCEEDED.
+    const pcm = audio().subarray(44);
     const streamingDone = sendAudio((c) => first.ws.readyState === first.ws.OPEN && first.ws.send(c), Buffer.concat([pcm, pcm, pcm]), 3200, 100);
     const closed = await first.closed;
     await streamingDone;

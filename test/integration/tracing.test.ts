@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { loadConfig } from '../../src/config.js';
 import { createTracing, type Tracing } from '../../src/observability/tracing.js';
 import { transcriptionWorkflowId } from '../../src/temporal/task-queues.js';
 import { silentWav } from '../helpers/audio.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
 import { getJson, postJson, stackEnv, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -32,27 +31,17 @@ async function collect(receiver: OtlpReceiver, tracings: Tracing[], ready: (span
   }
 }
 
-describe('OpenTelemetry tracing: HTTP request → workflow → activities → Deepgram call, exported over OTLP/HTTP', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let media: MediaServer;
+describeWithStack('OpenTelemetry tracing: HTTP request → workflow → activities → Deepgram call, exported over OTLP/HTTP', { media: true, stack: false }, (t) => {
   let receiver: OtlpReceiver;
 
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer('/nonexistent');
     receiver = await startOtlpReceiver();
-  });
-  after(async () => {
-    await receiver?.close();
-    await media?.close();
-    await shared?.stop();
+    t.defer(() => receiver.close());
   });
 
   // Runs first, while nothing in this process has installed OpenTelemetry.
   test('without OTEL_EXPORTER_OTLP_ENDPOINT nothing is installed, propagated or exported', async () => {
-    const config = loadConfig(stackEnv(parts));
+    const config = loadConfig(stackEnv(t.parts));
     assert.equal(config.tracing.endpoint, undefined);
     assert.equal(await createTracing({ settings: config.tracing, serviceName: 'transcription-api' }), undefined);
 
@@ -60,11 +49,11 @@ describe('OpenTelemetry tracing: HTTP request → workflow → activities → De
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
     let stack: Stack | undefined;
     try {
-      stack = await startStack(parts);
-      const res = await postJson(stack.url('/v1/transcriptions'), { url: media.put('off.wav', silentWav(3)) });
+      stack = await startStack(t.parts);
+      const res = await postJson(stack.url('/v1/transcriptions'), { url: t.media.put('off.wav', silentWav(3)) });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.status, 'completed');
-      assert.deepEqual(await startHeaderKeys(parts, res.body.id), [], 'no trace context in the workflow start headers');
+      assert.deepEqual(await startHeaderKeys(t.parts, res.body.id), [], 'no trace context in the workflow start headers');
       // No global context manager or propagator: context does not flow, nothing is injected.
       const key = createContextKey('probe');
       assert.equal(context.with(ROOT_CONTEXT.setValue(key, 1), () => context.active().getValue(key)), undefined);
@@ -79,16 +68,16 @@ describe('OpenTelemetry tracing: HTTP request → workflow → activities → De
 
   test('a sync transcription is one trace: HTTP span → workflow start → workflow → activities → Deepgram call', async () => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/` };
-    const settings = loadConfig(stackEnv(parts, env)).tracing;
+    const settings = loadConfig(stackEnv(t.parts, env)).tracing;
     const api = (await createTracing({ settings, serviceName: 'transcription-api' }))!;
     const worker = (await createTracing({ settings, serviceName: 'transcription-worker' }))!;
     assert.ok(api && worker);
-    const stack = await startStack(parts, { env, tracing: { api, worker } });
+    const stack = await startStack(t.parts, { env, tracing: { api, worker } });
     try {
-      const res = await postJson(stack.url('/v1/transcriptions'), { url: media.put('on.wav', silentWav(3)), options: { model: 'nova-3' } });
+      const res = await postJson(stack.url('/v1/transcriptions'), { url: t.media.put('on.wav', silentWav(3)), options: { model: 'nova-3' } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.status, 'completed');
-      assert.deepEqual(await startHeaderKeys(parts, res.body.id), ['_tracer-data']);
+      assert.deepEqual(await startHeaderKeys(t.parts, res.body.id), ['_tracer-data']);
 
       const isHttp = (s: ReceivedSpan) => s.name === 'POST /v1/transcriptions' && s.kind === SERVER && s.service === 'transcription-api';
       const named = (spans: ReceivedSpan[], traceId: string, name: string) => spans.filter((s) => s.traceId === traceId && s.name === name);
@@ -133,7 +122,7 @@ describe('OpenTelemetry tracing: HTTP request → workflow → activities → De
       assert.equal(deepgram.kind, CLIENT);
       assert.equal(deepgram.service, 'transcription-worker');
       assert.equal(parentOf(deepgram), one('RunActivity:transcribeAudio'), 'the Deepgram call is a child of the activity');
-      assert.equal(deepgram.attributes['deepgram.endpoint'], parts.emulator.url);
+      assert.equal(deepgram.attributes['deepgram.endpoint'], t.parts.emulator.url);
       assert.equal(deepgram.attributes['http.status_code'], 200);
       assert.equal(deepgram.attributes['deepgram.request_id'], res.body.deepgram_request_id);
       assert.equal(deepgram.attributes['deepgram.model'], 'nova-3');
@@ -178,7 +167,7 @@ describe('OpenTelemetry tracing: HTTP request → workflow → activities → De
   test('GET on an unknown path is named by its method only (no route matched)', async () => {
     const settings = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }).tracing;
     const api = (await createTracing({ settings, serviceName: 'transcription-api' }))!;
-    const stack = await startStack(parts, { worker: false, tracing: { api } });
+    const stack = await startStack(t.parts, { worker: false, tracing: { api } });
     try {
       const res = await getJson(stack.url('/v1/nowhere'));
       assert.equal(res.status, 404);

@@ -1,88 +1,69 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { silentWav } from '../helpers/audio.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, startStack, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { getJson, startStack, waitForJob } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const PREAMBLE = 'We, the people of The United States, in order to form a more perfect union';
 
 /** Audio sent in the request itself: multipart and raw bodies, stored durably, referenced (never carried) by workflows. */
-describe('audio uploads', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let preamble: Buffer;
-  let mp3: Buffer;
+describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBLE }, stack: { env: { MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) } } }, (t) => {
 
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    preamble = await readFile(path.join(AUDIO_DIR, 'preamble-rest.wav'));
-    mp3 = await readFile(path.join(AUDIO_DIR, 'Bueller-Life-moves-pretty-fast.mp3'));
-    parts.emulator.registerTranscript(preamble, PREAMBLE);
-    stack = await startStack(parts, { env: { MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) } });
-  });
-  after(async () => {
-    await stack?.stop();
-    await shared?.stop();
-  });
-
-  const blobCount = async () => Number((await parts.db.selectFrom('audio_blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const blobCount = async () => Number((await t.parts.db.selectFrom('audio_blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   test('multipart: an `audio` file plus the JSON fields → transcribed synchronously from the stored upload', async () => {
     const form = new FormData();
-    form.append('audio', new Blob([preamble], { type: 'audio/wav' }), 'preamble.wav');
+    form.append('audio', new Blob([t.audio('preamble-rest.wav')], { type: 'audio/wav' }), 'preamble.wav');
     form.append('options', JSON.stringify({ smart_format: true, model: 'nova-3' }));
-    const res = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', body: form });
+    const res = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', body: form });
     const body = (await res.json()) as any;
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.transcript, PREAMBLE);
     assert.equal(body.mode, 'sync');
     assert.ok(Math.abs(body.duration_seconds - 19.098) < 0.01, 'duration measured from the upload');
-    const call = parts.emulator.requests().at(-1)!;
-    assert.equal(call.audioBytes, preamble.length, 'Deepgram received the bytes, not a URL');
+    const call = t.parts.emulator.requests().at(-1)!;
+    assert.equal(call.audioBytes, t.audio('preamble-rest.wav').length, 'Deepgram received the bytes, not a URL');
     assert.equal(call.sourceUrl, undefined);
     assert.equal(call.query.model, 'nova-3');
 
-    const job = await parts.db.selectFrom('jobs').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+    const job = await t.parts.db.selectFrom('jobs').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
     assert.equal(job.source.kind, 'upload');
-    const blob = await parts.db.selectFrom('audio_blobs').selectAll().where('id', '=', (job.source as { blobId: string }).blobId).executeTakeFirstOrThrow();
-    assert.equal(Number(blob.size_bytes), preamble.length);
+    const blob = await t.parts.db.selectFrom('audio_blobs').selectAll().where('id', '=', (job.source as { blobId: string }).blobId).executeTakeFirstOrThrow();
+    assert.equal(Number(blob.size_bytes), t.audio('preamble-rest.wav').length);
     assert.equal(blob.storage, 'postgres');
   });
 
   test('raw body: audio/* with options and job fields in the query string', async () => {
-    const res = await fetch(stack.url('/v1/transcriptions?mode=async&smart_format=true&tag=raw-upload'), {
+    const res = await fetch(t.stack.url('/v1/transcriptions?mode=async&smart_format=true&tag=raw-upload'), {
       method: 'POST',
       headers: { 'content-type': 'audio/mpeg' },
-      body: mp3,
+      body: t.audio('Bueller-Life-moves-pretty-fast.mp3'),
     });
     const body = (await res.json()) as any;
     assert.equal(res.status, 202, JSON.stringify(body));
-    const done = await waitForJob(stack, body.id);
+    const done = await waitForJob(t.stack, body.id);
     assert.equal(done.status, 'completed');
     assert.ok(Math.abs(done.duration_seconds - 17.6) < 0.3, String(done.duration_seconds));
-    const call = parts.emulator.requests().filter((r) => r.kind === 'rest').at(-1)!;
-    assert.equal(call.audioBytes, mp3.length);
+    const call = t.parts.emulator.requests().filter((r) => r.kind === 'rest').at(-1)!;
+    assert.equal(call.audioBytes, t.audio('Bueller-Life-moves-pretty-fast.mp3').length);
     assert.equal(call.query.tag, 'raw-upload');
   });
 
   test('auto routing uses the duration measured from the upload: a long recording goes async', async () => {
-    const res = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: silentWav(320, 1000) });
+    const res = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: silentWav(320, 1000) });
     const body = (await res.json()) as any;
     assert.equal(res.status, 202, JSON.stringify(body));
     assert.equal(body.mode, 'async');
     assert.equal(body.duration_seconds, 320);
-    await waitForJob(stack, body.id);
+    await waitForJob(t.stack, body.id);
   });
 
   test('an upload over MAX_UPLOAD_BYTES is refused with 413 while streaming, and nothing is kept', async () => {
     const before = await blobCount();
-    const res = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: silentWav(200, 8000) });
+    const res = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: silentWav(200, 8000) });
     assert.equal(res.status, 413);
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'payload_too_large');
@@ -92,7 +73,7 @@ describe('audio uploads', () => {
 
   test('bytes that are not audio → 415 unsupported_audio with the reason, and nothing is kept', async () => {
     const before = await blobCount();
-    const res = await fetch(stack.url('/v1/transcriptions'), {
+    const res = await fetch(t.stack.url('/v1/transcriptions'), {
       method: 'POST',
       headers: { 'content-type': 'audio/wav' },
       body: Buffer.from('<html><body>definitely not a recording</body></html>'.repeat(30)),
@@ -106,7 +87,7 @@ describe('audio uploads', () => {
 
   test('headerless raw audio is accepted when encoding and sample_rate say what it is', async () => {
     const pcm = silentWav(4, 16000).subarray(44);
-    const res = await fetch(stack.url('/v1/transcriptions?encoding=linear16&sample_rate=16000'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: pcm });
+    const res = await fetch(t.stack.url('/v1/transcriptions?encoding=linear16&sample_rate=16000'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: pcm });
     const body = (await res.json()) as any;
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.duration_seconds, 4);
@@ -115,29 +96,29 @@ describe('audio uploads', () => {
   test('multipart mistakes are clear 400s and leave no upload behind', async () => {
     const before = await blobCount();
     const both = new FormData();
-    both.append('audio', new Blob([preamble], { type: 'audio/wav' }), 'a.wav');
+    both.append('audio', new Blob([t.audio('preamble-rest.wav')], { type: 'audio/wav' }), 'a.wav');
     both.append('url', 'https://example.com/a.wav');
-    const r1 = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', body: both });
+    const r1 = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', body: both });
     assert.equal(r1.status, 400);
     assert.match(((await r1.json()) as any).error.message, /either an audio upload or a "url"/);
 
     const wrongField = new FormData();
-    wrongField.append('file', new Blob([preamble], { type: 'audio/wav' }), 'a.wav');
-    const r2 = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', body: wrongField });
+    wrongField.append('file', new Blob([t.audio('preamble-rest.wav')], { type: 'audio/wav' }), 'a.wav');
+    const r2 = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', body: wrongField });
     assert.equal(r2.status, 400);
     assert.match(((await r2.json()) as any).error.message, /field named "audio"/);
 
     const badOptions = new FormData();
-    badOptions.append('audio', new Blob([preamble], { type: 'audio/wav' }), 'a.wav');
+    badOptions.append('audio', new Blob([t.audio('preamble-rest.wav')], { type: 'audio/wav' }), 'a.wav');
     badOptions.append('options', '{not json');
-    const r3 = await fetch(stack.url('/v1/transcriptions'), { method: 'POST', body: badOptions });
+    const r3 = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', body: badOptions });
     assert.equal(r3.status, 400);
     assert.equal(((await r3.json()) as any).error.code, 'invalid_json');
     assert.equal(await blobCount(), before);
   });
 
   test('mode=stream points to the WebSocket endpoint', async () => {
-    const res = await fetch(stack.url('/v1/transcriptions?mode=stream'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: preamble });
+    const res = await fetch(t.stack.url('/v1/transcriptions?mode=stream'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: t.audio('preamble-rest.wav') });
     assert.equal(res.status, 400);
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'use_websocket');
@@ -146,9 +127,9 @@ describe('audio uploads', () => {
 
   test('BLOB_STORE=filesystem keeps uploads on disk, and deleting the job removes them', async () => {
     const dir = path.join(tmpdir(), `dtp-blobs-${process.pid}`);
-    const fsStack = await startStack(parts, { env: { BLOB_STORE: 'filesystem', BLOB_DIR: dir } });
+    const fsStack = await startStack(t.parts, { env: { BLOB_STORE: 'filesystem', BLOB_DIR: dir } });
     try {
-      const res = await fetch(fsStack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: preamble });
+      const res = await fetch(fsStack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: t.audio('preamble-rest.wav') });
       const body = (await res.json()) as any;
       assert.equal(res.status, 200, JSON.stringify(body));
       assert.equal(body.transcript.toLowerCase().replace(/[^a-z ]/g, ''), PREAMBLE.toLowerCase().replace(/[^a-z ]/g, ''));

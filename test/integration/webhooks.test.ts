@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { verifyWebhookSignature } from '../../src/client/index.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { getJson, postJson, startStack, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { getJson, postJson, startStack, waitForJob } from '../helpers/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const SECRET = 'test-webhook-secret';
 
@@ -21,35 +17,25 @@ async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeo
   }
 }
 
-describe('webhooks', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let media: MediaServer;
+describeWithStack(
+  'webhooks',
+  {
+    media: true,
+    transcripts: { 'testing-websocket.wav': 'Testing one two three.' },
+    stack: { env: { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200', WEBHOOK_RETRY_MAX_INTERVAL_MS: '400' } },
+  },
+  (t) => {
   let receiver: WebhookReceiver;
   let n = 0;
-  let audio: Buffer;
-  const uniqueAudio = () => media.put(`wh-${++n}.wav`, audio);
-
+  const uniqueAudio = () => t.media.put(`wh-${++n}.wav`, t.audio('testing-websocket.wav'));
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
     receiver = await startWebhookReceiver();
-    audio = await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav'));
-    parts.emulator.registerTranscript(audio, 'Testing one two three.');
-    stack = await startStack(parts, { env: { WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200', WEBHOOK_RETRY_MAX_INTERVAL_MS: '400' } });
-  });
-  after(async () => {
-    await stack?.stop();
-    await receiver?.close();
-    await media?.close();
-    await shared?.stop();
+    t.defer(() => receiver.close());
   });
 
   test('a receiver failing 3 times then succeeding gets exactly one successful, signed delivery', async () => {
     receiver.script([500, 503, 502], 200);
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async', webhook_url: receiver.url, options: { punctuate: true } });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async', webhook_url: receiver.url, options: { punctuate: true } });
     assert.equal(res.status, 202);
     const id = res.body.id;
     await until(() => receiver.received.filter((r) => r.body?.id === id), (list) => list.some((r) => r.answeredWith === 200));
@@ -67,7 +53,7 @@ describe('webhooks', () => {
     assert.equal(verifyWebhookSignature('wrong-secret', last.rawBody, last.headers), false);
     assert.equal(verifyWebhookSignature(SECRET, last.rawBody.replace('three', 'four'), last.headers), false);
 
-    const log = await getJson(stack.url(`/v1/transcriptions/${id}/webhooks`));
+    const log = await getJson(t.stack.url(`/v1/transcriptions/${id}/webhooks`));
     assert.equal(log.status, 200);
     assert.equal(log.body.webhook_url, receiver.url);
     assert.deepEqual(log.body.deliveries.map((d: any) => [d.attempt, d.status_code, d.succeeded]), [[1, 500, false], [2, 503, false], [3, 502, false], [4, 200, true]]);
@@ -76,8 +62,8 @@ describe('webhooks', () => {
 
   test('a failed job is reported too, with its error', async () => {
     receiver.script([], 200);
-    const url = media.put(`wh-bad-${++n}.wav`, Buffer.from('not audio at all, sorry '.repeat(30)));
-    const res = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'async', webhook_url: receiver.url });
+    const url = t.media.put(`wh-bad-${++n}.wav`, Buffer.from('not audio at all, sorry '.repeat(30)));
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async', webhook_url: receiver.url });
     const event = await until(() => receiver.received.find((r) => r.body?.id === res.body.id), Boolean);
     assert.equal(event!.body.status, 'failed');
     assert.equal(event!.body.error.code, 'deepgram_rejected');
@@ -86,19 +72,19 @@ describe('webhooks', () => {
 
   test('410 Gone stops deliveries for good', async () => {
     receiver.script([410], 200);
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
     assert.equal(res.status, 200);
-    await until(() => getJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks`)), (r) => r.body.deliveries.length === 1);
+    await until(() => getJson(t.stack.url(`/v1/transcriptions/${res.body.id}/webhooks`)), (r) => r.body.deliveries.length === 1);
     await new Promise((r) => setTimeout(r, 1_500));
-    const log = await getJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks`));
+    const log = await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}/webhooks`));
     assert.deepEqual(log.body.deliveries.map((d: any) => d.status_code), [410]);
   });
 
   test('redeliver sends the final event again with the same event id', async () => {
     receiver.script([], 200);
-    const res = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: receiver.url });
     const first = await until(() => receiver.received.filter((r) => r.body?.id === res.body.id), (l) => l.length === 1);
-    const again = await postJson(stack.url(`/v1/transcriptions/${res.body.id}/webhooks/redeliver`), {});
+    const again = await postJson(t.stack.url(`/v1/transcriptions/${res.body.id}/webhooks/redeliver`), {});
     assert.equal(again.status, 202);
     assert.equal(again.body.event_id, first[0]!.headers['webhook-id']);
     const both = await until(() => receiver.received.filter((r) => r.body?.id === res.body.id), (l) => l.length === 2);
@@ -107,34 +93,34 @@ describe('webhooks', () => {
   });
 
   test('redeliver refuses jobs without a webhook or not finished; webhook_url without a secret is refused', async () => {
-    const plain = await postJson(stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
-    const r1 = await postJson(stack.url(`/v1/transcriptions/${plain.body.id}/webhooks/redeliver`), {});
+    const plain = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
+    const r1 = await postJson(t.stack.url(`/v1/transcriptions/${plain.body.id}/webhooks/redeliver`), {});
     assert.equal(r1.status, 409);
     assert.equal(r1.body.error.code, 'no_webhook');
-    const r2 = await postJson(stack.url('/v1/transcriptions/nope/webhooks/redeliver'), {});
+    const r2 = await postJson(t.stack.url('/v1/transcriptions/nope/webhooks/redeliver'), {});
     assert.equal(r2.status, 404);
 
     // A tenant with no secret of its own (no WEBHOOK_SECRET ever set, none from the admin API) cannot get webhooks.
-    await parts.db.updateTable('tenants').set({ webhook_secret: null }).where('id', '=', 'default').execute();
-    const unsigned = await startStack(parts, { env: { WEBHOOK_SECRET: '' } });
+    await t.parts.db.updateTable('tenants').set({ webhook_secret: null }).where('id', '=', 'default').execute();
+    const unsigned = await startStack(t.parts, { env: { WEBHOOK_SECRET: '' } });
     try {
       const r3 = await postJson(unsigned.url('/v1/transcriptions'), { url: uniqueAudio(), webhook_url: receiver.url });
       assert.equal(r3.status, 400);
       assert.equal(r3.body.error.code, 'webhooks_not_configured');
     } finally {
       await unsigned.stop();
-      await parts.db.updateTable('tenants').set({ webhook_secret: SECRET }).where('id', '=', 'default').execute();
+      await t.parts.db.updateTable('tenants').set({ webhook_secret: SECRET }).where('id', '=', 'default').execute();
     }
   });
 
   test('webhook URLs pointing at private addresses are refused by default (SSRF guard)', async () => {
-    const guarded = await startStack(parts, { env: { ALLOW_PRIVATE_URLS: 'false', WEBHOOK_SECRET: SECRET } });
+    const guarded = await startStack(t.parts, { env: { ALLOW_PRIVATE_URLS: 'false', WEBHOOK_SECRET: SECRET } });
     try {
       const r1 = await postJson(guarded.url('/v1/transcriptions'), { url: 'https://8.8.8.8/a.wav', webhook_url: 'http://169.254.169.254/latest' });
       assert.equal(r1.status, 400);
       assert.equal(r1.body.error.code, 'url_not_allowed');
       assert.match(r1.body.error.message, /webhook_url/);
-      const r2 = await postJson(guarded.url('/v1/transcriptions'), { url: media.file('preamble-rest.wav') });
+      const r2 = await postJson(guarded.url('/v1/transcriptions'), { url: t.media.file('preamble-rest.wav') });
       assert.equal(r2.status, 400);
       assert.equal(r2.body.error.code, 'url_not_allowed');
       assert.match(r2.body.error.message, /127\.0\.0\.1/);

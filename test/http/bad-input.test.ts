@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { createHttpApp, type HttpApp } from '../helpers/http-app.js';
 
 /** Every client mistake gets a 4xx with { error: { code, message } } — never a 500, never a started job. */
 describe('bad input', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let stack: Stack;
-
+  let app: HttpApp;
   before(async () => {
-    shared = await startSharedParts();
-    stack = await startStack(shared.parts);
+    app = await createHttpApp();
   });
-  after(async () => {
-    await stack?.stop();
-    await shared?.stop();
-  });
+  after(() => app?.close());
 
   const cases: Array<{ name: string; body: string; contentType?: string; status: number; code: string; message?: RegExp }> = [
     { name: 'malformed JSON', body: '{"url": ', status: 400, code: 'invalid_json' },
@@ -37,7 +30,7 @@ describe('bad input', () => {
 
   for (const c of cases) {
     test(`${c.name} → ${c.status} ${c.code}`, async () => {
-      const res = await fetch(stack.url('/v1/transcriptions'), {
+      const res = await app.request('/v1/transcriptions', {
         method: 'POST',
         headers: { 'content-type': c.contentType ?? 'application/json' },
         body: c.body,
@@ -51,12 +44,12 @@ describe('bad input', () => {
   }
 
   test('no job row is created for rejected requests', async () => {
-    const rows = await shared.parts.db.selectFrom('jobs').select('id').execute();
+    const rows = await app.database.db.selectFrom('jobs').select('id').execute();
     assert.equal(rows.length, 0);
   });
 
   test('oversized bodies → 413 payload_too_large', async () => {
-    const res = await fetch(stack.url('/v1/transcriptions'), {
+    const res = await app.request('/v1/transcriptions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ url: 'https://example.com/a.wav', options: { keyterm: ['x'.repeat(2 * 1024 * 1024)] } }),
@@ -66,19 +59,19 @@ describe('bad input', () => {
   });
 
   test('unknown routes → 404 not_found in the same envelope', async () => {
-    const res = await fetch(stack.url('/v1/nothing-here'));
+    const res = await app.request('/v1/nothing-here');
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as any).error.code, 'not_found');
   });
 
   test('a plain GET of the live endpoint → 426 pointing to WebSocket', async () => {
-    const res = await fetch(stack.url('/v1/listen'));
+    const res = await app.request('/v1/listen');
     assert.equal(res.status, 426);
     assert.equal(((await res.json()) as any).error.code, 'use_websocket');
   });
 
   test('a callback with a forged token → 401', async () => {
-    const res = await fetch(stack.url('/v1/callbacks/deepgram/some-job?token=forged'), {
+    const res = await app.request('/v1/callbacks/deepgram/some-job?token=forged', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',

@@ -1,0 +1,76 @@
+/**
+ * `npm run record-histories`: runs one workflow of each type through the real stack (a fresh dev server, PostgreSQL,
+ * the emulator) and saves their event histories to test/fixtures/histories/<type>-<date>.binpb. The replay test
+ * replays every file there against the current workflow code, so commit them when a workflow changes: the old files
+ * keep guarding the workflows that were started by earlier versions.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import proto from '@temporalio/proto';
+import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
+import { startTemporalDevServer } from '../src/temporal/dev-server.js';
+import { freePort } from '../src/runtime/free-port.js';
+import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
+import { liveEnv, openRawLive, sendAudio, startTestStreamingWorker } from '../test/helpers/live.js';
+import { startMediaServer } from '../test/helpers/media-server.js';
+import { AUDIO_DIR, FIXTURES } from '../test/helpers/paths.js';
+import { startSharedParts } from '../test/helpers/shared-parts.js';
+import { postJson, startStack, waitForJob } from '../test/helpers/stack.js';
+import { startWebhookReceiver } from '../test/helpers/webhook-receiver.js';
+import { readFileSync } from 'node:fs';
+
+const log = (m: string) => process.stderr.write(`record-histories: ${m}\n`);
+const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
+if (!cli) throw new Error(INSTALL_CLI_HINT);
+const server = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
+process.env.TEMPORAL_TEST_ADDRESS = server.address;
+const shared = await startSharedParts();
+const media = await startMediaServer(AUDIO_DIR);
+const receiver = await startWebhookReceiver();
+const audio = readFileSync(path.join(AUDIO_DIR, 'testing-websocket.wav'));
+shared.parts.emulator.registerTranscript(audio, 'testing one two three');
+const env = liveEnv(shared.parts);
+const stack = await startStack(shared.parts, { env });
+const streaming = (await startTestStreamingWorker(shared.parts, env)).worker;
+const date = new Date().toISOString().slice(0, 10);
+const out = path.join(FIXTURES, 'histories');
+await mkdir(out, { recursive: true });
+
+async function save(name: string, workflowId: string): Promise<void> {
+  const history = await shared.parts.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const file = path.join(out, `${name}-${date}.binpb`);
+  await writeFile(file, proto.temporal.api.history.v1.History.encode(history).finish());
+  log(`${file} (${history.events?.length} events)`);
+}
+
+try {
+  log('a sync job with a webhook, and an async job ...');
+  const sync = await postJson(stack.url('/v1/transcriptions'), { url: media.file('testing-websocket.wav'), mode: 'sync', webhook_url: receiver.url });
+  const later = await postJson(stack.url('/v1/transcriptions'), { url: media.file('testing-websocket.wav'), mode: 'async' });
+  await waitForJob(stack, later.body.id);
+  while (!receiver.received.some((r) => r.body?.id === sync.body.id)) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1_000));
+  await save('transcription-sync', sync.body.id);
+  await save('transcription-async', later.body.id);
+  const delivery = receiver.received.find((r) => r.body?.id === sync.body.id)!;
+  await save('webhook-delivery', `${sync.body.id}-${delivery.headers['webhook-id']}`);
+
+  log('a live session ...');
+  const live = await openRawLive(`${streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`);
+  await sendAudio((c) => live.ws.send(c), audio.subarray(44), 3200, 0);
+  live.ws.send(JSON.stringify({ type: 'CloseStream' }));
+  const metadata = await live.waitFor((m) => m.type === 'Metadata');
+  await live.closed;
+  const sessionId = metadata.request_id as string;
+  const handle = shared.parts.temporal.client.workflow.getHandle(liveSessionWorkflowId(sessionId));
+  await handle.result();
+  await save('live-session', liveSessionWorkflowId(sessionId));
+} finally {
+  await streaming.stop();
+  await stack.stop();
+  await receiver.close();
+  await media.close();
+  await shared.stop();
+  await server.stop();
+}
+process.exit(0);

@@ -3,7 +3,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const PRODUCT = ['adapters', 'audio', 'client', 'db', 'domain', 'http', 'live', 'observability', 'runtime', 'services', 'streaming', 'temporal'];
+const PRODUCT = ['adapters', 'audio', 'client', 'db', 'domain', 'http', 'live-gateway', 'live-relay', 'observability', 'runtime', 'services', 'temporal'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', '.test-data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },

@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { handleAdmin } from './admin-routes.js';
-import { probeAudio } from './audio.js';
+import { handleAdmin } from './faults/admin-routes.js';
+import { probeAudio } from './protocol/audio.js';
 import { sendJson } from './http-util.js';
 import { createPocketsphinxEngine } from './engine/pocketsphinx.js';
 import type { SpeechEngine } from './engine/types.js';
-import { createLiveHandler } from './live-listen.js';
-import { handleRestListen } from './rest-listen.js';
+import { createLiveHandler } from './protocol/live/live-listen.js';
+import { handleRestListen } from './protocol/rest/rest-listen.js';
 import { EmulatorState } from './state.js';
-import { TranscriptRegistry } from './transcripts.js';
+import { TranscriptRegistry } from './protocol/transcripts.js';
 import type { DeepgramEmulator, EmulatorOptions } from './types.js';
 
 const silent = { info: () => {}, warn: () => {} };

@@ -1,7 +1,7 @@
 import { AbortError, sleepUnlessAborted } from './http-util.js';
 import type { SpeechEngine } from './engine/types.js';
-import { FaultQueue } from './faults.js';
-import { type TranscriptRegistry } from './transcripts.js';
+import { FaultQueue } from './faults/faults.js';
+import { type TranscriptRegistry } from './protocol/transcripts.js';
 import type { EmulatorLogger, EmulatorStats, RecordedRequest } from './types.js';
 
 /** Most recent requests kept in memory (older ones are dropped so long benchmarks don't grow without bound). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AudioClock } from '../../src/live/audio-clock.js';
-import { ReplayBuffer } from '../../src/live/replay-buffer.js';
-import { finalSegmentOf, toSessionTimeline } from '../../src/live/timeline.js';
+import { AudioClock } from '../../src/live-relay/audio-clock.js';
+import { ReplayBuffer } from '../../src/live-relay/replay-buffer.js';
+import { finalSegmentOf, toSessionTimeline } from '../../src/live-relay/timeline.js';
 import { silentWav } from '../helpers/audio.js';
 
 const results = (start: number, duration: number, isFinal: boolean) => ({

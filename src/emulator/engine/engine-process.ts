@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { RawFormat } from '../audio.js';
+import type { RawFormat } from '../protocol/audio.js';
 import { EngineFailure } from './types.js';
 
 /** The Python side of the engine (src/emulator/engine/python). */

@@ -1,4 +1,4 @@
-import { normalizeWord, type TimedWord } from '../transcripts.js';
+import { normalizeWord, type TimedWord } from '../protocol/transcripts.js';
 import type { EngineSegment, EngineWord } from './types.js';
 
 /**

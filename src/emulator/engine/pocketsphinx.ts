@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { RawFormat } from '../audio.js';
+import type { RawFormat } from '../protocol/audio.js';
 import { formatArgs, startEngineProcess } from './engine-process.js';
 import { Limiter } from './limiter.js';
 import {

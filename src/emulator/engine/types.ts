@@ -1,4 +1,4 @@
-import type { RawFormat } from '../audio.js';
+import type { RawFormat } from '../protocol/audio.js';
 
 /** What the local engine says about itself (`speech_engine.py info`); shown in model_info and the banner. */
 export interface EngineInfo {

@@ -1,9 +1,9 @@
-import type { RawFormat } from './audio.js';
-import { segmentWords } from './engine/engine-words.js';
-import { EngineAudioError, type SpeechEngine } from './engine/types.js';
-import { corruptAudio } from './errors.js';
-import type { TranscriptOptions } from './params.js';
-import { prerecordedResponse } from './responses.js';
+import type { RawFormat } from '../audio.js';
+import { segmentWords } from '../../engine/engine-words.js';
+import { EngineAudioError, type SpeechEngine } from '../../engine/types.js';
+import { corruptAudio } from '../errors.js';
+import type { TranscriptOptions } from '../params.js';
+import { prerecordedResponse } from '../responses.js';
 
 export interface EngineRequest {
   id: string;

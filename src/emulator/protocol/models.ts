@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EngineInfo } from './engine/types.js';
+import type { EngineInfo } from '../engine/types.js';
 
 /** How the transcript of a response was produced; shows in `model_info[uuid].name`. */
 export type TranscriptSource = 'registered' | 'synthetic' | 'engine';

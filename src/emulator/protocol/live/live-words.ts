@@ -1,5 +1,5 @@
 import type { WordTrack } from './live-timeline.js';
-import { registeredWords, syntheticWords, type TimedWord } from './transcripts.js';
+import { registeredWords, syntheticWords, type TimedWord } from '../transcripts.js';
 
 /** Synthetic live words come in blocks of this many seconds, each seeded by the stream prefix and block number. */
 const SYNTHETIC_BLOCK_SECONDS = 10;

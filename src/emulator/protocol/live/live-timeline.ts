@@ -1,6 +1,6 @@
-import type { ModelInfo } from './models.js';
-import { alternativeConfidence, transcriptText, wordJson } from './responses.js';
-import type { TimedWord } from './transcripts.js';
+import type { ModelInfo } from '../models.js';
+import { alternativeConfidence, transcriptText, wordJson } from '../responses.js';
+import type { TimedWord } from '../transcripts.js';
 
 /** Virtual-clock step: the timeline is evaluated every 100 ms of received audio. */
 const STEP = 0.1;

@@ -1,4 +1,4 @@
-import type { FaultSpec, FaultTarget } from './types.js';
+import type { FaultSpec, FaultTarget } from '../types.js';
 
 /** A queued fault with its remaining use count. */
 interface QueuedFault {

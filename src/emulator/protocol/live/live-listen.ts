@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { AudioParamError, parseRawFormat, type RawFormat } from './audio.js';
-import { errorBody, faultError, invalidAuth, type DeepgramErrorBody } from './errors.js';
-import { describeFault } from './faults.js';
-import { credentialFromHeader, credentialFromProtocols, headerValue, isAuthorized } from './http-util.js';
+import { AudioParamError, parseRawFormat, type RawFormat } from '../audio.js';
+import { errorBody, faultError, invalidAuth, type DeepgramErrorBody } from '../errors.js';
+import { describeFault } from '../../faults/faults.js';
+import { credentialFromHeader, credentialFromProtocols, headerValue, isAuthorized } from '../../http-util.js';
 import { LiveSession, type LiveSessionInit } from './live-session.js';
-import { flag, one, parseQuery, type Query } from './params.js';
-import type { EmulatorState } from './state.js';
+import { flag, one, parseQuery, type Query } from '../params.js';
+import type { EmulatorState } from '../../state.js';
 
 export interface LiveHandler {
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;

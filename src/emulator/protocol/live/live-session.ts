@@ -1,14 +1,14 @@
 import type { WebSocket, RawData } from 'ws';
-import type { RawFormat } from './audio.js';
-import { EngineAudioError } from './engine/types.js';
-import { DATA_0000, NET_0000, NET_0001 } from './errors.js';
+import type { RawFormat } from '../audio.js';
+import { EngineAudioError } from '../../engine/types.js';
+import { DATA_0000, NET_0000, NET_0001 } from '../errors.js';
 import { StreamClock } from './live-audio.js';
 import { EngineLive } from './live-engine.js';
 import { LiveTimeline, type LiveMessage, type TimelineConfig } from './live-timeline.js';
 import { emptyTrack, registeredTrack, syntheticTrack } from './live-words.js';
-import { engineModelInfo, modelInfo, type ModelInfo } from './models.js';
-import type { EmulatorState } from './state.js';
-import type { FaultSpec, RecordedRequest } from './types.js';
+import { engineModelInfo, modelInfo, type ModelInfo } from '../models.js';
+import type { EmulatorState } from '../../state.js';
+import type { FaultSpec, RecordedRequest } from '../../types.js';
 
 export interface LiveSessionInit {
   state: EmulatorState;

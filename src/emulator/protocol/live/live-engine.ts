@@ -1,6 +1,6 @@
-import type { RawFormat } from './audio.js';
-import { utteranceWords } from './engine/engine-words.js';
-import type { EngineEvent, EngineStream, EngineStreamEnd, SpeechEngine } from './engine/types.js';
+import type { RawFormat } from '../audio.js';
+import { utteranceWords } from '../../engine/engine-words.js';
+import type { EngineEvent, EngineStream, EngineStreamEnd, SpeechEngine } from '../../engine/types.js';
 import { resultsMessage, type LiveMessage, type TimelineConfig } from './live-timeline.js';
 
 /**

@@ -1,7 +1,7 @@
-import { errorBody, faultError } from './errors.js';
-import { describeFault } from './faults.js';
-import type { Query } from './params.js';
-import type { EmulatorState } from './state.js';
+import { errorBody, faultError } from '../errors.js';
+import { describeFault } from '../../faults/faults.js';
+import type { Query } from '../params.js';
+import type { EmulatorState } from '../../state.js';
 
 /** Per-attempt timeout of a callback delivery. */
 const DELIVERY_TIMEOUT_MS = 30_000;

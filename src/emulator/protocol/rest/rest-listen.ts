@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AudioParamError, parseRawFormat, probeAudio, type RawFormat } from './audio.js';
+import { AudioParamError, parseRawFormat, probeAudio, type RawFormat } from '../audio.js';
 import { parseCallbackUrl, runCallbackJob } from './callback.js';
 import { engineTranscription } from './rest-engine.js';
-import { corruptAudio, errorBody, faultError, invalidAuth, invalidCallback, invalidJson, invalidParam, remoteContent } from './errors.js';
-import { describeFault } from './faults.js';
-import { BodyTooLargeError, credentialFromHeader, isAuthorized, readBody, sendJson } from './http-util.js';
-import { one, parseQuery, transcriptOptions, type TranscriptOptions } from './params.js';
+import { corruptAudio, errorBody, faultError, invalidAuth, invalidCallback, invalidJson, invalidParam, remoteContent } from '../errors.js';
+import { describeFault } from '../../faults/faults.js';
+import { BodyTooLargeError, credentialFromHeader, isAuthorized, readBody, sendJson } from '../../http-util.js';
+import { one, parseQuery, transcriptOptions, type TranscriptOptions } from '../params.js';
 import { fetchRemoteAudio } from './remote-audio.js';
-import { prerecordedResponse } from './responses.js';
-import type { EmulatorState } from './state.js';
-import { sha256Hex } from './transcripts.js';
-import type { RecordedRequest } from './types.js';
+import { prerecordedResponse } from '../responses.js';
+import type { EmulatorState } from '../../state.js';
+import { sha256Hex } from '../transcripts.js';
+import type { RecordedRequest } from '../../types.js';
 
 type Outcome = { status: number; body: unknown };
 type AudioSource = { kind: 'bytes'; audio: Buffer } | { kind: 'url'; url: string };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFaultJson } from './faults.js';
-import { readBody, sendJson } from './http-util.js';
-import type { EmulatorState } from './state.js';
+import { readBody, sendJson } from '../http-util.js';
+import type { EmulatorState } from '../state.js';
 
 const ADMIN_BODY_LIMIT = 64 * 1024 * 1024;
 

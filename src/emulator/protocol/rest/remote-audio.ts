@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES } from './http-util.js';
+import { MAX_BODY_BYTES } from '../../http-util.js';
 
 const FETCH_TIMEOUT_MS = 60_000;
 

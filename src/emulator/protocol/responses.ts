@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EngineInfo } from './engine/types.js';
+import type { EngineInfo } from '../engine/types.js';
 import { engineModelInfo, engineWarning, modelInfo, SYNTHETIC_WARNING, type TranscriptSource } from './models.js';
 import type { TranscriptOptions } from './params.js';
 import { registeredWords, syntheticWords, type TimedWord } from './transcripts.js';

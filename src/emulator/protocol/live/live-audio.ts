@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { parseWavHeader, probeAudio, probeStreamByteRate, rawByteRate, type RawFormat } from './audio.js';
-import { LIVE_PREFIX_BYTES, sha256Hex } from './transcripts.js';
+import { parseWavHeader, probeAudio, probeStreamByteRate, rawByteRate, type RawFormat } from '../audio.js';
+import { LIVE_PREFIX_BYTES, sha256Hex } from '../transcripts.js';
 
 /** Bytes of a containerised stream's head kept to find its format. */
 const HEAD_LIMIT = 64 * 1024;

@@ -18,6 +18,7 @@ import { createTranscriptionService } from '../services/transcriptions.service.j
 import { isTemporalReachable } from '../temporal/client.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
+import { transcriptionSettings } from './service-settings.js';
 
 export interface ApiServer {
   url: string;
@@ -51,7 +52,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const deepgramUrls = options.deepgramUrls ?? config.deepgram.apiUrls;
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
   deepgramHealth.start();
-  const service = createTranscriptionService({ config, db, temporal, blobs, searchAttributes, deepgramHealth });
+  const service = createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs, searchAttributes, deepgramHealth });
   // API_KEYS become database keys (each name its tenant); WEBHOOK_SECRET signs for tenants that have no secret of their own.
   await syncBootstrapKeys(db, config.auth.keys);
   if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../adapters/blob-store/index.js';
-import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { findJob, listJobs, markJobCanceled, tombstoneJob, type JobListQuery } from '../db/repositories/jobs.repository.js';
 import { listWebhookDeliveries } from '../db/repositories/webhook-deliveries.repository.js';
@@ -13,11 +12,18 @@ import { WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/definitions.js';
 import type { webhookDelivery } from '../../workflows/webhook-delivery.workflow.js';
 import type { Caller } from '../domain/tenancy.js';
 import { regionTaskQueue } from '../temporal/task-queues.js';
+import type { TranscriptionSettings } from './transcription-settings.js';
 import { TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 
 /** Listing, cancelling, deleting and webhook administration of jobs. */
-export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Client; blobs: BlobStore; searchAttributes?: boolean }) {
-  const { config, db, temporal, blobs } = deps;
+export function createJobLifecycle(deps: {
+  settings: Pick<TranscriptionSettings, 'taskQueue' | 'workflow'>;
+  db: Db;
+  temporal: Client;
+  blobs: BlobStore;
+  searchAttributes?: boolean;
+}) {
+  const { settings, db, temporal, blobs } = deps;
 
   /** The caller's tenant's job; another tenant's answers exactly like a missing one. */
   async function requireJob(caller: Caller, id: string): Promise<Job> {
@@ -71,10 +77,10 @@ export function createJobLifecycle(deps: { config: Config; db: Db; temporal: Cli
       }
       const eventId = webhookEventId(id, job.status, 'event');
       await temporal.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
-        taskQueue: regionTaskQueue(config.temporal.taskQueue, job.region),
+        taskQueue: regionTaskQueue(settings.taskQueue, job.region),
         workflowId: `${id}-redeliver-${randomUUID()}`,
         ...(deps.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_SEARCH_ATTRIBUTE, value: caller.tenantName }] } : {}),
-        args: [{ jobId: id, eventId, url: job.webhookUrl, kind: 'event', retry: config.webhooks.retry }],
+        args: [{ jobId: id, eventId, url: job.webhookUrl, kind: 'event', retry: settings.workflow.webhookRetry }],
       });
       return { eventId };
     },

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Caller } from '../domain/tenancy.js';
 import { deepgramTaskQueue, regionTaskQueue } from '../temporal/task-queues.js';
 import type { JobOwner, TranscriptionInput } from '../domain/transcription.js';
@@ -10,12 +10,13 @@ export type InputRequest = Omit<SubmitTranscription, 'idempotencyKey' | 'syncWai
 export const ownerOf = (caller: Caller): JobOwner => ({ tenantId: caller.tenantId, tenantName: caller.tenantName, apiKeyId: caller.keyId });
 
 /** The task queue a caller's transcription workflows run on: its region's. */
-export function workflowTaskQueue(config: Config, caller: Caller): string {
-  return regionTaskQueue(config.temporal.taskQueue, caller.region);
+export function workflowTaskQueue(settings: Pick<TranscriptionSettings, 'taskQueue'>, caller: Caller): string {
+  return regionTaskQueue(settings.taskQueue, caller.region);
 }
 
 /** Builds the workflow input from a validated request, its caller and the deployment's settings. */
-export function buildTranscriptionInput(config: Config, caller: Caller, request: InputRequest, searchAttributes: boolean): TranscriptionInput {
+export function buildTranscriptionInput(settings: TranscriptionSettings, caller: Caller, request: InputRequest, searchAttributes: boolean): TranscriptionInput {
+  const { workflow } = settings;
   return {
     jobId: request.jobId,
     owner: ownerOf(caller),
@@ -25,15 +26,15 @@ export function buildTranscriptionInput(config: Config, caller: Caller, request:
     options: request.options,
     mode: request.mode,
     ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
-    routing: config.routing,
-    retry: config.deepgram.retry,
-    useCallback: Boolean(config.http.publicBaseUrl && config.callbacks.secret),
-    callbackTimeoutMs: config.callbacks.timeoutMs,
-    timeouts: { deepgramCallMs: config.deepgram.timeoutSeconds * 1000, heartbeatMs: config.deepgram.heartbeatTimeoutMs },
-    ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: config.webhooks.retry } } : {}),
+    routing: settings.routing,
+    retry: workflow.retry,
+    useCallback: workflow.useCallback,
+    callbackTimeoutMs: workflow.callbackTimeoutMs,
+    timeouts: workflow.timeouts,
+    ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: workflow.webhookRetry } } : {}),
     ...(request.deepgramCallbackUrl ? { deepgramCallbackUrl: request.deepgramCallbackUrl } : {}),
     searchAttributes,
-    deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(config, caller)),
-    outageMaxWaitMs: config.deepgram.circuit.outageMaxWaitMs,
+    deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
+    outageMaxWaitMs: workflow.outageMaxWaitMs,
   };
 }

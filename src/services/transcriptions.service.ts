@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { BlobStore } from '../adapters/blob-store/index.js';
 import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
-import type { Config } from '../config.js';
+import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Db } from '../db/database.js';
 import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, queuePosition } from '../db/repositories/jobs.repository.js';
 import { keyAudioSecondsSince } from '../db/repositories/usage.repository.js';
@@ -28,7 +28,7 @@ import { createWorkflowStarter } from './workflow-starter.js';
 export type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 
 export interface ServiceDeps {
-  config: Config;
+  settings: TranscriptionSettings;
   db: Db;
   temporal: Client;
   blobs: BlobStore;
@@ -47,8 +47,8 @@ function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWith
 
 /** The use cases behind the job API: start workflows, wait for sync ones, read jobs back, manage their lifecycle. */
 export function createTranscriptionService(deps: ServiceDeps) {
-  const { config, db, temporal, blobs } = deps;
-  const starter = createWorkflowStarter(temporal, config.routing);
+  const { settings, db, temporal, blobs } = deps;
+  const starter = createWorkflowStarter(temporal, settings.routing);
 
   /** A job of the caller's tenant (another tenant's is as missing as an unknown id), with its transcript or queue place. */
   async function load(caller: Caller, id: string): Promise<JobWithTranscript | undefined> {
@@ -99,7 +99,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
     for (const [field, url] of checks) {
       if (!url) continue;
       try {
-        await assertPublicUrl(url, config.urls.allowPrivate);
+        await assertPublicUrl(url, settings.allowPrivateUrls);
       } catch (err) {
         if (err instanceof UrlNotAllowedError) throw new AppError(400, 'url_not_allowed', `Field "${field}": ${err.message}`);
         throw err;
@@ -128,7 +128,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
       throw err;
     }
     const startedAt = Date.now();
-    const waitBudget = () => (request.syncWaitMs ?? config.http.syncWaitMs) - (Date.now() - startedAt);
+    const waitBudget = () => (request.syncWaitMs ?? settings.syncWaitMs) - (Date.now() - startedAt);
     // Always ours: a client's Idempotency-Key is looked up per tenant, never used as a job or workflow id.
     const jobId = randomUUID();
     const fingerprint = requestFingerprint({
@@ -171,19 +171,19 @@ export function createTranscriptionService(deps: ServiceDeps) {
       }
       if (existing.status === 'queued' && !(await starter.exists(existing.id))) {
         // The earlier request stored the job but never reached Temporal; start it now.
-        await starter.start(buildTranscriptionInput(config, caller, { ...request, jobId: existing.id, source: existing.source }, deps.searchAttributes), workflowTaskQueue(config, caller));
+        await starter.start(buildTranscriptionInput(settings, caller, { ...request, jobId: existing.id, source: existing.source }, deps.searchAttributes), workflowTaskQueue(settings, caller));
       }
       const mode = existing.mode ?? (request.mode === 'auto' ? null : request.mode);
       return finish(caller, existing.id, mode, waitBudget(), true);
     }
 
-    const input = buildTranscriptionInput(config, caller, { ...request, jobId }, deps.searchAttributes);
-    const started = await starter.start(input, workflowTaskQueue(config, caller));
+    const input = buildTranscriptionInput(settings, caller, { ...request, jobId }, deps.searchAttributes);
+    const started = await starter.start(input, workflowTaskQueue(settings, caller));
     if (!started.started && started.reason === 'unreachable') {
       await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
       throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
     }
-    const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, config.routing);
+    const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, settings.routing);
     return finish(caller, jobId, mode, waitBudget(), false);
   }
 
@@ -191,16 +191,16 @@ export function createTranscriptionService(deps: ServiceDeps) {
     submit,
     get: load,
     ingestUpload: (caller: Caller, body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
-      ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: config.uploads.maxBytes, deepgramOptions: options.deepgramOptions ?? {}, tenantId: caller.tenantId }),
+      ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: settings.maxUploadBytes, deepgramOptions: options.deepgramOptions ?? {}, tenantId: caller.tenantId }),
     /** Drops an upload whose request turned out to be invalid. */
     async discardUpload(source: AudioSource): Promise<void> {
       if (source.kind === 'upload') await blobs.delete(source.blobId);
     },
-    ...createJobLifecycle({ config, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
+    ...createJobLifecycle({ settings, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
 
     /** Whether a callback URL's token is the one we handed Deepgram for this job (CALLBACK_SECRET). */
     isCallbackTokenValid: (jobId: string, token: string | undefined): boolean =>
-      config.callbacks.secret !== undefined && verifyCallbackToken(config.callbacks.secret, jobId, token),
+      settings.callbackSecret !== undefined && verifyCallbackToken(settings.callbackSecret, jobId, token),
 
     /**
      * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow.

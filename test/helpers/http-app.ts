@@ -8,6 +8,7 @@ import { createKeyDirectory } from '../../src/services/api-keys.js';
 import { createLiveSessionsService } from '../../src/services/live-sessions.service.js';
 import { createTenantsService } from '../../src/services/tenants.service.js';
 import { createTranscriptionService } from '../../src/services/transcriptions.service.js';
+import { transcriptionSettings } from '../../src/runtime/service-settings.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface HttpApp {
@@ -30,7 +31,7 @@ export async function createHttpApp(env: Record<string, string> = {}): Promise<H
   const db = database.db;
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const app = createApp({
-    service: createTranscriptionService({ config, db, temporal, blobs: createBlobStore(db, { kind: 'postgres', dir: '' }), searchAttributes: false }),
+    service: createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs: createBlobStore(db, { kind: 'postgres', dir: '' }), searchAttributes: false }),
     liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
     keys: createKeyDirectory(db, { cacheMs: 0 }),
     tenants,

@@ -1,0 +1,25 @@
+import type { DeepgramRetryPolicy, RoutingThresholds, ActivityTimeouts, WebhookTarget } from '../domain/transcription.js';
+
+/** What the transcription use cases need to know of the deployment: no more than this (not the whole Config). */
+export interface TranscriptionSettings {
+  /** Task queue of transcription workflows (TEMPORAL_TASK_QUEUE); a pinned region's has a suffix. */
+  taskQueue: string;
+  /** How long a sync request waits before answering 202 (SYNC_WAIT_MS). */
+  syncWaitMs: number;
+  maxUploadBytes: number;
+  /** Let audio, webhook and callback URLs reach private addresses (ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls: boolean;
+  /** Signs Deepgram callback URLs (CALLBACK_SECRET); callbacks are refused without it. */
+  callbackSecret?: string;
+  routing: RoutingThresholds;
+  /** What every transcription workflow is started with. */
+  workflow: {
+    retry: DeepgramRetryPolicy;
+    /** Async jobs use Deepgram's callback mode (PUBLIC_BASE_URL and CALLBACK_SECRET set). */
+    useCallback: boolean;
+    callbackTimeoutMs: number;
+    timeouts: ActivityTimeouts;
+    webhookRetry: WebhookTarget['retry'];
+    outageMaxWaitMs: number;
+  };
+}

@@ -8,7 +8,7 @@ import { connectUpstream, type ReconnectPolicy } from './connect-upstream.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { SegmentWriter } from './segment-writer.js';
 import { sessionMetadata } from './session-metadata.js';
-import { finalSegmentOf, toSessionTimeline } from './timeline.js';
+import { RelayState } from './relay-state.js';
 
 export interface RelaySettings {
   keepAliveIntervalMs: number;
@@ -52,8 +52,7 @@ export class LiveRelay {
   private readonly writer: SegmentWriter;
   private readonly hash = createHash('sha256');
   private readonly createdAt = new Date();
-  private readonly lastFinalEnd = new Map<number, number>();
-  private readonly requestIds: string[] = [];
+  private readonly state: RelayState;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly expectedChannels: number;
   private upstream: LiveUpstream | undefined;
@@ -65,11 +64,7 @@ export class LiveRelay {
   private gotMetadata = false;
   private pendingFinalize = false;
   private lastSendAt = Date.now();
-  private offset: number;
-  private maxResultEnd: number;
-  private nextSeq: number;
   private reconnects = 0;
-  private lastFinal: LiveProgress['lastFinal'] = null;
   private upstreamMetadata: LiveMessage | undefined;
   private closing: Closing | undefined;
   private finished = false;
@@ -80,15 +75,13 @@ export class LiveRelay {
   constructor(private readonly init: RelayInit) {
     this.clock = new AudioClock(init.options);
     this.replay = new ReplayBuffer(init.settings.maxBufferBytes);
-    this.offset = init.base;
-    this.maxResultEnd = init.base;
-    this.nextSeq = init.nextSeq;
     this.expectedChannels = init.options.multichannel === 'true' ? Math.max(1, Number(init.options.channels ?? 1)) : 1;
+    this.state = new RelayState({ sessionId: init.sessionId, base: init.base, nextSeq: init.nextSeq, channels: this.expectedChannels });
     this.writer = new SegmentWriter({
       db: init.db,
       sessionId: init.sessionId,
       intervalMs: init.settings.persistIntervalMs,
-      totals: () => ({ audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, committedSeconds: this.committedSeconds(), requestIds: this.requestIds }),
+      totals: () => ({ audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, committedSeconds: this.state.committedSeconds(), requestIds: this.state.requestIds() }),
       onError: (err) => init.warn({ err: (err as Error).message, sessionId: init.sessionId }, 'live: storing final results failed; will retry'),
     });
   }
@@ -119,7 +112,7 @@ export class LiveRelay {
   }
 
   progress(): LiveProgress {
-    return { audioSeconds: this.audioSeconds(), committedSeconds: this.committedSeconds(), upstreamReconnects: this.reconnects, lastFinal: this.lastFinal };
+    return { audioSeconds: this.audioSeconds(), committedSeconds: this.state.committedSeconds(), upstreamReconnects: this.reconnects, lastFinal: this.state.lastFinal() };
   }
 
   private async connect(): Promise<void> {
@@ -147,7 +140,7 @@ export class LiveRelay {
     this.closeSent = false;
     this.gotMetadata = false;
     this.headerSent = false;
-    this.offset = this.init.base + (this.clock.state === 'timed' ? this.replay.start / this.clock.byteRate : 0);
+    this.state.socketOpened(this.clock.state === 'timed' ? this.replay.start / this.clock.byteRate : 0);
     for (const chunk of this.replay.contents()) this.sendData(chunk);
     // Container audio cannot be cut by time, so it is only held until the first socket opens.
     if (this.clock.state !== 'timed') this.replay.trimTo(this.replay.start + this.replay.bytes);
@@ -190,35 +183,19 @@ export class LiveRelay {
       this.gotMetadata = true;
       return;
     }
-    const requestId = (message.metadata as { request_id?: unknown } | undefined)?.request_id;
-    if (typeof requestId === 'string' && !this.requestIds.includes(requestId)) this.requestIds.push(requestId);
-    const shifted = toSessionTimeline(message, this.offset, this.init.sessionId);
-    if (shifted.type === 'Results' && typeof shifted.start === 'number' && typeof shifted.duration === 'number') {
-      this.maxResultEnd = Math.max(this.maxResultEnd, shifted.start + shifted.duration);
-    }
-    const segment = finalSegmentOf(shifted);
-    if (segment) {
-      const previous = this.lastFinalEnd.get(segment.channel);
-      // Multichannel replays start at the slowest channel; a channel already past that point hears audio again.
-      if (previous !== undefined && this.offset < previous - 1e-3 && segment.end <= previous + 1e-3) return;
-      this.lastFinalEnd.set(segment.channel, segment.end);
-      const seq = this.nextSeq++;
-      this.writer.add({ ...segment, seq });
-      this.lastFinal = { seq, start: segment.start, end: segment.end, transcript: segment.transcript };
-      this.trimReplay();
-    }
-    this.init.link.send(shifted);
+    const effect = this.state.upstreamMessage(message);
+    if (effect.store) this.writer.add(effect.store);
+    // Audio every channel's finals cover is never replayed again (containers were trimmed when the socket opened).
+    if (effect.committedSince !== undefined && this.clock.state === 'timed') this.replay.trimTo(this.clock.bytesFor(effect.committedSince));
+    if (effect.forward) this.init.link.send(effect.forward);
   }
 
   private onUpstreamClosed(info: { code: number; reason: string }): void {
     this.upstream = undefined;
     if (this.finished) return;
-    if (this.closeSent && (this.gotMetadata || info.code === 1000)) return void this.finish();
-    // 1008: Deepgram cannot decode the audio; sending it again would fail the same way.
-    if (info.code === 1008) return this.fail(`Deepgram closed the stream: ${info.reason || 'audio not decodable'}`, 1008, info.reason);
-    if (this.clock.state !== 'timed') {
-      return this.fail('Deepgram Live dropped the stream, and audio in a container format other than WAV cannot be replayed', 1011);
-    }
+    const next = this.state.upstreamClosed(info, { closeSent: this.closeSent, gotMetadata: this.gotMetadata, replayable: this.clock.state === 'timed' });
+    if (next.action === 'finish') return void this.finish();
+    if (next.action === 'fail') return this.fail(next.message, next.code, next.reason);
     if (this.replay.overflowed) this.init.warn({ sessionId: this.init.sessionId }, 'live: replay buffer overflowed; some audio will not be transcribed');
     void this.connect();
   }
@@ -235,12 +212,6 @@ export class LiveRelay {
     if (!this.upstream || this.connecting || this.closeSent) return;
     if (Date.now() - this.lastSendAt < this.init.settings.keepAliveIntervalMs) return;
     if (this.upstream.sendControl('KeepAlive')) this.lastSendAt = Date.now();
-  }
-
-  private trimReplay(): void {
-    if (this.clock.state !== 'timed' || this.lastFinalEnd.size < this.expectedChannels) return;
-    const committed = Math.min(...this.lastFinalEnd.values());
-    this.replay.trimTo(this.clock.bytesFor(committed - this.init.base));
   }
 
   private fail(message: string, code: number, reason?: string): void {
@@ -260,7 +231,7 @@ export class LiveRelay {
     const { link, sessionId } = this.init;
     if (link.isOpen && closing.client) {
       if (closing.metadata) {
-        const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.maxResultEnd;
+        const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.state.resultsEnd();
         link.send(sessionMetadata({ sessionId, createdAt: this.createdAt, duration, sha256: this.hash.digest('hex'), channels: this.expectedChannels, upstream: this.upstreamMetadata }));
       }
       link.close(closing.client.code, closing.client.reason);
@@ -284,10 +255,6 @@ export class LiveRelay {
   }
 
   private audioSeconds(): number {
-    return this.clock.state === 'timed' ? this.clock.seconds : Math.max(0, this.maxResultEnd - this.init.base);
-  }
-
-  private committedSeconds(): number {
-    return this.lastFinalEnd.size ? Math.min(...this.lastFinalEnd.values()) : this.init.base;
+    return this.clock.state === 'timed' ? this.clock.seconds : Math.max(0, this.state.resultsEnd() - this.init.base);
   }
 }

@@ -8,7 +8,13 @@ import { SEARCH_ATTRIBUTES } from './search-attributes.js';
  * Dynamic config of the dev server: Temporal's task-queue fairness (server ≥ 1.29; priority needs nothing from 1.31).
  * A production cluster needs the same `matching.enableFairness` (README, Tenants and keys).
  */
-export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.enableFairness=true', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'] as const;
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'matching.enableFairness=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+  // Per-workflow time skipping, asked for by a workflow's start request only (tests of the long timers).
+  'frontend.WorkflowTimeSkippingEnabled=true',
+] as const;
 
 export interface DevServerOptions {
   cliPath: string;

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { OPEN_CALLER } from '../../src/domain/tenancy.js';
+import { transcriptionSettings } from '../../src/runtime/service-settings.js';
+import { buildTranscriptionInput } from '../../src/services/transcription-input.js';
+import { TRANSCRIPTION_WORKFLOW, WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/definitions.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { freePort } from '../helpers/stack.js';
+import { startWithTimeSkipping } from '../helpers/time-skipping.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * The workflows' long waits at their real, default lengths (an hour for Deepgram's callback, a day of webhook
+ * retries), run in seconds with the server's per-workflow time skipping.
+ */
+describeWithStack(
+  'long timers at their real lengths (time skipping)',
+  {
+    media: true,
+    transcripts: { 'testing-websocket.wav': 'testing one two three' },
+    stack: {
+      // Callback mode with its default 1 h timeout; the callback URL leads nowhere, so Deepgram's callback is lost.
+      env: async () => ({ PUBLIC_BASE_URL: `http://127.0.0.1:${await freePort()}`, CALLBACK_SECRET: 'long-timers-secret', CALLBACK_TIMEOUT_MS: String(HOUR) }),
+    },
+  },
+  (t) => {
+    const timersOf = async (workflowId: string) => {
+      const history = await t.parts.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      return (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
+    };
+
+    test('a lost Deepgram callback: after CALLBACK_TIMEOUT_MS (1 h) the job is transcribed directly', { timeout: 60_000 }, async () => {
+      const jobId = crypto.randomUUID();
+      const input = buildTranscriptionInput(transcriptionSettings(t.stack.config), OPEN_CALLER, {
+        jobId,
+        source: { kind: 'url', url: t.media.file('testing-websocket.wav') },
+        mode: 'async',
+        options: {},
+        priority: 3,
+      }, false);
+      assert.equal(input.callbackTimeoutMs, HOUR);
+      const started = Date.now();
+      const handle = await startWithTimeSkipping(t.parts.temporal.client, { workflowType: TRANSCRIPTION_WORKFLOW, taskQueue: t.stack.config.temporal.taskQueue, workflowId: jobId, args: [input] });
+      const outcome = await handle.result();
+      assert.equal(outcome.status, 'completed');
+      assert.equal(outcome.transcript, 'testing one two three');
+      assert.ok(Date.now() - started < 30_000, `an hour's wait took ${Date.now() - started} ms`);
+      assert.ok((await timersOf(jobId)).includes(3600), 'the workflow really waited its hour for the callback');
+      const calls = t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === t.media.file('testing-websocket.wav'));
+      assert.equal(calls.length, 2, 'submitted in callback mode, then transcribed directly once the hour was up');
+    });
+
+    test('a receiver that never answers 2xx: deliveries retry with backoff for the whole day, then stop', { timeout: 120_000 }, async () => {
+      const receiver = await startWebhookReceiver();
+      t.defer(() => receiver.close());
+      receiver.script([], 500);
+      const jobs = await (await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: t.media.file('testing-websocket.wav'), mode: 'sync', duration_hint: 4.7 }) })).json() as { id: string };
+      const started = Date.now();
+      const handle = await startWithTimeSkipping(t.parts.temporal.client, {
+        workflowType: WEBHOOK_DELIVERY_WORKFLOW,
+        taskQueue: t.stack.config.temporal.taskQueue,
+        args: [{ jobId: jobs.id, eventId: `evt_${jobs.id}_completed`, url: receiver.url, kind: 'event', retry: { initialIntervalMs: 5_000, maximumIntervalMs: HOUR, maxDurationMs: 24 * HOUR } }],
+      });
+      await assert.rejects(handle.result(), WorkflowFailedError);
+      const attempts = receiver.received.length;
+      // 5 s doubling to the 1 h cap: about a dozen attempts to reach it, then one an hour for the rest of the day.
+      assert.ok(attempts >= 25 && attempts <= 40, `${attempts} attempts over the day`);
+      assert.ok(Date.now() - started < 90_000, `a day of retries took ${Date.now() - started} ms`);
+    });
+  },
+);

@@ -1,69 +1,54 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { startBatchWorker } from '../../src/runtime/batch-worker.js';
 import { loadConfig } from '../../src/config.js';
 import { silentWav } from '../helpers/audio.js';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { EMULATOR_KEY, getJson, postJson, stackEnv, startStack, waitForJob, type SharedParts } from '../helpers/stack.js';
+import { EMULATOR_KEY, getJson, postJson, stackEnv, startStack, waitForJob } from '../helpers/stack.js';
 import { workflowBundle } from '../helpers/temporal.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
-describe('Deepgram limits across workers, and endpoint failover', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let media: MediaServer;
+describeWithStack('Deepgram limits across workers, and endpoint failover', { media: true, stack: false }, (t) => {
   let n = 0;
-  const clip = () => media.put(`clip-${++n}.wav`, silentWav(2 + (n % 3)));
-
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
-  });
-  after(async () => {
-    await media?.close();
-    await shared?.stop();
-  });
+  const clip = () => t.media.put(`clip-${++n}.wav`, silentWav(2 + (n % 3)));
 
   test('two workers with DEEPGRAM_MAX_CONCURRENT=4: Deepgram never sees more than 4 calls at once, and every job finishes', { timeout: 90_000 }, async () => {
     // Each worker alone would run up to 4: only the shared cap keeps the two together at 4.
     const env = { DEEPGRAM_MAX_CONCURRENT: '4' };
-    const stack = await startStack(parts, { env });
+    const stack = await startStack(t.parts, { env });
     const second = await startBatchWorker({
-      config: loadConfig(stackEnv(parts, { ...env, TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue })),
-      temporalAddress: parts.temporal.address,
-      db: parts.db,
-      deepgram: { apiUrls: [parts.emulator.url], apiKey: EMULATOR_KEY },
+      config: loadConfig(stackEnv(t.parts, { ...env, TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue })),
+      temporalAddress: t.parts.temporal.address,
+      db: t.parts.db,
+      deepgram: { apiUrls: [t.parts.emulator.url], apiKey: EMULATOR_KEY },
       workflowBundle: await workflowBundle(),
       shutdownGraceMs: 1_000,
     });
     try {
-      parts.emulator.reset();
-      parts.emulator.injectFault({ latencyMs: 600, times: Infinity });
+      t.parts.emulator.reset();
+      t.parts.emulator.injectFault({ latencyMs: 600, times: Infinity });
       const jobs = await Promise.all(Array.from({ length: 14 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
       const done = await Promise.all(jobs.map((j) => waitForJob(stack, j.body.id, 60_000)));
       assert.ok(done.every((d) => d.status === 'completed'));
-      const { maxInFlight } = parts.emulator.stats();
+      const { maxInFlight } = t.parts.emulator.stats();
       assert.ok(maxInFlight <= 4, `Deepgram saw ${maxInFlight} concurrent calls`);
       assert.equal(maxInFlight, 4, 'the cap is used in full');
-      const held = await parts.db.selectFrom('deepgram_call_slots').select('holder').execute();
+      const held = await t.parts.db.selectFrom('deepgram_call_slots').select('holder').execute();
       assert.ok(held.length <= 4, `at most 4 places held between calls (${held.length})`);
     } finally {
-      parts.emulator.clearFaults();
+      t.parts.emulator.clearFaults();
       await second.stop();
       await stack.stop();
     }
   });
 
   test('DEEPGRAM_MAX_REQUESTS_PER_MINUTE spaces calls out instead of surfacing 429s', { timeout: 60_000 }, async () => {
-    const stack = await startStack(parts, { env: { DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60' } });
+    const stack = await startStack(t.parts, { env: { DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '60' } });
     try {
-      parts.emulator.reset();
+      t.parts.emulator.reset();
       const jobs = await Promise.all(Array.from({ length: 5 }, () => postJson(stack.url('/v1/transcriptions'), { url: clip(), mode: 'async' })));
       await Promise.all(jobs.map((j) => waitForJob(stack, j.body.id, 30_000)));
-      const starts = parts.emulator.requests().filter((r) => r.kind === 'rest').map((r) => r.startedAt).sort((a, b) => a - b);
+      const starts = t.parts.emulator.requests().filter((r) => r.kind === 'rest').map((r) => r.startedAt).sort((a, b) => a - b);
       assert.equal(starts.length, 5);
       // Temporal's task-queue limiter lets a burst of two through, then one a second.
       assert.ok(starts.at(-1)! - starts[1]! >= 2_700, `after the first two, 3 calls at 1/s took ${starts.at(-1)! - starts[1]!} ms`);
@@ -76,7 +61,7 @@ describe('Deepgram limits across workers, and endpoint failover', () => {
     let primary: DeepgramEmulator = await startDeepgramEmulator({ apiKey: EMULATOR_KEY });
     let secondary: DeepgramEmulator | undefined = await startDeepgramEmulator({ apiKey: EMULATOR_KEY });
     const primaryPort = primary.port;
-    const stack = await startStack(parts, {
+    const stack = await startStack(t.parts, {
       env: {
         DEEPGRAM_API_URL: `${primary.url},${secondary.url}`,
         DEEPGRAM_CIRCUIT_FAILURES: '1',
@@ -123,10 +108,10 @@ describe('Deepgram limits across workers, and endpoint failover', () => {
   });
 
   test('per-client rate limit shared by two API replicas: 429 with Retry-After once the budget is spent on either', async () => {
-    const first = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
-    const second = await startStack(parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    const first = await startStack(t.parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    const second = await startStack(t.parts, { worker: false, env: { RATE_LIMIT_PER_MINUTE: '3' } });
     try {
-      await parts.db.deleteFrom('rate_limits').execute();
+      await t.parts.db.deleteFrom('rate_limits').execute();
       const replicas = [first, second, first, second];
       const statuses = [];
       for (const replica of replicas) statuses.push((await getJson(replica.url('/v1/transcriptions?limit=1'))).status);
@@ -145,8 +130,8 @@ describe('Deepgram limits across workers, and endpoint failover', () => {
 
   test('RATE_LIMIT_STORE=memory keeps budgets per replica', async () => {
     const env = { RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_STORE: 'memory' };
-    const first = await startStack(parts, { worker: false, env });
-    const second = await startStack(parts, { worker: false, env });
+    const first = await startStack(t.parts, { worker: false, env });
+    const second = await startStack(t.parts, { worker: false, env });
     try {
       const statuses = [];
       for (const replica of [first, first, first, second, second, second]) statuses.push((await getJson(replica.url('/v1/transcriptions?limit=1'))).status);

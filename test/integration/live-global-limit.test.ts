@@ -1,45 +1,33 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { findLiveSession } from '../../src/db/repositories/live-sessions.repository.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
 import { eventually, liveEnv, openRawLive, sendAudio, sleep, startTestStreamingWorker, type RawLive } from '../helpers/live.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import type { SharedParts } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const QUERY = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
 const BYTES_PER_SECOND = 16_000 * 2;
 const LIMIT_REASON = /3 live sessions are open, the limit across all streaming workers \(DEEPGRAM_MAX_LIVE_SESSIONS=3\)/;
 
-describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every streaming worker', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
+describeWithStack('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every streaming worker', { stack: false }, (t) => {
   let workers: StreamingWorker[];
   let metrics: Metrics[];
-  let pcm: Buffer;
+  const pcm = () => t.audio('preamble-16k.wav').subarray(44);
 
   before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44);
     // Two workers with room for ten each, sharing one live queue and one database: only the global cap can bind.
-    const env = liveEnv(parts, {
+    const env = liveEnv(t.parts, {
       DEEPGRAM_MAX_LIVE_SESSIONS: '3',
       LIVE_MAX_SESSIONS_PER_WORKER: '10',
       LIVE_RESUME_WINDOW_MS: '3000',
       LIVE_KEEPALIVE_INTERVAL_MS: '300',
       LIVE_PERSIST_INTERVAL_MS: '200',
     });
-    const started = [await startTestStreamingWorker(parts, env), await startTestStreamingWorker(parts, env)];
+    const started = [await startTestStreamingWorker(t.parts, env), await startTestStreamingWorker(t.parts, env)];
     workers = started.map((s) => s.worker);
     metrics = started.map((s) => s.metrics);
-  });
-  after(async () => {
-    for (const worker of workers ?? []) await worker.stop();
-    await shared?.stop();
+    for (const worker of workers) t.defer(() => worker.stop());
   });
 
   const open = (worker: StreamingWorker, extra = '') => openRawLive(`${worker.url}/v1/listen?${QUERY}${extra}`);
@@ -47,7 +35,7 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
   const closedWithin = (live: RawLive, ms: number) => Promise.race([live.closed, sleep(ms).then(() => undefined)]);
   /** Streams a second of speech and returns the session id Deepgram's results carry (proof the relay works). */
   const speak = async (live: RawLive) => {
-    await sendAudio((c) => live.ws.send(c), pcm.subarray(0, BYTES_PER_SECOND), 3200, 5);
+    await sendAudio((c) => live.ws.send(c), pcm().subarray(0, BYTES_PER_SECOND), 3200, 5);
     return (await live.waitFor((m) => m.type === 'Results')).metadata.request_id as string;
   };
   const finish = async (live: RawLive) => {
@@ -55,10 +43,10 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     assert.equal((await live.closed).code, 1000);
   };
   const ended = (sessionId: string) =>
-    eventually(async () => ((await findLiveSession(parts.db, sessionId))?.status === 'ended' ? true : undefined), 20_000, `session ${sessionId} to end`);
+    eventually(async () => ((await findLiveSession(t.parts.db, sessionId))?.status === 'ended' ? true : undefined), 20_000, `session ${sessionId} to end`);
 
   test('four clients race for three places on two workers: one is closed with 1013, Deepgram never holds more than three streams, and a freed place is taken again', { timeout: 90_000 }, async () => {
-    parts.emulator.reset();
+    t.parts.emulator.reset();
     const [a, b] = workers as [StreamingWorker, StreamingWorker];
     const clients = await Promise.all([open(a), open(b), open(a), open(b)]);
     const outcomes = await Promise.all(clients.map((c) => closedWithin(c, 3_000)));
@@ -71,7 +59,7 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     const admitted = clients.filter((_, i) => outcomes[i] === undefined);
     const ids = await Promise.all(admitted.map(speak));
     assert.equal(new Set(ids).size, 3, 'three working sessions');
-    assert.equal(parts.emulator.stats().maxLiveOpen, 3, 'Deepgram saw at most three live streams at once');
+    assert.equal(t.parts.emulator.stats().maxLiveOpen, 3, 'Deepgram saw at most three live streams at once');
     const connected = await Promise.all(metrics.map(async (m) => (await m.registry.getSingleMetric('live_sessions_open')!.get()).values[0]!.value));
     assert.equal(connected.reduce((a, b) => a + b, 0), 3, `live_sessions_open on the two workers: ${connected}`);
 
@@ -87,7 +75,7 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
 
     for (const live of [...admitted.slice(1), next]) await finish(live);
     for (const id of ids.slice(1)) await ended(id);
-    assert.ok(parts.emulator.stats().maxLiveOpen <= 3, `Deepgram saw ${parts.emulator.stats().maxLiveOpen} live streams at once`);
+    assert.ok(t.parts.emulator.stats().maxLiveOpen <= 3, `Deepgram saw ${t.parts.emulator.stats().maxLiveOpen} live streams at once`);
 
     // Operators see the refusals, labelled by which limit turned the client away.
     const scraped = (await Promise.all(metrics.map((m) => m.registry.getSingleMetricAsString('live_sessions_refused_total')))).join('\n');
@@ -113,7 +101,7 @@ describe('DEEPGRAM_MAX_LIVE_SESSIONS: one cap on live sessions across every stre
     // This time it goes for good: after the resume window the session ends and its place is free again.
     back.ws.terminate();
     await ended(ids[0]!);
-    assert.equal((await findLiveSession(parts.db, ids[0]!))?.closeReason, 'client_disconnected');
+    assert.equal((await findLiveSession(t.parts.db, ids[0]!))?.closeReason, 'client_disconnected');
     const newcomer = await open(a);
     assert.equal(await closedWithin(newcomer, 2_000), undefined, 'the place is free once the session ended');
     await speak(newcomer);

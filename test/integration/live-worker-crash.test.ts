@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { eventually, liveEnv, openRawLive, sendAudio, startTestStreamingWorker } from '../helpers/live.js';
-import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { freePort, getJson, startStack, type SharedParts, type Stack } from '../helpers/stack.js';
-import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
+import { before, test } from 'node:test';
+import { eventually, openRawLive, sendAudio, startTestStreamingWorker } from '../helpers/live.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { freePort, getJson } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 /** `npm run streaming-worker` as its own process, so it can die like a crashed machine. */
 function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
@@ -30,42 +27,28 @@ function startWorkerProcess(env: Record<string, string>): { child: ChildProcess;
 
 const BYTES_PER_SECOND = 16_000 * 2;
 
-describe('a streaming worker killed mid-session', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let stack: Stack;
-  let survivor: StreamingWorker;
+describeWithStack(
+  'a streaming worker killed mid-session',
+  { stack: { worker: false, env: { LIVE_HEARTBEAT_TIMEOUT_MS: '3000', LIVE_PERSIST_INTERVAL_MS: '200' } }, streaming: true },
+  (t) => {
   let doomed: ChildProcess | undefined;
-  let env: Record<string, string>;
-  let pcm: Buffer;
-
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44);
-    env = liveEnv(parts, { LIVE_HEARTBEAT_TIMEOUT_MS: '3000', LIVE_PERSIST_INTERVAL_MS: '200' });
-    stack = await startStack(parts, { worker: false, env });
-    survivor = (await startTestStreamingWorker(parts, env)).worker;
-  });
-  after(async () => {
+  const pcm = () => t.audio('preamble-16k.wav').subarray(44);
+  before(() => t.defer(() => {
     if (doomed && doomed.exitCode === null) doomed.kill('SIGKILL');
-    await survivor?.stop();
-    await stack?.stop();
-    await shared?.stop();
-  });
+  }));
 
   test('the client reconnects to another worker with session_id and the transcript continues', { timeout: 90_000 }, async () => {
     const port = await freePort();
-    const first = startWorkerProcess({ ...env, STREAMING_PORT: String(port) });
+    const first = startWorkerProcess({ ...t.env, STREAMING_PORT: String(port) });
     doomed = first.child;
     await first.ready;
 
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
     const before = await openRawLive(`ws://127.0.0.1:${port}/v1/listen?${query}`);
-    await sendAudio((c) => before.ws.send(c), pcm.subarray(0, 8 * BYTES_PER_SECOND), 3200, 25);
+    await sendAudio((c) => before.ws.send(c), pcm().subarray(0, 8 * BYTES_PER_SECOND), 3200, 25);
     const sessionId = (await before.waitFor((m) => m.type === 'Results')).metadata.request_id;
     const stored = await eventually(async () => {
-      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      const { body } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
       return body.segments?.length >= 2 ? body : undefined;
     }, 20_000, 'finals stored during the session');
 
@@ -74,12 +57,12 @@ describe('a streaming worker killed mid-session', () => {
     assert.equal(lost.code, 1006, 'the socket died with its worker');
 
     // Resume where the stored transcript ends (Deepgram's own advice: resend audio since the last final).
-    const { body: beforeResume } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+    const { body: beforeResume } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
     assert.equal(beforeResume.status, 'active', 'the session outlives its worker');
     const resumeAt: number = beforeResume.resume_from_seconds;
     assert.ok(resumeAt >= stored.segments.at(-1).end);
-    const after = await openRawLive(`${survivor.url}/v1/listen?${query}&session_id=${sessionId}`);
-    await sendAudio((c) => after.ws.send(c), pcm.subarray(Math.round(resumeAt * 16_000) * 2), 3200, 10);
+    const after = await openRawLive(`${t.streaming.url}/v1/listen?${query}&session_id=${sessionId}`);
+    await sendAudio((c) => after.ws.send(c), pcm().subarray(Math.round(resumeAt * 16_000) * 2), 3200, 10);
     after.ws.send(JSON.stringify({ type: 'CloseStream' }));
     const closed = await after.closed;
     assert.equal(closed.code, 1000);
@@ -91,7 +74,7 @@ describe('a streaming worker killed mid-session', () => {
     assert.equal(after.messages.at(-1).type, 'Metadata');
 
     const done = await eventually(async () => {
-      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      const { body } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
       return body.status === 'ended' ? body : undefined;
     });
     assert.equal(done.close_reason, 'client_closed');
@@ -103,30 +86,30 @@ describe('a streaming worker killed mid-session', () => {
     for (let i = 1; i < segments.length; i++) {
       assert.ok(Math.abs(segments[i].start - segments[i - 1].end) < 0.002, `segment ${i} starts at ${segments[i].start}, previous ended at ${segments[i - 1].end}`);
     }
-    const total = pcm.length / BYTES_PER_SECOND;
+    const total = pcm().length / BYTES_PER_SECOND;
     assert.ok(segments.at(-1).end >= total - 0.01, `the transcript reaches the end of the audio (${segments.at(-1).end} of ${total})`);
   });
 
   test('a streaming worker shutting down stores its finals and closes clients with 1012; they resume elsewhere', { timeout: 60_000 }, async () => {
-    const leaving = (await startTestStreamingWorker(parts, env)).worker;
+    const leaving = (await startTestStreamingWorker(t.parts, t.env)).worker;
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000';
     const live = await openRawLive(`${leaving.url}/v1/listen?${query}`);
-    await sendAudio((c) => live.ws.send(c), pcm.subarray(0, 5 * BYTES_PER_SECOND), 3200, 10);
+    await sendAudio((c) => live.ws.send(c), pcm().subarray(0, 5 * BYTES_PER_SECOND), 3200, 10);
     const sessionId = (await live.waitFor((m) => m.type === 'Results' && m.is_final)).metadata.request_id;
     await leaving.stop();
     const closed = await live.closed;
     assert.equal(closed.code, 1012);
     assert.match(closed.reason, new RegExp(`session_id=${sessionId}`));
 
-    const { body: paused } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+    const { body: paused } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
     assert.equal(paused.status, 'active');
     assert.ok(paused.resume_from_seconds >= 4.9, `the last finals were flushed and stored (resume at ${paused.resume_from_seconds})`);
-    const resumed = await openRawLive(`${survivor.url}/v1/listen?${query}&session_id=${sessionId}`);
-    await sendAudio((c) => resumed.ws.send(c), pcm.subarray(Math.round(paused.resume_from_seconds * 16_000) * 2, 8 * BYTES_PER_SECOND), 3200, 10);
+    const resumed = await openRawLive(`${t.streaming.url}/v1/listen?${query}&session_id=${sessionId}`);
+    await sendAudio((c) => resumed.ws.send(c), pcm().subarray(Math.round(paused.resume_from_seconds * 16_000) * 2, 8 * BYTES_PER_SECOND), 3200, 10);
     resumed.ws.send(JSON.stringify({ type: 'CloseStream' }));
     assert.equal((await resumed.closed).code, 1000);
     const done = await eventually(async () => {
-      const { body } = await getJson(stack.url(`/v1/streams/${sessionId}`));
+      const { body } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
       return body.status === 'ended' ? body : undefined;
     });
     assert.equal(done.resume_count, 1);

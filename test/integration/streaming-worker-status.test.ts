@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { StreamingWorker } from '../../src/runtime/streaming-worker.js';
-import { eventually, liveEnv, openRawLive, startTestStreamingWorker } from '../helpers/live.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
+import { test } from 'node:test';
+import { eventually, openRawLive } from '../helpers/live.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 /** What a WebSocket-aware load balancer and Prometheus see of a standalone streaming worker (`npm run streaming-worker`). */
-describe('streaming worker /health, /ready and /metrics', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let worker: StreamingWorker;
-  const http = (path: string) => `${worker.url.replace(/^ws/, 'http')}${path}`;
+describeWithStack('streaming worker /health, /ready and /metrics', { stack: { worker: false, env: { LIVE_MAX_SESSIONS_PER_WORKER: '1' } }, streaming: true }, (t) => {
+  const http = (path: string) => `${t.streaming.url.replace(/^ws/, 'http')}${path}`;
   const ready = async () => {
     const res = await fetch(http('/ready'));
     return { status: res.status, body: (await res.json()) as any };
   };
-
-  before(async () => {
-    shared = await startSharedParts();
-    worker = (await startTestStreamingWorker(shared.parts, liveEnv(shared.parts, { LIVE_MAX_SESSIONS_PER_WORKER: '1' }))).worker;
-  });
-  after(async () => {
-    await worker?.stop();
-    await shared?.stop();
-  });
 
   test('ready while it has room; not ready (capacity) when full, so the balancer sends new sessions elsewhere; 503 shutting_down once stopping', { timeout: 60_000 }, async () => {
     assert.equal((await fetch(http('/health'))).status, 200);
@@ -30,7 +18,7 @@ describe('streaming worker /health, /ready and /metrics', () => {
       body: { status: 'ready', checks: { temporal_workers: true, database: true, capacity: true }, open_sessions: 0, max_sessions: 1 },
     });
 
-    const live = await openRawLive(`${worker.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`);
+    const live = await openRawLive(`${t.streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`);
     const full = await ready();
     assert.equal(full.status, 503);
     assert.equal(full.body.status, 'not_ready');
@@ -41,7 +29,7 @@ describe('streaming worker /health, /ready and /metrics', () => {
     assert.equal((await live.closed).code, 1000);
     await eventually(async () => ((await ready()).status === 200 ? true : undefined), 10_000, 'ready again once the session ended');
 
-    const stopping = worker.stop();
+    const stopping = t.streaming.stop();
     const draining = await ready();
     assert.deepEqual(draining, { status: 503, body: { status: 'shutting_down', checks: {} } });
     await stopping;

@@ -1,39 +1,23 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
-import { AUDIO_DIR } from '../helpers/paths.js';
+import { before, test } from 'node:test';
 import { startAppProcess } from '../helpers/processes.js';
-import { startSharedParts } from '../helpers/shared-parts.js';
-import { freePort, postJson, startStack, stackEnv, untilDeepgramBusy, waitForJob, type SharedParts, type Stack } from '../helpers/stack.js';
+import { freePort, postJson, stackEnv, untilDeepgramBusy, waitForJob } from '../helpers/stack.js';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
 
-describe('a worker killed mid-job', () => {
-  let shared: Awaited<ReturnType<typeof startSharedParts>>;
-  let parts: SharedParts;
-  let api: Stack;
-  let media: MediaServer;
+describeWithStack(
+  'a worker killed mid-job',
+  { media: true, transcripts: { 'testing-websocket.wav': 'testing one two three' }, stack: { worker: false, env: { DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' } } },
+  (t) => {
   const workers: ChildProcess[] = [];
-
-  before(async () => {
-    shared = await startSharedParts();
-    parts = shared.parts;
-    media = await startMediaServer(AUDIO_DIR);
-    parts.emulator.registerTranscript(await readFile(path.join(AUDIO_DIR, 'testing-websocket.wav')), 'testing one two three');
-    api = await startStack(parts, { worker: false, env: { DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000' } });
-  });
-  after(async () => {
+  before(() => t.defer(() => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await api?.stop();
-    await media?.close();
-    await shared?.stop();
-  });
+  }));
 
   test('the job is finished by a restarted worker, with exactly one transcript row; the dead worker\'s place under the cap comes back', { timeout: 90_000 }, async () => {
     const env = {
       // One place in all: the killed worker dies holding it, so the job can only finish if its lease lapses.
-      ...stackEnv(parts, { TEMPORAL_TASK_QUEUE: api.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000', DEEPGRAM_MAX_CONCURRENT: '1' }),
+      ...stackEnv(t.parts, { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '2000', DEEPGRAM_MAX_CONCURRENT: '1' }),
       METRICS_PORT: '0',
       TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
     };
@@ -44,34 +28,34 @@ describe('a worker killed mid-job', () => {
     await first.ready;
 
     // Deepgram is slow for the first call, so the job is mid-flight when the worker dies.
-    parts.emulator.injectFault({ latencyMs: 60_000 });
-    const url = media.file('testing-websocket.wav');
-    const submitted = await postJson(api.url('/v1/transcriptions'), { url, mode: 'async' });
+    t.parts.emulator.injectFault({ latencyMs: 60_000 });
+    const url = t.media.file('testing-websocket.wav');
+    const submitted = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
     assert.equal(submitted.status, 202);
-    await untilDeepgramBusy(parts.emulator);
+    await untilDeepgramBusy(t.parts.emulator);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
-    const orphaned = await parts.db.selectFrom('deepgram_call_slots').selectAll().execute();
+    const orphaned = await t.parts.db.selectFrom('deepgram_call_slots').selectAll().execute();
     assert.equal(orphaned.length, 1, 'the dead worker still holds the only place');
-    const mid = await postJson(api.url('/v1/transcriptions'), { url: 'https://example.com/x.wav', mode: 'async' });
+    const mid = await postJson(t.stack.url('/v1/transcriptions'), { url: 'https://example.com/x.wav', mode: 'async' });
     assert.equal(mid.status, 202, 'the API keeps accepting work while no worker runs');
 
     const second = startWorkerProcess(env);
     workers.push(second.child);
     await second.ready;
-    const done = await waitForJob(api, submitted.body.id, 60_000);
+    const done = await waitForJob(t.stack, submitted.body.id, 60_000);
     assert.equal(done.status, 'completed');
     assert.equal(done.transcript, 'testing one two three');
 
-    const rows = await parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', submitted.body.id).execute();
+    const rows = await t.parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', submitted.body.id).execute();
     assert.equal(rows.length, 1);
-    const calls = parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url);
+    const calls = t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url);
     assert.equal(calls.length, 2, 'the abandoned call, then the retry on the new worker');
     // Billed once, for the audio's real length, although Deepgram was called twice.
-    const usage = await parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', submitted.body.id).execute();
+    const usage = await t.parts.db.selectFrom('usage_records').selectAll().where('source_id', '=', submitted.body.id).execute();
     assert.equal(usage.length, 1);
     assert.ok(Math.abs(usage[0]!.audio_seconds - done.duration_seconds) < 1e-6 && done.duration_seconds > 4, `${usage[0]!.audio_seconds} s metered`);
-    const report = await (await fetch(api.url('/v1/usage?group_by=mode'))).json() as any;
+    const report = await (await fetch(t.stack.url('/v1/usage?group_by=mode'))).json() as any;
     assert.ok(Math.abs(report.data[0].audio_seconds - done.duration_seconds) < 0.01, 'the tenant\'s usage counts the job once');
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));

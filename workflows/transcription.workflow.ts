@@ -204,6 +204,8 @@ function jobErrorOf(err: unknown): JobError {
   if (cause instanceof ApplicationFailure) {
     const detail = cause.details?.[0] as JobError | undefined;
     if (detail && typeof detail.code === 'string') return detail;
+    // The outage outlasted DEEPGRAM_OUTAGE_MAX_WAIT_MS: Deepgram was unavailable, whatever the last error said.
+    if (cause.type === 'DeepgramEndpointsDown') return { code: 'deepgram_unavailable', message: `No Deepgram endpoint came back in time: ${cause.message}` };
     return { code: 'transcription_failed', message: cause.message };
   }
   if (cause instanceof TimeoutFailure) return { code: 'deepgram_unavailable', message: `Deepgram call timed out (${cause.timeoutType})` };

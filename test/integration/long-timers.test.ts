@@ -6,15 +6,15 @@ import { transcriptionSettings } from '../../src/runtime/service-settings.js';
 import { buildTranscriptionInput } from '../../src/services/transcription-input.js';
 import { TRANSCRIPTION_WORKFLOW, WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/definitions.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
-import { freePort } from '../helpers/stack.js';
+import { freePort, startStack } from '../helpers/stack.js';
 import { startWithTimeSkipping } from '../helpers/time-skipping.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const HOUR = 3_600_000;
 
 /**
- * The workflows' long waits at their real, default lengths (an hour for Deepgram's callback, a day of webhook
- * retries), run in seconds with the server's per-workflow time skipping.
+ * The workflows' long waits at their real, default lengths (an hour for Deepgram's callback, a day's Deepgram outage,
+ * a day of webhook retries), run in seconds with the server's per-workflow time skipping.
  */
 describeWithStack(
   'long timers at their real lengths (time skipping)',
@@ -51,6 +51,30 @@ describeWithStack(
       assert.ok((await timersOf(jobId)).includes(3600), 'the workflow really waited its hour for the callback');
       const calls = t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === t.media.file('testing-websocket.wav'));
       assert.equal(calls.length, 2, 'submitted in callback mode, then transcribed directly once the hour was up');
+    });
+
+    test('every Deepgram endpoint down: the job waits out the outage for DEEPGRAM_OUTAGE_MAX_WAIT_MS (a day), then fails', { timeout: 90_000 }, async () => {
+      // Nothing listens at the endpoint; its circuit stays open six hours at a time, so the day is four waits.
+      const down = await startStack(t.parts, { env: { DEEPGRAM_API_URL: `http://127.0.0.1:${await freePort()}`, DEEPGRAM_CIRCUIT_COOLDOWN_MS: String(6 * HOUR) } });
+      t.defer(() => down.stop());
+      assert.equal(down.config.deepgram.circuit.outageMaxWaitMs, 24 * HOUR);
+      const jobId = crypto.randomUUID();
+      const input = buildTranscriptionInput(transcriptionSettings(down.config), OPEN_CALLER, {
+        jobId,
+        source: { kind: 'url', url: t.media.file('testing-websocket.wav') },
+        mode: 'async',
+        options: {},
+        priority: 3,
+      }, false);
+      const started = Date.now();
+      const handle = await startWithTimeSkipping(t.parts.temporal.client, { workflowType: TRANSCRIPTION_WORKFLOW, taskQueue: down.config.temporal.taskQueue, workflowId: jobId, args: [input] });
+      await assert.rejects(handle.result(), WorkflowFailedError);
+      assert.ok(Date.now() - started < 60_000, `a day's outage took ${Date.now() - started} ms`);
+      const waited = (await timersOf(jobId)).filter((seconds) => seconds > 60).reduce((a, b) => a + b, 0);
+      assert.ok(waited >= 18 * 3600 && waited <= 24 * 3600, `waited ${waited / 3600} h for an endpoint to come back`);
+      const job = await t.parts.db.selectFrom('jobs').select(['status', 'error']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error?.code, 'deepgram_unavailable');
     });
 
     test('a receiver that never answers 2xx: deliveries retry with backoff for the whole day, then stop', { timeout: 120_000 }, async () => {

@@ -45,6 +45,14 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
+  /**
+   * The call ended without telling whether the endpoint is up (cancelled, or failed before reaching it): a half-open
+   * trial is given back, so the next call may try again, and nothing else changes.
+   */
+  released(): void {
+    this.trialInFlight = false;
+  }
+
   failed(): void {
     this.trialInFlight = false;
     this.failures++;

@@ -49,7 +49,11 @@ export function createFailoverTranscriber(options: FailoverOptions): Transcriber
         options.onCall?.(endpoint.apiUrl, '200');
         return result;
       } catch (err) {
-        if (!(err instanceof DeepgramCallError)) throw err;
+        if (!(err instanceof DeepgramCallError)) {
+          // Cancelled, or failed on our side: no news of the endpoint, but a half-open trial must not stay taken.
+          endpoint.breaker.released();
+          throw err;
+        }
         options.onCall?.(endpoint.apiUrl, err.status !== undefined ? String(err.status) : 'network');
         lastError = err;
         if (isUnreachable(err)) {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { AppError } from '../../domain/errors.js';
+import { modelLabel } from '../../domain/model-label.js';
 import { JOB_STATUSES, type JobStatus } from '../../domain/transcription.js';
 import type { JobWithTranscript } from '../../services/transcriptions.service.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
@@ -18,7 +19,7 @@ export function transcriptionRoutes(deps: AppDeps) {
       const startedAt = performance.now();
       const result = await deps.service.submit(c.get('caller'), request);
       const body = view(result);
-      const model = typeof request.options.model === 'string' ? request.options.model : 'default';
+      const model = modelLabel(request.options.model);
       const outcome = result.finished ? result.job.status : 'accepted';
       deps.metrics.transcriptionRequests.inc({ status: outcome, model, region: deps.region });
       if (result.finished && result.job.status === 'completed' && !result.replayed) {

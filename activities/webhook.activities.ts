@@ -5,6 +5,7 @@ import type { Job } from '../src/domain/transcription.js';
 import { findTranscript } from '../src/db/repositories/transcripts.repository.js';
 import { recordWebhookDelivery } from '../src/db/repositories/webhook-deliveries.repository.js';
 import { EVENT_ID_HEADER, signWebhook } from '../src/adapters/webhook-signature.js';
+import { classifyDeliveryError } from '../src/adapters/delivery-errors.js';
 import { tenantWebhookSecrets } from '../src/db/repositories/tenants.repository.js';
 import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import type { Metrics } from '../src/observability/metrics.js';
@@ -73,6 +74,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const started = Date.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let detail: string | undefined;
       try {
         const response = await fetch(target, {
           method: 'POST',
@@ -84,11 +86,13 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         statusCode = response.status;
         await response.arrayBuffer().catch(() => undefined);
       } catch (err) {
-        error = (err as Error).name === 'TimeoutError' ? `no answer within ${deps.webhooks.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
+        // The tenant sees a class; the operator's log keeps the detail.
+        error = classifyDeliveryError(err);
+        detail = String((err as Error).cause ?? (err as Error).message);
       }
       const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
       deps.logger?.info(
-        { jobId: request.jobId, workflowId: Context.current().info.workflowExecution?.workflowId, eventId: request.eventId, attempt, statusCode, error, succeeded },
+        { jobId: request.jobId, workflowId: Context.current().info.workflowExecution?.workflowId, eventId: request.eventId, attempt, statusCode, error, detail, succeeded },
         'webhook delivery attempt',
       );
       deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'delivered' : statusCode === 410 ? 'gone' : 'failed' });

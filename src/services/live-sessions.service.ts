@@ -26,7 +26,8 @@ const STALE_MARGIN_SECONDS = 600;
 export type LiveSessionsService = ReturnType<typeof createLiveSessionsService>;
 
 const unavailable = (what: string, err: unknown) =>
-  new AppError(503, 'service_unavailable', `${what} is unreachable, so the session was not started. Retry shortly. (${(err as Error).message})`, undefined, 5);
+  // Raw database or Temporal error text is no client's business.
+  new AppError(503, 'service_unavailable', `${what} is unreachable, so the session was not started. Retry shortly.`, undefined, 5);
 
 /** Live-session use cases shared by the WebSocket gateway and the HTTP API: start, resume, read, close. */
 export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temporal: Client; searchAttributes?: boolean }) {

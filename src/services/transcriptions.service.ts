@@ -157,8 +157,8 @@ export function createTranscriptionService(deps: ServiceDeps) {
         webhookUrl: request.webhookUrl,
         deepgramCallbackUrl: request.deepgramCallbackUrl,
       });
-    } catch (err) {
-      throw new AppError(503, 'service_unavailable', `The database is unreachable, so nothing was started. Retry shortly. (${(err as Error).message})`, undefined, 5);
+    } catch {
+      throw new AppError(503, 'service_unavailable', 'The database is unreachable, so nothing was started. Retry shortly.', undefined, 5);
     }
 
     if (!inserted) {

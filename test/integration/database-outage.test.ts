@@ -44,6 +44,7 @@ describeWithStack('PostgreSQL goes away and comes back', { media: true, transcri
     assert.equal(refused.status, 503);
     assert.equal(refused.body.error.code, 'service_unavailable');
     assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.doesNotMatch(refused.body.error.message, /ECONN|Connection terminated|timeout exceeded|127\.0\.0\.1/, 'no raw database error text reaches the client');
     const read = await getJson(stack.url(`/v1/transcriptions/${inFlight.body.id}`));
     assert.equal(read.status, 503, JSON.stringify(read.body));
     assert.equal(read.body.error.code, 'service_unavailable');

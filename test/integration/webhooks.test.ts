@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { verifyWebhookSignature } from '../../src/client/index.js';
-import { getJson, postJson, startStack, waitForJob } from '../helpers/stack.js';
+import { freePort, getJson, postJson, startStack, waitForJob } from '../helpers/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
@@ -111,6 +111,18 @@ describeWithStack(
       await unsigned.stop();
       await t.parts.db.updateTable('tenants').set({ webhook_secret: SECRET }).where('id', '=', 'default').execute();
     }
+  });
+
+  test('a receiver that cannot be reached: the delivery log says connection_refused, never the address or the raw error', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/hooks`;
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync', webhook_url: closed });
+    const log = await until(
+      async () => (await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}/webhooks`))).body.deliveries as any[],
+      (deliveries) => deliveries.length > 0,
+    );
+    assert.equal(log[0].error, 'connection_refused');
+    assert.equal(log[0].status_code, null);
+    assert.doesNotMatch(JSON.stringify(log), /127\.0\.0\.1|ECONNREFUSED/);
   });
 
   test('webhook URLs pointing at private addresses are refused by default (SSRF guard)', async () => {

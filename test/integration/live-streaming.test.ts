@@ -202,7 +202,7 @@ describeWithStack(
     assert.match(closed.reason, /KeepAlive/);
   });
 
-  test('LIVE_MAX_SESSION_SECONDS: a standalone t.streaming worker (own port) ends a session at the limit with Metadata and 1008', async () => {
+  test('LIVE_MAX_SESSION_SECONDS: a standalone streaming worker (own port) ends a session at the limit with Metadata and 1008', async () => {
     const short = await startTestStreamingWorker(t.parts, { ...t.env, LIVE_MAX_SESSION_SECONDS: '2' });
     try {
       assert.notEqual(new URL(short.worker.url).port, String(t.stack.api.port));

@@ -308,7 +308,7 @@ describeWithStack(
     assert.equal(refused.code, 1013);
     assert.match(refused.reason, /max_live_sessions=1/);
 
-    // 1 s of budget: t.streaming past it ends the session (finals stored, Metadata sent) with 1008 BUDGET_EXCEEDED.
+    // 1 s of budget: streaming past it ends the session (finals stored, Metadata sent) with 1008 BUDGET_EXCEEDED.
     const pcm = audio().subarray(44);
     const streamingDone = sendAudio((c) => first.ws.readyState === first.ws.OPEN && first.ws.send(c), Buffer.concat([pcm, pcm, pcm]), 3200, 100);
     const closed = await first.closed;

@@ -6,6 +6,13 @@ import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitio
 import type { transcription } from '../../workflows/transcription.workflow.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 
+/**
+ * How long a plain start (or the check whether a start landed) may take before the caller gets a 503: the SDK would
+ * otherwise retry an unreachable Temporal for most of a minute while the client waits.
+ */
+const START_DEADLINE_MS = 10_000;
+const DESCRIBE_DEADLINE_MS = 5_000;
+
 export type StartResult = { started: true; mode: ResolvedMode } | { started: false; reason: 'already_started' | 'unreachable'; error?: Error };
 
 /**
@@ -15,7 +22,7 @@ export type StartResult = { started: true; mode: ResolvedMode } | { started: fal
 export function createWorkflowStarter(temporal: Client, routing: RoutingThresholds) {
   async function exists(workflowId: string): Promise<boolean> {
     try {
-      await temporal.workflow.getHandle(workflowId).describe();
+      await temporal.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
       return true;
     } catch {
       return false;
@@ -45,7 +52,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
           const mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation, updateId: `routing-${randomUUID()}` });
           return { started: true, mode };
         }
-        await temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, options);
+        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, options));
         return { started: true, mode: resolveMode(input.mode, input.durationHint, routing) };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError || (err as { cause?: unknown }).cause instanceof WorkflowExecutionAlreadyStartedError) {

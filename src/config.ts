@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_NAME } from './domain/tenancy.js';
 
 /** Deepgram's public API; the SDK derives the WebSocket URL from the same base. */
 export const DEEPGRAM_PUBLIC_API_URL = 'https://api.deepgram.com';
@@ -21,8 +22,8 @@ export interface ApiKey {
   rateLimitPerMinute?: number;
 }
 
-/** What an API key's name may hold: it appears in logs, metrics and rate-limit messages. */
-export const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** What an API key's name may hold: each API_KEYS name is also its tenant's name (logs, metrics, the Temporal UI). */
+export const API_KEY_NAME = TENANT_NAME;
 
 /** API_KEYS: `name:secret[:requests per minute]`, comma-separated. Returns a problem (never quoting a secret) or the keys. */
 function parseApiKeys(raw: string | undefined): ApiKey[] | string {

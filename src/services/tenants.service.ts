@@ -40,6 +40,10 @@ export const WEBHOOK_ROTATION_OVERLAP_SECONDS = 86_400;
 
 export type TenantsService = ReturnType<typeof createTenantsService>;
 
+function assertName(name: string): void {
+  if (!TENANT_NAME.test(name)) throw new AppError(400, 'invalid_request', 'Field "name" must be 1–64 letters, digits, ".", "_" or "-"');
+}
+
 /**
  * Tenant and key administration (the admin API and `npm run keys`): tenants, their keys (secrets shown once, only a
  * hash kept), webhook secret rotation, and usage across tenants.
@@ -63,7 +67,7 @@ export function createTenantsService(deps: { db: Db; regions: string[] }) {
     requireTenant,
 
     async createTenant(name: string): Promise<{ tenant: Tenant; webhookSecret: string }> {
-      if (!TENANT_NAME.test(name)) throw new AppError(400, 'invalid_request', 'Field "name" must be 1–64 letters, digits, ".", "_" or "-"');
+      assertName(name);
       const webhookSecret = newWebhookSecret();
       const tenant = await insertTenant(db, { id: `ten_${randomUUID()}`, name, webhookSecret });
       if (!tenant) throw new AppError(409, 'tenant_exists', `A tenant named ${JSON.stringify(name)} already exists`);
@@ -92,7 +96,7 @@ export function createTenantsService(deps: { db: Db; regions: string[] }) {
         );
       }
       const name = request.name ?? tenant.name;
-      if (!TENANT_NAME.test(name)) throw new AppError(400, 'invalid_request', 'Field "name" must be 1–64 letters, digits, ".", "_" or "-"');
+      assertName(name);
       const fresh = newKeySecret();
       const key = await insertApiKey(db, {
         id: `key_${randomUUID()}`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { Config } from '../../src/config.js';
 import { OPEN_CALLER } from '../../src/domain/tenancy.js';
 import { transcriptionSettings } from '../../src/runtime/service-settings.js';
 import { buildTranscriptionInput } from '../../src/services/transcription-input.js';
@@ -27,6 +28,14 @@ describeWithStack(
     },
   },
   (t) => {
+    /** The input the API would give an async job of the recording, under this stack's settings. */
+    const asyncJobInput = (config: Config, jobId: string) =>
+      buildTranscriptionInput(
+        transcriptionSettings(config),
+        OPEN_CALLER,
+        { jobId, source: { kind: 'url', url: t.media.file('testing-websocket.wav') }, mode: 'async', options: {}, priority: 3 },
+        false,
+      );
     const timersOf = async (workflowId: string) => {
       const history = await t.parts.temporal.client.workflow.getHandle(workflowId).fetchHistory();
       return (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
@@ -34,13 +43,7 @@ describeWithStack(
 
     test('a lost Deepgram callback: after CALLBACK_TIMEOUT_MS (1 h) the job is transcribed directly', { timeout: 60_000 }, async () => {
       const jobId = crypto.randomUUID();
-      const input = buildTranscriptionInput(transcriptionSettings(t.stack.config), OPEN_CALLER, {
-        jobId,
-        source: { kind: 'url', url: t.media.file('testing-websocket.wav') },
-        mode: 'async',
-        options: {},
-        priority: 3,
-      }, false);
+      const input = asyncJobInput(t.stack.config, jobId);
       assert.equal(input.callbackTimeoutMs, HOUR);
       const started = Date.now();
       const handle = await startWithTimeSkipping(t.parts.temporal.client, { workflowType: TRANSCRIPTION_WORKFLOW, taskQueue: t.stack.config.temporal.taskQueue, workflowId: jobId, args: [input] });
@@ -59,13 +62,7 @@ describeWithStack(
       t.defer(() => down.stop());
       assert.equal(down.config.deepgram.circuit.outageMaxWaitMs, 24 * HOUR);
       const jobId = crypto.randomUUID();
-      const input = buildTranscriptionInput(transcriptionSettings(down.config), OPEN_CALLER, {
-        jobId,
-        source: { kind: 'url', url: t.media.file('testing-websocket.wav') },
-        mode: 'async',
-        options: {},
-        priority: 3,
-      }, false);
+      const input = asyncJobInput(down.config, jobId);
       const started = Date.now();
       const handle = await startWithTimeSkipping(t.parts.temporal.client, { workflowType: TRANSCRIPTION_WORKFLOW, taskQueue: down.config.temporal.taskQueue, workflowId: jobId, args: [input] });
       await assert.rejects(handle.result(), WorkflowFailedError);

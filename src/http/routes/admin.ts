@@ -23,11 +23,19 @@ export function keyView(key: ApiKeyRecord) {
   };
 }
 
-export const usageRowView = (row: UsageRow, groupBy: string) => ({
+const usageRowView = (row: UsageRow, groupBy: string) => ({
   tenant: { id: row.tenantId, name: row.tenantName },
   ...(groupBy === 'tenant' ? {} : { [groupBy]: row.group }),
   audio_seconds: row.audioSeconds,
   requests: row.requests,
+});
+
+/** The usage answer, the same for a tenant's own view and the admin's. */
+const usageView = (query: { from: Date; to: Date; groupBy: string }, rows: UsageRow[]) => ({
+  from: query.from.toISOString(),
+  to: query.to.toISOString(),
+  group_by: query.groupBy,
+  data: rows.map((r) => usageRowView(r, query.groupBy)),
 });
 
 /** `/v1/admin`: tenants, keys (secrets shown once), webhook secret rotation, usage across tenants. */
@@ -80,7 +88,7 @@ export function adminRoutes(deps: { tenants: TenantsService }) {
       const query = parseUsageQuery(c.req.query(), ['tenant', ...USAGE_GROUPINGS]);
       const tenant = c.req.query('tenant');
       const rows = await tenants.usage({ ...query, ...(tenant ? { tenant } : {}) });
-      return c.json({ from: query.from.toISOString(), to: query.to.toISOString(), group_by: query.groupBy, data: rows.map((r) => usageRowView(r, query.groupBy)) }, 200);
+      return c.json(usageView(query, rows), 200);
     });
 }
 
@@ -89,6 +97,6 @@ export function usageRoutes(deps: { tenants: TenantsService }) {
   return new Hono<AppEnv>().get('/', async (c) => {
     const query = parseUsageQuery(c.req.query());
     const rows = await deps.tenants.tenantUsage(c.get('caller').tenantId, query);
-    return c.json({ from: query.from.toISOString(), to: query.to.toISOString(), group_by: query.groupBy, data: rows.map((r) => usageRowView(r, query.groupBy)) }, 200);
+    return c.json(usageView(query, rows), 200);
   });
 }

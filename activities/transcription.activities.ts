@@ -5,7 +5,7 @@ import { audioDuration, transcriptText } from '../src/adapters/deepgram/response
 import { callbackUrl } from '../src/adapters/callback-token.js';
 import { probeUrlDuration } from '../src/audio/probe.js';
 import type { BlobStore } from '../src/adapters/blob-store/index.js';
-import { assertPublicUrl } from '../src/adapters/url-guard.js';
+import { UrlNotAllowedError, type OutboundHttp } from '../src/adapters/outbound/index.js';
 import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
@@ -19,7 +19,8 @@ export interface TranscriptionActivityDeps {
   transcriber: Transcriber;
   callbacks: { publicBaseUrl?: string; secret?: string };
   blobs: BlobStore;
-  urls: { allowPrivate: boolean };
+  /** Every request to a user-supplied URL goes through the outbound guard. */
+  outbound: OutboundHttp;
   metrics?: Metrics;
   logger?: Logger;
 }
@@ -38,10 +39,11 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     async probeAudioDuration(source: AudioSource): Promise<number | null> {
       // Uploads were measured when they arrived; only remote files are probed.
       if (source.kind !== 'url') return null;
-      await assertPublicUrl(source.url, deps.urls.allowPrivate).catch(() => {
-        throw ApplicationFailure.nonRetryable('audio URL is not public', 'UrlNotAllowed');
+      await deps.outbound.checkUrl(source.url).catch((err: unknown) => {
+        if (err instanceof UrlNotAllowedError) throw ApplicationFailure.nonRetryable('audio URL is not public', 'UrlNotAllowed');
+        throw err;
       });
-      return probeUrlDuration(source.url, Context.current().cancellationSignal);
+      return probeUrlDuration(source.url, deps.outbound, Context.current().cancellationSignal);
     },
 
     /**

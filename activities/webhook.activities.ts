@@ -8,11 +8,13 @@ import { EVENT_ID_HEADER, signWebhook } from '../src/adapters/webhook-signature.
 import { classifyDeliveryError } from '../src/adapters/delivery-errors.js';
 import { tenantWebhookSecrets } from '../src/db/repositories/tenants.repository.js';
 import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
+import type { OutboundHttp } from '../src/adapters/outbound/index.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 
 export interface WebhookActivityDeps {
   db: Db;
+  outbound: OutboundHttp;
   webhooks: { timeoutMs: number };
   metrics?: Metrics;
   logger?: Logger;
@@ -76,11 +78,11 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       let error: string | null = null;
       let detail: string | undefined;
       try {
-        const response = await fetch(target, {
+        // Redirects are not followed (a 3xx is a failed attempt); the receiver's address is vetted at connect time.
+        const response = await deps.outbound.request(target, {
           method: 'POST',
           headers,
           body,
-          redirect: 'manual',
           signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(deps.webhooks.timeoutMs)]),
         });
         statusCode = response.status;

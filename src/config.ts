@@ -116,6 +116,10 @@ const EnvVariables = z.object({
   BLOB_DIR: optionalString,
   MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
   ALLOW_PRIVATE_URLS: flag(false),
+  OUTBOUND_DNS_SERVERS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((s) => /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d+)?$/.test(s.trim())),
+    'must be DNS server addresses (ip or ip:port) separated by commas',
+  ),
   WEBHOOK_SECRET: optionalString,
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   WEBHOOK_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
@@ -212,8 +216,11 @@ export interface Config {
   /** engine: how the emulator transcribes unregistered audio; auto = PocketSphinx when installed, else synthetic. */
   emulator: { port: number; host: string; apiKey: string; engine: 'auto' | 'pocketsphinx' | 'synthetic'; enginePython?: string };
   uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
-  /** Server-side request forgery guard: refuse audio URLs that resolve to loopback, private or link-local addresses. */
-  urls: { allowPrivate: boolean };
+  /**
+   * Server-side request forgery guard for audio, webhook and callback URLs: only public addresses, checked when
+   * each connection is made. dnsServers: resolve those hosts with these servers instead of the system resolver.
+   */
+  urls: { allowPrivate: boolean; dnsServers?: string[] };
   webhooks: { secret?: string; timeoutMs: number; retry: { initialIntervalMs: number; maximumIntervalMs: number; maxDurationMs: number } };
   live: LiveConfig;
   log: { level: Env['LOG_LEVEL'] };
@@ -305,7 +312,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
     emulator: { port: e.EMULATOR_PORT, host: e.EMULATOR_HOST, apiKey: e.EMULATOR_API_KEY, engine: e.EMULATOR_ENGINE, enginePython: e.EMULATOR_ENGINE_PYTHON },
     uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
-    urls: { allowPrivate: e.ALLOW_PRIVATE_URLS },
+    urls: { allowPrivate: e.ALLOW_PRIVATE_URLS, ...(e.OUTBOUND_DNS_SERVERS ? { dnsServers: e.OUTBOUND_DNS_SERVERS.split(',').map((s) => s.trim()) } : {}) },
     webhooks: {
       secret: e.WEBHOOK_SECRET,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -2,7 +2,7 @@
  * What a failed webhook delivery shows its tenant: a coarse class, never the receiver's internal address or the
  * network error's text (an `ECONNREFUSED 10.0.0.7:5432` in a delivery log would make it a port scanner).
  */
-export type DeliveryErrorClass = 'timeout' | 'connection_refused' | 'connection_reset' | 'dns' | 'tls' | 'network';
+export type DeliveryErrorClass = 'timeout' | 'connection_refused' | 'connection_reset' | 'dns' | 'tls' | 'blocked_address' | 'network';
 
 const BY_CODE: Record<string, DeliveryErrorClass> = {
   ECONNREFUSED: 'connection_refused',
@@ -12,6 +12,8 @@ const BY_CODE: Record<string, DeliveryErrorClass> = {
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   ETIMEDOUT: 'timeout',
+  // The receiver's host resolved to a non-public address when we connected (outbound guard).
+  EBLOCKEDADDRESS: 'blocked_address',
   UND_ERR_CONNECT_TIMEOUT: 'timeout',
 };
 

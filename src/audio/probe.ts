@@ -1,8 +1,10 @@
 import { parseBuffer } from 'music-metadata';
 import { parseWavHeader, wavDurationSeconds } from './wav-header.js';
+import type { OutboundHttp } from '../adapters/outbound/outbound-http.js';
 
 /** How much of the audio's head is fetched to learn its duration. */
 export const PROBE_BYTES = 256 * 1024;
+const PROBE_MAX_REDIRECTS = 3;
 
 /**
  * Duration of audio from its first bytes. `totalBytes` is the full size when known (from
@@ -28,10 +30,11 @@ export async function durationFromHead(head: Buffer, totalBytes?: number, mimeTy
  * Probes a remote file's duration with a ranged GET of its head. Any network trouble means
  * "unknown" (the router then picks sync), never an error: probing is an optimisation.
  */
-export async function probeUrlDuration(url: string, signal?: AbortSignal): Promise<number | null> {
+export async function probeUrlDuration(url: string, outbound: Pick<OutboundHttp, 'request'>, signal?: AbortSignal): Promise<number | null> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Range: `bytes=0-${PROBE_BYTES - 1}` }, signal, redirect: 'follow' });
+    // Each redirect hop is vetted like the first (no private addresses unless allowed).
+    response = await outbound.request(url, { headers: { Range: `bytes=0-${PROBE_BYTES - 1}` }, signal, maxRedirects: PROBE_MAX_REDIRECTS });
   } catch {
     return null;
   }

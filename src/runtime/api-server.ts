@@ -1,3 +1,4 @@
+import { outboundHttpFor } from '../adapters/outbound/index.js';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -52,7 +53,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const deepgramUrls = options.deepgramUrls ?? config.deepgram.apiUrls;
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
   deepgramHealth.start();
-  const service = createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs, searchAttributes, deepgramHealth });
+  const service = createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs, searchAttributes, deepgramHealth, outbound: outboundHttpFor(config.urls) });
   // API_KEYS become database keys (each name its tenant); WEBHOOK_SECRET signs for tenants that have no secret of their own.
   await syncBootstrapKeys(db, config.auth.keys);
   if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);

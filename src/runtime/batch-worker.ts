@@ -1,3 +1,4 @@
+import { outboundHttpFor } from '../adapters/outbound/index.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -94,7 +95,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       transcriber: instrumented(transcriber, metrics),
       callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
       blobs,
-      urls: config.urls,
+      outbound: outboundHttpFor(config.urls),
       webhooks: config.webhooks,
       metrics,
       logger: options.logger,

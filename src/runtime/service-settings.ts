@@ -7,7 +7,6 @@ export function transcriptionSettings(config: Config): TranscriptionSettings {
     taskQueue: config.temporal.taskQueue,
     syncWaitMs: config.http.syncWaitMs,
     maxUploadBytes: config.uploads.maxBytes,
-    allowPrivateUrls: config.urls.allowPrivate,
     callbackSecret: config.callbacks.secret,
     routing: config.routing,
     workflow: {

@@ -7,8 +7,6 @@ export interface TranscriptionSettings {
   /** How long a sync request waits before answering 202 (SYNC_WAIT_MS). */
   syncWaitMs: number;
   maxUploadBytes: number;
-  /** Let audio, webhook and callback URLs reach private addresses (ALLOW_PRIVATE_URLS). */
-  allowPrivateUrls: boolean;
   /** Signs Deepgram callback URLs (CALLBACK_SECRET); callbacks are refused without it. */
   callbackSecret?: string;
   routing: RoutingThresholds;

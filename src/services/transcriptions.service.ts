@@ -18,7 +18,7 @@ import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { requestFingerprint } from './fingerprint.js';
 import { ingestUpload } from './uploads.js';
-import { assertPublicUrl, UrlNotAllowedError } from '../adapters/url-guard.js';
+import { UrlNotAllowedError, type OutboundHttp } from '../adapters/outbound/index.js';
 import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
@@ -36,6 +36,8 @@ export interface ServiceDeps {
   searchAttributes: boolean;
   /** Reachability of the Deepgram endpoints; sync work is refused while none answers. */
   deepgramHealth?: EndpointHealth;
+  /** Vets user-supplied URLs (public addresses only unless ALLOW_PRIVATE_URLS). */
+  outbound: Pick<OutboundHttp, 'checkUrl'>;
 }
 
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
@@ -99,7 +101,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
     for (const [field, url] of checks) {
       if (!url) continue;
       try {
-        await assertPublicUrl(url, settings.allowPrivateUrls);
+        await deps.outbound.checkUrl(url);
       } catch (err) {
         if (err instanceof UrlNotAllowedError) throw new AppError(400, 'url_not_allowed', `Field "${field}": ${err.message}`);
         throw err;

@@ -1,3 +1,4 @@
+import { outboundHttpFor } from '../../src/adapters/outbound/index.js';
 import { Client, Connection } from '@temporalio/client';
 import { createBlobStore } from '../../src/adapters/blob-store/index.js';
 import { loadConfig } from '../../src/config.js';
@@ -31,7 +32,7 @@ export async function createHttpApp(env: Record<string, string> = {}): Promise<H
   const db = database.db;
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const app = createApp({
-    service: createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs: createBlobStore(db, { kind: 'postgres', dir: '' }), searchAttributes: false }),
+    service: createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs: createBlobStore(db, { kind: 'postgres', dir: '' }), searchAttributes: false, outbound: outboundHttpFor(config.urls) }),
     liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
     keys: createKeyDirectory(db, { cacheMs: 0 }),
     tenants,

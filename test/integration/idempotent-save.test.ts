@@ -1,3 +1,4 @@
+import { outboundHttpFor } from '../../src/adapters/outbound/index.js';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,7 +32,7 @@ describe('idempotent saves under activity retry', () => {
       transcriber: createDeepgramTranscriber({ apiUrl: emulator.url, apiKey: 'k', timeoutSeconds: 30 }),
       callbacks: {},
       blobs: createBlobStore(database.db, { kind: 'postgres', dir: '' }),
-      urls: { allowPrivate: true },
+      outbound: outboundHttpFor({ allowPrivate: true }),
       webhooks: { timeoutMs: 1000 },
     });
   });

@@ -8,6 +8,15 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+/** Bytes of a secret: a Standard Webhooks `whsec_<base64>` secret is its decoded bytes, anything else its UTF-8. */
+export function secretBytes(secret: string): number {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64').length : Buffer.byteLength(secret, 'utf8');
+}
+const MIN_SECRET_BYTES = 32;
+/** A signing or encryption secret: at least 32 bytes, so it cannot be guessed (`openssl rand -base64 32` makes one). */
+const optionalSecret = optionalString.refine((v) => v === undefined || secretBytes(v) >= MIN_SECRET_BYTES, {
+  message: `must be at least ${MIN_SECRET_BYTES} bytes (\`openssl rand -base64 32\` makes one)`,
+});
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -47,7 +56,9 @@ const SECRET_VARIABLES = new Set(['API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY
 
 const EnvVariables = z.object({
   PORT: port(3000),
-  HOST: z.string().default('0.0.0.0'),
+  // Loopback unless told otherwise: a fresh `npm start` is not an open API on every interface.
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ALLOW_UNAUTHENTICATED: flag(false),
   PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
   SYNC_WAIT_MS: positiveInt(30_000),
   DATA_DIR: z.string().default('.data'),
@@ -55,6 +66,8 @@ const EnvVariables = z.object({
     (v) => (v === '' ? undefined : v),
     z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   ),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2_000),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(4_000),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('transcription'),
@@ -103,7 +116,7 @@ const EnvVariables = z.object({
   DEEPGRAM_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
   DEEPGRAM_RETRY_MAX_ATTEMPTS: positiveInt(3),
   DEEPGRAM_RETRY_MAX_INTERVAL_MS: positiveInt(120_000),
-  CALLBACK_SECRET: optionalString,
+  CALLBACK_SECRET: optionalSecret,
   CALLBACK_TIMEOUT_MS: positiveInt(3_600_000),
   ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
   ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
@@ -120,7 +133,7 @@ const EnvVariables = z.object({
     (v) => v === undefined || v.split(',').every((s) => /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d+)?$/.test(s.trim())),
     'must be DNS server addresses (ip or ip:port) separated by commas',
   ),
-  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_SECRET: optionalSecret,
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   WEBHOOK_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_INTERVAL_MS: positiveInt(3_600_000),
@@ -180,7 +193,13 @@ export interface Config {
    * Client credentials from API_KEYS (synced into the database at start-up, each name its tenant); the admin key
    * guards /v1/admin; key lookups are cached for `keyCacheMs` (how soon a revoked key stops working everywhere).
    */
-  auth: { keys: readonly ApiKey[]; adminKey?: string; keyCacheMs: number };
+  auth: {
+    keys: readonly ApiKey[];
+    adminKey?: string;
+    keyCacheMs: number;
+    /** ALLOW_UNAUTHENTICATED: serve with no key on a non-loopback address (refused at start-up otherwise). */
+    allowUnauthenticated: boolean;
+  };
   /**
    * Data residency: Deepgram endpoints per region (`DEEPGRAM_API_URL_<REGION>`), and the regions this process's
    * workers serve (`WORKER_REGIONS`; default: every region, including `default`, the one of unpinned keys).
@@ -189,7 +208,8 @@ export interface Config {
   /** Port of the worker processes' own /metrics (the API serves /metrics on its own port). */
   metrics: { port: number; temporalSdkPort: number };
   dataDir: string;
-  db: { url?: string };
+  /** timeouts: PostgreSQL connect and query timeouts, so a database that stops answering fails requests fast (503). */
+  db: { url?: string; timeouts: { connectMs: number; queryMs: number } };
   temporal: {
     address?: string;
     namespace: string;
@@ -279,11 +299,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustedProxyHops: e.TRUSTED_PROXY_HOPS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
-    auth: { keys: e.API_KEYS, adminKey: e.ADMIN_API_KEY, keyCacheMs: e.KEY_CACHE_MS },
+    auth: { keys: e.API_KEYS, adminKey: e.ADMIN_API_KEY, keyCacheMs: e.KEY_CACHE_MS, allowUnauthenticated: e.ALLOW_UNAUTHENTICATED },
     regions,
     metrics: { port: e.METRICS_PORT, temporalSdkPort: e.TEMPORAL_SDK_METRICS_PORT },
     dataDir: e.DATA_DIR,
-    db: { url: e.DATABASE_URL },
+    db: { url: e.DATABASE_URL, timeouts: { connectMs: e.DATABASE_CONNECT_TIMEOUT_MS, queryMs: e.DATABASE_QUERY_TIMEOUT_MS } },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -1,7 +1,8 @@
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
 // SQLSTATE: class 08 connection exceptions; the server shutting down or starting up; out of connections.
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const LOST_CONNECTION = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended/i;
+// 57014: statement_timeout cancelled the query (the database is too slow to answer in time).
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+const LOST_CONNECTION = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended|Query read timeout/i;
 
 /**
  * Whether an error means PostgreSQL could not be reached (down, restarting, partitioned, out of connections), as

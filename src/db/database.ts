@@ -12,21 +12,66 @@ export interface DbOptions {
   url?: string;
   dataDir: string;
   maxConnections?: number;
+  /**
+   * PostgreSQL only. connectMs: giving up on a new connection; queryMs: on a query (the server cancels it a little
+   * earlier, statement_timeout; the client gives up at queryMs even when the server cannot say so, and drops that
+   * connection). A database that stops answering then fails requests within seconds instead of hanging them.
+   */
+  timeouts?: DbTimeouts;
+}
+
+export interface DbTimeouts {
+  connectMs: number;
+  queryMs: number;
 }
 
 // timestamptz comes back as Date; bigint/numeric stay strings unless we say otherwise.
 pg.types.setTypeParser(pg.types.builtins.FLOAT8, (v) => Number.parseFloat(v));
 
-export async function createDb(options: DbOptions): Promise<{ db: Db; kind: 'postgres' | 'pglite'; describe: string }> {
+export interface OpenedDb {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  describe: string;
+  /** Applies pending migrations; with PostgreSQL on a connection of their own, free of the query timeouts. */
+  migrate(): Promise<string[]>;
+}
+
+export async function createDb(options: DbOptions): Promise<OpenedDb> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    const { timeouts } = options;
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      ...(timeouts
+        ? {
+            connectionTimeoutMillis: timeouts.connectMs,
+            query_timeout: timeouts.queryMs,
+            statement_timeout: Math.max(1, timeouts.queryMs - STATEMENT_TIMEOUT_HEADROOM_MS),
+            idle_in_transaction_session_timeout: timeouts.queryMs * 2,
+            keepAlive: true,
+          }
+        : {}),
+    });
     // A client's connection dying (the server restarting, a network cut) must never crash the process. Idle clients
     // report it to the pool, which replaces them; a checked-out client between queries (mid-transaction) would
     // emit it with no listener, so every client gets one: its next query fails instead, and the pool drops it.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', describe: redactUrl(options.url) };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? dropTimedOutClients(pool) : pool }) });
+    const url = options.url;
+    return {
+      db,
+      kind: 'postgres',
+      describe: redactUrl(url),
+      async migrate() {
+        const own = (await createDb({ url, dataDir: options.dataDir, maxConnections: 1 })).db;
+        try {
+          return await migrateToLatest(own);
+        } finally {
+          await own.destroy();
+        }
+      },
+    };
   }
   // Loaded lazily: PGlite is only needed for the embedded single-machine setup.
   const [{ PGlite }, { PGliteDialect }] = await Promise.all([
@@ -37,7 +82,42 @@ export async function createDb(options: DbOptions): Promise<{ db: Db; kind: 'pos
   await mkdir(dir, { recursive: true });
   const pglite = await PGlite.create(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', describe: `embedded PGlite at ${dir}` };
+  return { db, kind: 'pglite', describe: `embedded PGlite at ${dir}`, migrate: () => migrateToLatest(db) };
+}
+
+const STATEMENT_TIMEOUT_HEADROOM_MS = 500;
+
+/**
+ * A client whose query the client side gave up on (`Query read timeout`: the server did not answer at all) may still
+ * get that answer later, out of step with its next query: it goes back to the pool as broken, and the pool closes it.
+ */
+function dropTimedOutClients(pool: pg.Pool): pg.Pool {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const wrapped = Object.create(pool) as pg.Pool;
+  (wrapped as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+    const client = await connect();
+    let broken: Error | undefined;
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const release = client.release.bind(client);
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const pending = query(...args);
+      // Only the promise form (text and values) is watched; cursors and callbacks are passed through.
+      if (typeof args[0] !== 'string' || !(pending instanceof Promise)) return pending;
+      return pending.catch((err: unknown) => {
+        if ((err as Error)?.message === 'Query read timeout') broken = err as Error;
+        throw err;
+      });
+    };
+    client.release = (err?: Error | boolean) => {
+      const reason = err || broken;
+      // One checkout, one set of overrides: the next checkout wraps afresh.
+      (client as { query: unknown }).query = query;
+      client.release = release;
+      release(reason);
+    };
+    return client;
+  };
+  return wrapped;
 }
 
 /** A PostgreSQL interval of `seconds` (fractions kept), for `now() ± …` in queries. */

@@ -1,5 +1,6 @@
 import { ConfigError, DEEPGRAM_PUBLIC_API_URL, loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { OpenApiRefusedError } from '../runtime/exposure.js';
 
 /** Loads config or exits with the one-line reason; every entry point starts here. */
 export function bootstrap(name: string): { config: Config; logger: Logger } {
@@ -13,6 +14,12 @@ export function bootstrap(name: string): { config: Config; logger: Logger } {
     }
     throw err;
   }
+}
+
+/** Start-up refusals (an open API on a public address) end the process with their message; anything else is a crash. */
+export function failOnRefusal(err: unknown): never {
+  if (err instanceof OpenApiRefusedError) fail(err.message);
+  throw err;
 }
 
 export function fail(message: string): never {

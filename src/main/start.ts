@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
-import { createDb, migrateToLatest } from '../db/database.js';
+import { createDb } from '../db/database.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
 import { startApiServer } from '../runtime/api-server.js';
+import { OpenApiRefusedError } from '../runtime/exposure.js';
 import { startBatchWorker } from '../runtime/batch-worker.js';
 import { bundleWorkflows } from '../runtime/workflow-code.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
@@ -40,9 +41,9 @@ try {
   }
 
   progress(config.db.url ? 'connecting to PostgreSQL ...' : 'opening the embedded PostgreSQL (PGlite) ...');
-  const { db, describe: databaseDescription } = await createDb({ url: config.db.url, dataDir: config.dataDir });
+  const { db, describe: databaseDescription, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
   stops.push(() => db.destroy());
-  await migrateToLatest(db);
+  await migrate();
 
   let deepgram = deepgramTarget(config);
   let emulator: DeepgramEmulator | undefined;
@@ -127,7 +128,9 @@ try {
     ...(config.auth.keys[0] ? { apiKeyName: config.auth.keys[0].name } : {}),
   });
 } catch (err) {
-  logger.error({ err }, 'start-up failed');
+  // A refusal is a message for the operator, not a crash with a stack trace.
+  if (err instanceof OpenApiRefusedError) console.error(err.message);
+  else logger.error({ err }, 'start-up failed');
   await stopAll();
   process.exit(1);
 }

@@ -1,10 +1,10 @@
-import { createDb, migrateToLatest } from '../db/database.js';
+import { createDb } from '../db/database.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { createTemporalClient } from '../temporal/client.js';
-import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
+import { bootstrap, deepgramTarget, fail, failOnRefusal, onShutdown } from './bootstrap.js';
 
 const { config, logger } = bootstrap('streaming-worker');
 installTemporalRuntime(logger);
@@ -13,14 +13,15 @@ if (!config.temporal.address) fail('npm run streaming-worker needs TEMPORAL_ADDR
 const deepgram = deepgramTarget(config);
 if (!deepgram) fail('npm run streaming-worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
 
-const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
-await migrateToLatest(db);
+const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
+await migrate();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-streaming-worker', logger });
 const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
 const worker = await startStreamingWorker({
   live: config.live,
   apiKeys: config.auth.keys,
   host: config.http.host,
+  allowUnauthenticated: config.auth.allowUnauthenticated,
   db,
   temporal: temporal.client,
   temporalAddress: config.temporal.address,
@@ -31,7 +32,7 @@ const worker = await startStreamingWorker({
   tracing,
   // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
-});
+}).catch(failOnRefusal);
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');
 
 worker.done.catch((err) => {

@@ -1,4 +1,4 @@
-import { createDb, isDatabaseReachable, migrateToLatest } from '../db/database.js';
+import { createDb, isDatabaseReachable } from '../db/database.js';
 import { startBatchWorker } from '../runtime/batch-worker.js';
 import { startStatusServer } from '../runtime/status-server.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -13,8 +13,8 @@ if (!config.temporal.address) fail('npm run worker needs TEMPORAL_ADDRESS: the e
 const deepgram = deepgramTarget(config);
 if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
 
-const { db } = await createDb({ url: config.db.url, dataDir: config.dataDir });
-await migrateToLatest(db);
+const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
+await migrate();
 const metrics = createMetrics();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger });
 const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, shutdownGraceMs: config.http.shutdownGraceMs });
@@ -23,6 +23,7 @@ const statusServer = await startStatusServer({
   metrics,
   port: config.metrics.port,
   shuttingDown: () => shuttingDown,
+  host: config.http.host,
   readiness: async () => ({ checks: { temporal_workers: worker.running(), database: await isDatabaseReachable(db) } }),
 });
 logger.info(

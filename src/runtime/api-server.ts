@@ -1,3 +1,4 @@
+import { refuseOpenPublicApi } from './exposure.js';
 import { outboundHttpFor } from '../adapters/outbound/index.js';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,11 @@ export interface ApiServerOptions {
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, db, temporal, logger } = options;
+  // API_KEYS become database keys (each name its tenant); WEBHOOK_SECRET signs for tenants that have no secret of their own.
+  await syncBootstrapKeys(db, config.auth.keys);
+  if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);
+  const keys = createKeyDirectory(db, { cacheMs: config.auth.keyCacheMs });
+  await refuseOpenPublicApi({ host: config.http.host, allowUnauthenticated: config.auth.allowUnauthenticated, keys });
   const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
   const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (!searchAttributes) logger.warn('Temporal search attributes JobStatus/JobMode are missing and could not be registered; jobs will not be filterable in the Temporal UI');
@@ -54,10 +60,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
   deepgramHealth.start();
   const service = createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs, searchAttributes, deepgramHealth, outbound: outboundHttpFor(config.urls) });
-  // API_KEYS become database keys (each name its tenant); WEBHOOK_SECRET signs for tenants that have no secret of their own.
-  await syncBootstrapKeys(db, config.auth.keys);
-  if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);
-  const keys = createKeyDirectory(db, { cacheMs: config.auth.keyCacheMs });
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const metrics = options.metrics ?? createMetrics();
   let shuttingDown = false;

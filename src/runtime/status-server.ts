@@ -42,7 +42,7 @@ export async function startStatusServer(options: StatusOptions & { port: number;
   const server = createServer(async (req, res) => {
     if (!(await routes(req, res))) json(res, 404, { error: { code: 'not_found', message: 'This is a worker: /health, /ready and /metrics are served here' } });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -1,3 +1,4 @@
+import { refuseOpenPublicApi } from './exposure.js';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,8 @@ export interface StreamingWorkerOptions {
   /** Data residency: the regions this worker serves and each region's Deepgram endpoints (default: only `default`). */
   regions?: Config['regions'];
   host: string;
+  /** ALLOW_UNAUTHENTICATED: serve live sessions on a non-loopback host with no key (refused otherwise). */
+  allowUnauthenticated?: boolean;
   db: Db;
   /** Starts and signals session workflows; relays ask it why they were cancelled. */
   temporal: Client;
@@ -78,9 +81,12 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   const registry = new ConnectionRegistry();
   const regions = options.regions ?? { endpoints: {}, served: [DEFAULT_REGION] };
   await syncBootstrapKeys(options.db, options.apiKeys ?? []);
+  const keys = createKeyDirectory(options.db, { cacheMs: options.keyCacheMs ?? 2_000 });
+  // Sharing the API's server (npm start), the API has checked already.
+  if (!options.httpServer) await refuseOpenPublicApi({ host: options.host, allowUnauthenticated: options.allowUnauthenticated ?? false, keys });
   const gateway = createLiveGateway({
     sessions: createLiveSessionsService({ live, db: options.db, temporal: options.temporal, searchAttributes: await ensureSearchAttributes(options.temporal, options.namespace) }),
-    keys: createKeyDirectory(options.db, { cacheMs: options.keyCacheMs ?? 2_000 }),
+    keys,
     regions: regions.served,
     registry,
     relayTaskQueue,

@@ -41,7 +41,7 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
     DEEPGRAM_RETRY_INITIAL_INTERVAL_MS: '200',
     // Test audio is served from 127.0.0.1; the SSRF guard has its own test with the default.
     ALLOW_PRIVATE_URLS: 'true',
-    WEBHOOK_SECRET: 'test-webhook-secret',
+    WEBHOOK_SECRET: 'test-webhook-secret-0123456789abcdef',
     WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200',
     // Tests poll hard; the per-client limit has its own test.
     RATE_LIMIT_PER_MINUTE: '0',

@@ -13,7 +13,7 @@ describeWithStack(
     stack: {
       env: async () => {
         const port = await freePort();
-        return { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, CALLBACK_SECRET: 'test-callback-secret', CALLBACK_TIMEOUT_MS: '3000' };
+        return { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, CALLBACK_SECRET: 'test-callback-secret-0123456789abcdef', CALLBACK_TIMEOUT_MS: '3000' };
       },
     },
   },

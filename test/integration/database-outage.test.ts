@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/database.js';
 import { getJson, postJson, startStack, untilDeepgramBusy, waitForJob, type Stack } from '../helpers/stack.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -19,7 +20,8 @@ describeWithStack('PostgreSQL goes away and comes back', { media: true, transcri
     t.defer(() => proxy.close());
     const proxied = new URL(t.parts.databaseUrl);
     proxied.port = String(proxy.port);
-    const proxiedDb = (await createDb({ url: proxied.toString(), dataDir: '.test-data' })).db;
+    // With the timeouts a deployment gets by default.
+    const proxiedDb = (await createDb({ url: proxied.toString(), dataDir: '.test-data', timeouts: loadConfig({}).db.timeouts })).db;
     t.defer(() => proxiedDb.destroy());
     stack = await startStack({ ...t.parts, db: proxiedDb, databaseUrl: proxied.toString() }, { env: { DEEPGRAM_HEARTBEAT_TIMEOUT_MS: '3000' } });
     t.defer(async () => {
@@ -63,5 +65,31 @@ describeWithStack('PostgreSQL goes away and comes back', { media: true, transcri
     assert.equal((await getJson(stack.url('/ready'))).status, 200);
     const after = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'sync' });
     assert.equal(after.status, 200, 'new work is accepted again');
+  });
+
+  test('black-holed: a database that stops answering (no error, no reset) gives 503 within 5 s, and service resumes after', { timeout: 60_000 }, async () => {
+    const url = t.media.file('testing-websocket.wav');
+    const job = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'sync' });
+    assert.equal(job.status, 200, JSON.stringify(job.body));
+
+    proxy.blackhole();
+    for (const [what, request] of [
+      ['read', () => getJson(stack.url(`/v1/transcriptions/${job.body.id}`))],
+      ['list', () => getJson(stack.url('/v1/transcriptions'))],
+      ['submit', () => postJson(stack.url('/v1/transcriptions'), { url, mode: 'async' })],
+      ['ready', () => getJson(stack.url('/ready'))],
+    ] as const) {
+      const started = Date.now();
+      const res = await request();
+      const took = Date.now() - started;
+      assert.equal(res.status, 503, `${what}: ${JSON.stringify(res.body)}`);
+      assert.ok(took < 5_000, `${what} answered after ${took} ms`);
+      if (what !== 'ready') assert.doesNotMatch(JSON.stringify(res.body), /timeout|Query read|127\.0\.0\.1/i, 'no raw database text');
+    }
+
+    await proxy.restore();
+    const back = await getJson(stack.url(`/v1/transcriptions/${job.body.id}`));
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.status, 'completed');
   });
 });

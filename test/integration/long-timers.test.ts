@@ -24,7 +24,7 @@ describeWithStack(
     transcripts: { 'testing-websocket.wav': 'testing one two three' },
     stack: {
       // Callback mode with its default 1 h timeout; the callback URL leads nowhere, so Deepgram's callback is lost.
-      env: async () => ({ PUBLIC_BASE_URL: `http://127.0.0.1:${await freePort()}`, CALLBACK_SECRET: 'long-timers-secret', CALLBACK_TIMEOUT_MS: String(HOUR) }),
+      env: async () => ({ PUBLIC_BASE_URL: `http://127.0.0.1:${await freePort()}`, CALLBACK_SECRET: 'long-timers-callback-secret-0123456789', CALLBACK_TIMEOUT_MS: String(HOUR) }),
     },
   },
   (t) => {

@@ -5,7 +5,7 @@ import { freePort, getJson, postJson, startStack, waitForJob } from '../helpers/
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
-const SECRET = 'test-webhook-secret';
+const SECRET = 'test-webhook-secret-0123456789abcdef';
 
 async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

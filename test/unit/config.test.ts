@@ -13,6 +13,23 @@ test('defaults give a runnable single-machine setup', () => {
   assert.deepEqual(config.routing, { syncMaxSeconds: 60, asyncMinSeconds: 300 });
 });
 
+test('secure defaults: loopback bind, no open API by accident, database timeouts that answer within 5 s', () => {
+  const config = loadConfig({});
+  assert.equal(config.http.host, '127.0.0.1');
+  assert.equal(config.auth.allowUnauthenticated, false);
+  assert.ok(config.db.timeouts.connectMs + config.db.timeouts.queryMs <= 6_000 && config.db.timeouts.queryMs <= 4_500, JSON.stringify(config.db.timeouts));
+});
+
+test('secrets are at least 32 bytes, counted as bytes (a whsec_ secret by what it decodes to), and never echoed', () => {
+  const short = 'short-but-not-32-bytes';
+  for (const name of ['CALLBACK_SECRET', 'WEBHOOK_SECRET']) {
+    assert.throws(() => loadConfig({ [name]: short }), (err: Error) => new RegExp(`${name} must be at least 32 bytes`).test(err.message) && !err.message.includes(short));
+    assert.equal(loadConfig({ [name]: 'x'.repeat(32) }) !== undefined, true);
+  }
+  assert.throws(() => loadConfig({ WEBHOOK_SECRET: `whsec_${Buffer.alloc(24).toString('base64')}` }), /WEBHOOK_SECRET must be at least 32 bytes/);
+  assert.equal(loadConfig({ WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }).webhooks.secret?.startsWith('whsec_'), true);
+});
+
 test('DEEPGRAM_API_URL takes a comma-separated list in priority order', () => {
   const config = loadConfig({ DEEPGRAM_API_URL: 'https://api.deepgram.com, https://api.eu.deepgram.com/' });
   assert.deepEqual(config.deepgram.apiUrls, ['https://api.deepgram.com', 'https://api.eu.deepgram.com']);

@@ -20,9 +20,19 @@ function envOf(service: { environment?: Record<string, unknown> | string[] }): R
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v ?? '')]));
 }
 
-/** The config a service would run with: its environment, compose's `${VAR:-default}` defaults substituted. */
+/** What an operator must set (compose's `${VAR:?why}`), as they would. */
+const REQUIRED_SAMPLE: Record<string, string> = { API_KEYS: 'mobile:0123456789abcdef0123456789abcdef' };
+
+/** The config a service would run with: its environment, compose's `${VAR:-default}` defaults and required values substituted. */
 function configOf(name: string) {
-  return loadConfig(Object.fromEntries(Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')])));
+  const substitute = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_m, key: string) => REQUIRED_SAMPLE[key] ?? '');
+  return loadConfig(Object.fromEntries(Object.entries(envOf(compose.services[name]!)).map(([k, v]) => [k, substitute(v)])));
+}
+
+/** `[ip:]host:container` → { ip, hostPort }. */
+function published(port: string): { ip: string; hostPort: string } {
+  const parts = String(port).split(':');
+  return parts.length === 3 ? { ip: parts[0]!, hostPort: parts[1]! } : { ip: '0.0.0.0', hostPort: parts[0]! };
 }
 
 test('the app services are the API, the workers and the emulator, each running an existing entry point', () => {
@@ -60,7 +70,7 @@ test('every dependency names a service, and every mounted file exists', () => {
 });
 
 test('published ports do not collide', () => {
-  const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => String(p).split(':')[0]!));
+  const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => published(p).hostPort));
   assert.equal(new Set(hostPorts).size, hostPorts.length, hostPorts.join(', '));
   assert.ok(existsSync(path.join(REPO_ROOT, 'Dockerfile')));
 });
@@ -84,4 +94,14 @@ test('each worker\'s healthcheck asks the port its config serves status on', () 
   assert.match(probe('api'), new RegExp(`127\\.0\\.0\\.1:${configOf('api').http.port}/ready`));
   assert.match(probe('worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('worker').metrics.port}/ready`));
   assert.match(probe('streaming-worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('streaming-worker').live.port}/health`));
+});
+
+test('secure by default: only the API and the live endpoint are published beyond loopback, and API keys are required', () => {
+  const open = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).some((p) => published(p).ip !== '127.0.0.1')).map(([name]) => name);
+  assert.deepEqual(open.sort(), ['api', 'streaming-worker']);
+  for (const name of ['api', 'worker', 'streaming-worker']) {
+    assert.match(String(envOf(compose.services[name]!).API_KEYS), /^\$\{API_KEYS:\?/, `${name} refuses to start without API_KEYS`);
+    assert.ok(configOf(name).auth.keys.length > 0);
+    assert.equal(configOf(name).auth.allowUnauthenticated, false);
+  }
 });

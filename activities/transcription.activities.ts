@@ -10,9 +10,10 @@ import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
-import { markJobProcessing } from '../src/db/repositories/jobs.repository.js';
+import { markJobProcessing, recordDeepgramSubmission } from '../src/db/repositories/jobs.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
+import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
 
 export interface TranscriptionActivityDeps {
   db: Db;
@@ -67,12 +68,10 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
           signal: ctx.cancellationSignal,
         });
         const text = transcriptText(response);
-        await saveTranscript(deps.db, {
-          jobId: request.jobId,
-          deepgramRequestId: response.metadata.request_id,
-          text,
-          result: response,
-        });
+        // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
+        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
+          saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
+        );
         const duration = audioDuration(response);
         deps.logger?.info(
           { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
@@ -92,11 +91,15 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const { publicBaseUrl, secret } = deps.callbacks;
       if (!publicBaseUrl || !secret) throw new Error('callback mode needs PUBLIC_BASE_URL and CALLBACK_SECRET on the worker');
       try {
+        const ctx = Context.current();
         await markJobProcessing(deps.db, request.jobId);
-        return await deps.transcriber.submitWithCallback(
-          { audio: await audioInputFor(request.source, deps.blobs), options: request.options, signal: Context.current().cancellationSignal },
+        const accepted = await deps.transcriber.submitWithCallback(
+          { audio: await audioInputFor(request.source, deps.blobs), options: request.options, signal: ctx.cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
+        // Deepgram has accepted (and will bill) this submission: its id must be kept, or its callback would be refused.
+        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => recordDeepgramSubmission(deps.db, request.jobId, accepted.deepgramRequestId));
+        return accepted;
       } catch (err) {
         throw deepgramFailure(err);
       }
@@ -109,6 +112,31 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
     },
   };
+}
+
+const SAVE_RETRY_FIRST_MS = 250;
+const SAVE_RETRY_MAX_MS = 5_000;
+/** Left of the attempt's own deadline when the save stops waiting (so the failure is reported, not timed out). */
+const SAVE_DEADLINE_MARGIN_MS = 10_000;
+
+/**
+ * Retries `save` while PostgreSQL is unreachable, for as long as this attempt may run (its start-to-close timeout,
+ * DEEPGRAM_TIMEOUT_SECONDS + 60 s): the heartbeat goes on meanwhile, so Temporal knows the worker is alive. Only a
+ * database outage longer than that (or a cancellation) drops the answer, and then Deepgram is asked again.
+ */
+async function saveWhileDatabaseReturns(ctx: Context, logger: Logger | undefined, jobId: string, save: () => Promise<unknown>): Promise<void> {
+  const deadline = ctx.info.startToCloseTimeoutMs ? ctx.info.currentAttemptScheduledTimestampMs + ctx.info.startToCloseTimeoutMs - SAVE_DEADLINE_MARGIN_MS : Infinity;
+  for (let waitMs = SAVE_RETRY_FIRST_MS, tries = 1; ; tries++, waitMs = Math.min(SAVE_RETRY_MAX_MS, waitMs * 2)) {
+    try {
+      await save();
+      if (tries > 1) logger?.info({ jobId, tries }, 'transcript stored once the database was back (Deepgram was not asked again)');
+      return;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || ctx.cancellationSignal.aborted || Date.now() + waitMs > deadline) throw err;
+      if (tries === 1) logger?.warn({ jobId }, 'database unreachable with Deepgram’s answer in hand: holding it and retrying the save');
+      await ctx.sleep(waitMs).catch(() => undefined);
+    }
+  }
 }
 
 function summaryOf(deepgramRequestId: string, result: unknown, text: string): TranscriptSummary {

@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'budget_exceeded'
   | 'session_in_use'
   | 'wrong_region'
+  | 'callback_mismatch'
   | 'internal_error';
 
 export class AppError extends Error {

@@ -54,8 +54,8 @@ export function createApp(deps: AppDeps) {
       throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
     },
   });
-  // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself.
-  app.use('/v1/*', (c, next) => (isAudioUpload(c.req.header('content-type')) ? next() : jsonLimit(c, next)));
+  // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself; Deepgram's callbacks have their own limit.
+  app.use('/v1/*', (c, next) => (isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : jsonLimit(c, next)));
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());

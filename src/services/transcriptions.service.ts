@@ -42,6 +42,13 @@ export interface ServiceDeps {
 
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
 
+/** The request a Deepgram callback answers: `metadata.request_id` of a result, `request_id` of an error body. */
+function callbackRequestId(body: unknown): string | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { request_id?: unknown; metadata?: { request_id?: unknown } };
+  const id = b.metadata?.request_id ?? b.request_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** The route the workflow took, known to the API before the job row records it. */
 function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWithTranscript {
   return loaded.job.mode || !mode ? loaded : { ...loaded, job: { ...loaded.job, mode } };
@@ -205,12 +212,16 @@ export function createTranscriptionService(deps: ServiceDeps) {
       settings.callbackSecret !== undefined && verifyCallbackToken(settings.callbackSecret, jobId, token),
 
     /**
-     * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow.
-     * Returns false for an unknown job.
+     * Deepgram's callback for a job: store the body (idempotently, first wins) and wake the workflow. Only the
+     * callback of the submission Deepgram accepted last is taken (its request id): a late callback of an earlier
+     * submission, or one that names another request, is refused, so a job is never stored from two transcriptions.
      */
-    async acceptDeepgramCallback(jobId: string, body: unknown): Promise<boolean> {
+    async acceptDeepgramCallback(jobId: string, body: unknown): Promise<'accepted' | 'unknown_job' | 'request_mismatch' | 'not_recorded_yet'> {
       const job = await findJob(db, jobId);
-      if (!job) return false;
+      if (!job) return 'unknown_job';
+      const named = callbackRequestId(body);
+      if (!job.deepgramRequestId) return FINAL_STATUSES.includes(job.status) ? 'request_mismatch' : 'not_recorded_yet';
+      if (named !== job.deepgramRequestId) return 'request_mismatch';
       const handle = temporal.workflow.getHandle(transcriptionWorkflowId(jobId));
       let notice;
       if (isPrerecordedResponse(body)) {
@@ -229,7 +240,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
         // A finished workflow no longer needs the news (a late or repeated callback).
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
-      return true;
+      return 'accepted';
     },
   };
 }

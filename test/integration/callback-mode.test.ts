@@ -38,17 +38,21 @@ describeWithStack(
     assert.equal(done.deepgram_request_id, listen[0]!.id);
   });
 
-  test('a repeated callback (Deepgram retries) changes nothing', async () => {
+  test('a repeated callback (Deepgram retries) changes nothing; one naming another request is refused', async () => {
     const url = uniqueAudio();
     const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
     const done = await waitForJob(t.stack, res.body.id);
     const listen = t.parts.emulator.requests().find((r) => r.kind === 'rest' && r.sourceUrl === url)!;
-    const replay = await fetch(String(listen.query.callback), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ metadata: { request_id: 'someone-else' }, results: { channels: [{ alternatives: [{ transcript: 'tampered' }] }] } }),
-    });
-    assert.equal(replay.status, 200);
+    const post = (requestId: string) =>
+      fetch(String(listen.query.callback), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { request_id: requestId }, results: { channels: [{ alternatives: [{ transcript: 'tampered' }] }] } }),
+      });
+    assert.equal((await post(listen.id)).status, 200, 'a retry of the real callback is fine');
+    const stranger = await post('someone-else');
+    assert.equal(stranger.status, 409);
+    assert.equal(((await stranger.json()) as any).error.code, 'callback_mismatch');
     const after = await waitForJob(t.stack, res.body.id);
     assert.equal(after.transcript, done.transcript);
     const rows = await t.parts.db.selectFrom('transcripts').select('job_id').where('job_id', '=', res.body.id).execute();
@@ -75,4 +79,49 @@ describeWithStack(
     assert.ok(listen[0]!.query.callback);
     assert.equal(listen[1]!.query.callback, undefined);
   });
+
+  test('a callback larger than the API’s JSON limit (a long file’s answer) is taken, and Deepgram is asked once', async () => {
+    const url = uniqueAudio();
+    t.parts.emulator.injectFault({ target: 'callback', drop: true }); // we play Deepgram's callback ourselves
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
+    const submitted = await until(() => t.parts.emulator.requests().find((r) => r.kind === 'rest' && r.sourceUrl === url));
+    await until(async () => (await t.parts.db.selectFrom('jobs').select('deepgram_request_id').where('id', '=', res.body.id).executeTakeFirst())?.deepgram_request_id);
+    const words = Array.from({ length: 60_000 }, (_, i) => ({ word: 'word', start: i, end: i + 0.5, confidence: 0.9, punctuated_word: `Word${i}.` }));
+    const body = JSON.stringify({
+      metadata: { request_id: submitted.id, duration: 60_000, channels: 1, models: [] },
+      results: { channels: [{ alternatives: [{ transcript: 'a very long recording', confidence: 0.9, words }] }] },
+    });
+    assert.ok(body.length > 4 * 1024 * 1024, `${body.length} bytes`);
+    const callback = await fetch(String(submitted.query.callback), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(callback.status, 200, await callback.text());
+    const done = await waitForJob(t.stack, res.body.id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.transcript, 'a very long recording');
+    assert.equal(t.parts.emulator.requests().filter((r) => r.kind === 'rest' && r.sourceUrl === url).length, 1, 'no second transcription');
+  });
+
+  test('a wrong token is refused before the body is read, whatever its size', async () => {
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'async' });
+    const huge = new ReadableStream({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(1024 * 1024));
+      },
+    });
+    const refused = await fetch(t.stack.url(`/v1/callbacks/deepgram/${res.body.id}?token=forged`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(refused.status, 401);
+    await waitForJob(t.stack, res.body.id);
+  });
 });
+
+async function until<T>(read: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 50))) {
+    const value = await read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+  }
+}

@@ -53,7 +53,7 @@ describeWithStack('PostgreSQL goes away and comes back', { media: true, transcri
     const list = await getJson(stack.url('/v1/transcriptions'));
     assert.equal(list.status, 503, JSON.stringify(list.body));
 
-    // Deepgram answers meanwhile; storing its response fails and the job waits for the database.
+    // Deepgram answers meanwhile; storing its response fails, and the activity holds the answer until the database is back.
     await new Promise((r) => setTimeout(r, 4_000));
     await proxy.restore();
 
@@ -62,6 +62,8 @@ describeWithStack('PostgreSQL goes away and comes back', { media: true, transcri
     assert.equal(done.transcript, 'testing one two three');
     const rows = await t.parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', inFlight.body.id).execute();
     assert.equal(rows.length, 1, 'stored exactly once');
+    const listens = t.parts.emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v1/listen');
+    assert.equal(listens.length, 1, 'Deepgram was asked (and billed) once: the answer was kept across the outage');
     assert.equal((await getJson(stack.url('/ready'))).status, 200);
     const after = await postJson(stack.url('/v1/transcriptions'), { url, mode: 'sync' });
     assert.equal(after.status, 200, 'new work is accepted again');

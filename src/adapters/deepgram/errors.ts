@@ -35,6 +35,17 @@ const TRANSIENT_STATUSES = new Set([408, 429]);
  * No HTTP answer at all (refused, reset, DNS, timeout): the endpoint itself is unreachable, the one failure that
  * trips an endpoint's circuit breaker. For REST calls and live handshakes alike.
  */
+/**
+ * We stopped waiting, which says nothing of the request: Deepgram may still be working on it (and will bill it). An
+ * unknown outcome, not an unreachable endpoint: no failover to another endpoint, no strike against its circuit.
+ */
+export class DeepgramCallTimeout extends DeepgramCallError {
+  override name = 'DeepgramCallTimeout';
+  constructor() {
+    super('transient', 'Deepgram did not answer in time', undefined, undefined, undefined, undefined);
+  }
+}
+
 export function isUnreachable(err: { kind: 'transient' | 'permanent'; status?: number | undefined }): boolean {
   return err.kind === 'transient' && err.status === undefined;
 }
@@ -45,9 +56,7 @@ export function isTransientStatus(status: number): boolean {
 
 export function classifyDeepgramError(err: unknown): DeepgramCallError {
   if (err instanceof DeepgramCallError) return err;
-  if (err instanceof DeepgramTimeoutError || (err instanceof DeepgramError && err.cause === 'timeout')) {
-    return new DeepgramCallError('transient', 'Deepgram did not answer in time', undefined, undefined, undefined, undefined);
-  }
+  if (err instanceof DeepgramTimeoutError || (err instanceof DeepgramError && err.cause === 'timeout')) return new DeepgramCallTimeout();
   if (err instanceof DeepgramError && err.statusCode !== undefined) {
     const body = (typeof err.body === 'object' && err.body !== null ? err.body : {}) as Record<string, unknown>;
     const headers = err.rawResponse?.headers;

@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import { CircuitBreaker, type EndpointCircuit } from './circuit-breaker.js';
-import { DeepgramCallError, isUnreachable } from './errors.js';
+import { DeepgramCallError, DeepgramCallTimeout, isUnreachable } from './errors.js';
 import { createDeepgramTranscriber, type TranscribeRequest, type Transcriber } from './transcriber.js';
 
 /** Thrown when every endpoint is failing or cooling down; `retryInMs` says when one may be tried again. */
@@ -30,7 +30,8 @@ export interface FailoverOptions {
 /**
  * Transcriber over several Deepgram endpoints (regions, self-hosted): calls go to the first healthy one in
  * priority order; an endpoint that fails with a network error or 5xx is skipped for a cooldown and the next is
- * tried at once. Request errors (4xx) are returned as they are: another endpoint would refuse them too.
+ * tried at once. Request errors (4xx) are returned as they are: another endpoint would refuse them too. A call
+ * that times out on our side is returned as it is too (see DeepgramCallTimeout).
  */
 export function createFailoverTranscriber(options: FailoverOptions): Transcriber & { health(): EndpointCircuit[] } {
   const endpoints = options.apiUrls.map((apiUrl) => ({
@@ -51,6 +52,13 @@ export function createFailoverTranscriber(options: FailoverOptions): Transcriber
       } catch (err) {
         if (!(err instanceof DeepgramCallError)) {
           // Cancelled, or failed on our side: no news of the endpoint, but a half-open trial must not stay taken.
+          endpoint.breaker.released();
+          throw err;
+        }
+        if (err instanceof DeepgramCallTimeout) {
+          // Unknown outcome: the endpoint may still be transcribing. Another endpoint now would bill twice; Temporal
+          // retries this one after a backoff instead, and its circuit hears neither good nor bad news.
+          options.onCall?.(endpoint.apiUrl, 'timeout');
           endpoint.breaker.released();
           throw err;
         }

@@ -129,6 +129,11 @@ export async function markJobProcessing(db: Db, id: string): Promise<void> {
     .execute();
 }
 
+/** The request id Deepgram gave a callback-mode submission: only a callback carrying it is taken. */
+export async function recordDeepgramSubmission(db: Db, id: string, deepgramRequestId: string): Promise<void> {
+  await db.updateTable('jobs').set({ deepgram_request_id: deepgramRequestId, updated_at: new Date() }).where('id', '=', id).where('status', 'in', LIVE_STATUSES).execute();
+}
+
 export async function markJobCompleted(
   db: Db,
   id: string,

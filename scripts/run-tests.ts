@@ -5,6 +5,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-code.js';
 import path from 'node:path';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
 import { startTemporalDevServer } from '../src/temporal/dev-server.js';
@@ -12,6 +16,19 @@ import { freePort } from '../src/runtime/free-port.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SUITES = ['test/unit', 'test/http', 'test/emulator', 'test/integration'];
+
+/**
+ * The workflow bundles (with and without the tracing interceptors) every test file's workers load: built once here
+ * rather than once per file (each build takes about 2 s of CPU).
+ */
+async function buildWorkflowBundles(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dtp-workflow-bundles-'));
+  const logger = new DefaultLogger('WARN');
+  const [plain, traced] = await Promise.all([bundleWorkflows({ tracing: false, logger }), bundleWorkflows({ tracing: true, logger })]);
+  await writeFile(path.join(dir, 'plain.js'), plain.code);
+  await writeFile(path.join(dir, 'traced.js'), traced.code);
+  return dir;
+}
 
 function testFiles(): string[] {
   const requested = process.argv.slice(2);
@@ -40,8 +57,11 @@ if (!cli) {
   process.exit(1);
 }
 
-console.log(`test: starting the Temporal dev server (${cli}) ...`);
-const server = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
+console.log(`test: starting the Temporal dev server (${cli}) and bundling the workflow code ...`);
+const [server, bundleDir] = await Promise.all([
+  startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' }),
+  buildWorkflowBundles(),
+]);
 console.log(`test: Temporal at ${server.address}`);
 
 const files = testFiles();
@@ -58,7 +78,7 @@ const child = spawn(
     ...files,
   ],
   // Its own process group, so a stopped run takes every test file's process with it.
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli } },
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli, TEST_WORKFLOW_BUNDLE_DIR: bundleDir } },
 );
 const killRun = () => {
   try {
@@ -99,6 +119,7 @@ const watchdog = setInterval(() => {
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 clearInterval(watchdog);
 await server.stop();
+await rm(bundleDir, { recursive: true, force: true });
 
 const count = (name: string) => totals[name] ?? 0;
 // A runner that died before its totals must not read as green.

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -35,9 +37,20 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<{ code: string }> | undefined;
 let tracedBundle: Promise<{ code: string }> | undefined;
 
-/** The workflow bundle, built once per test process; `tracing: true` is the one with the OpenTelemetry interceptors. */
+/**
+ * The workflow bundle; `tracing: true` is the one with the OpenTelemetry interceptors. `npm test` builds both once
+ * for the whole run (TEST_WORKFLOW_BUNDLE_DIR: bundling takes seconds, and every test file needs one); a file run on
+ * its own builds them once per process.
+ */
 export function workflowBundle(options: { tracing?: boolean } = {}): Promise<{ code: string }> {
-  if (options.tracing) return (tracedBundle ??= bundleWorkflows({ tracing: true, logger: new DefaultLogger('WARN') }));
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const prebuilt = process.env.TEST_WORKFLOW_BUNDLE_DIR;
+  if (options.tracing) {
+    return (tracedBundle ??= prebuilt ? readBundle(prebuilt, 'traced') : bundleWorkflows({ tracing: true, logger: new DefaultLogger('WARN') }));
+  }
+  bundle ??= prebuilt ? readBundle(prebuilt, 'plain') : bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
+}
+
+async function readBundle(dir: string, kind: 'plain' | 'traced'): Promise<{ code: string }> {
+  return { code: await readFile(path.join(dir, `${kind}.js`), 'utf8') };
 }

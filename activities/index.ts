@@ -1,8 +1,8 @@
-import { createJobActivities } from './job.activities.js';
+import { createJobActivities, type JobActivityDeps } from './job.activities.js';
 import { createTranscriptionActivities, type TranscriptionActivityDeps } from './transcription.activities.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook.activities.js';
 
-export type ActivityDeps = TranscriptionActivityDeps & WebhookActivityDeps;
+export type ActivityDeps = TranscriptionActivityDeps & WebhookActivityDeps & JobActivityDeps;
 
 /** Every batch activity, built from the worker's dependencies. Workflows proxy `Activities` by type only. */
 export function createActivities(deps: ActivityDeps) {

@@ -1,12 +1,27 @@
 import type { Db } from '../src/db/database.js';
-import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted } from '../src/db/repositories/jobs.repository.js';
+import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, runningJob, type FinishingJob } from '../src/db/repositories/jobs.repository.js';
+import { modelLabel } from '../src/domain/model-label.js';
 import { DEFAULT_TENANT_ID } from '../src/domain/tenancy.js';
 import { recordJobUsage } from '../src/db/repositories/usage.repository.js';
 import type { JobError, ResolvedMode, TranscriptionInput, TranscriptSummary } from '../src/domain/transcription.js';
 import type { Metrics } from '../src/observability/metrics.js';
 
 /** Job status bookkeeping. Each write is safe to repeat: status never moves backwards, usage is metered once. */
-export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
+export interface JobActivityDeps {
+  db: Db;
+  metrics?: Metrics;
+  /** The `region` label of this worker's job metrics: the host of its first Deepgram endpoint, as the API labels it. */
+  metricsRegion?: string;
+}
+
+export function createJobActivities(deps: JobActivityDeps) {
+  /** Once per job, by the call that finished it: its outcome, and for a transcript the time from submission. */
+  const countFinished = (job: FinishingJob | undefined, status: 'completed' | 'failed' | 'canceled') => {
+    if (!job || !deps.metrics) return;
+    const model = modelLabel(job.model);
+    deps.metrics.transcriptionRequests.inc({ status, model, region: deps.metricsRegion ?? 'default' });
+    if (status === 'completed') deps.metrics.transcriptionLatency.observe({ model, mode: job.mode ?? 'sync' }, (Date.now() - job.createdAt.getTime()) / 1000);
+  };
   return {
     /** Creates the job row for workflows started straight through Temporal; a no-op when the API already did. */
     async recordJob(input: TranscriptionInput): Promise<void> {
@@ -26,7 +41,8 @@ export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
       });
     },
     async markJobCanceled(jobId: string): Promise<void> {
-      await markJobCanceled(deps.db, jobId);
+      const finishing = await runningJob(deps.db, jobId);
+      if (await markJobCanceled(deps.db, jobId)) countFinished(finishing, 'canceled');
     },
     /** The route is chosen; the job stays queued until its Deepgram call starts. */
     async markJobRouted(jobId: string, mode: ResolvedMode, durationSeconds: number | null): Promise<void> {
@@ -39,12 +55,12 @@ export function createJobActivities(deps: { db: Db; metrics?: Metrics }) {
     },
     /** Completes the job and meters its audio for its tenant: once, however often this runs. */
     async markJobCompleted(jobId: string, summary: TranscriptSummary): Promise<void> {
-      await markJobCompleted(deps.db, jobId, { deepgramRequestId: summary.deepgramRequestId, durationSeconds: summary.durationSeconds });
+      countFinished(await markJobCompleted(deps.db, jobId, { deepgramRequestId: summary.deepgramRequestId, durationSeconds: summary.durationSeconds }), 'completed');
       const metered = await recordJobUsage(deps.db, jobId);
       if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'prerecorded' }, metered.audioSeconds);
     },
     async markJobFailed(jobId: string, error: JobError, mode: ResolvedMode | null): Promise<void> {
-      await markJobFailed(deps.db, jobId, error, mode);
+      countFinished(await markJobFailed(deps.db, jobId, error, mode), 'failed');
     },
   };
 }

@@ -87,7 +87,7 @@ try {
 
   const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, interceptors: apiTracing?.clientInterceptors });
   stops.push(() => temporal.close());
-  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing });
+  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing, awaitsLiveEndpoint: true });
   stops.push(() => api.close());
   // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
   const streaming = await startStreamingWorker({
@@ -109,6 +109,7 @@ try {
     tracing: workerTracing,
   });
   stops.push(() => streaming.stop());
+  api.liveEndpointAttached();
   streaming.done.catch((err) => {
     logger.error({ err }, 'streaming worker crashed');
     void stopAll().finally(() => process.exit(1));

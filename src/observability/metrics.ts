@@ -9,14 +9,14 @@ export function createMetrics() {
     registry,
     transcriptionRequests: new Counter({
       name: 'transcription_requests_total',
-      help: 'Transcription requests accepted by the API, by outcome at response time',
+      help: 'Transcription jobs: status="accepted" when the API takes one (sync or async), then completed, failed or canceled once when it finishes',
       labelNames: ['status', 'model', 'region'] as const,
       registers: [registry],
     }),
     transcriptionLatency: new Histogram({
       name: 'transcription_latency_seconds',
-      help: 'Time from request to transcript for jobs answered synchronously',
-      labelNames: ['model'] as const,
+      help: 'Time from submission to stored transcript, once for every completed job, sync and async',
+      labelNames: ['model', 'mode'] as const,
       buckets: [0.5, 1, 2, 5, 10, 30, 60, 120],
       registers: [registry],
     }),

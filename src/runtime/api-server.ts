@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from '../live-gateway/refuse-upgrade.js';
 import { refuseOpenPublicApi } from './exposure.js';
 import { outboundHttpFor } from '../adapters/outbound/index.js';
 import type { Server as HttpServer } from 'node:http';
@@ -27,6 +29,8 @@ export interface ApiServer {
   port: number;
   /** The Node HTTP server, so other transports (the live WebSocket endpoint) can share the port. */
   httpServer: ServerType;
+  /** With `awaitsLiveEndpoint`: the live endpoint is attached to `httpServer`; /ready may now answer 200. */
+  liveEndpointAttached(): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,11 @@ export interface ApiServerOptions {
   metrics?: Metrics;
   /** OpenTelemetry: HTTP server spans. `temporal` should then carry `tracing.clientInterceptors` to continue them. */
   tracing?: Tracing;
+  /**
+   * The live endpoint will share this server (npm start): until `liveEndpointAttached()`, /ready says `live: false`
+   * and a WebSocket upgrade is answered 503 (starting), not mistaken for a plain request.
+   */
+  awaitsLiveEndpoint?: boolean;
 }
 
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
@@ -91,7 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         deepgramUrls.length && !deepgramHealth.anyHealthy() ? deepgramHealth.checkAll() : undefined,
       ]);
       return {
-        checks: { database, temporal: temporalOk, ...(deepgramUrls.length ? { deepgram: deepgramHealth.anyHealthy() } : {}) },
+        checks: { database, temporal: temporalOk, ...(deepgramUrls.length ? { deepgram: deepgramHealth.anyHealthy() } : {}), ...(options.awaitsLiveEndpoint ? { live: liveAttached } : {}) },
         details: { deepgram_endpoints: deepgramHealth.statuses().map((s) => ({ endpoint: s.endpoint, healthy: s.healthy, error: s.error })) },
       };
     },
@@ -100,12 +109,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, () => resolve(s));
   });
+  let liveAttached = false;
+  const upgradeWhileStarting = (_req: unknown, socket: Duplex) => {
+    // Once the live endpoint listens too, the upgrade is its to answer.
+    if (server.listenerCount('upgrade') > 1) return;
+    refuseUpgrade(socket, 503, 'service_unavailable', 'The live endpoint is starting; retry in a moment');
+  };
+  if (options.awaitsLiveEndpoint) server.on('upgrade', upgradeWhileStarting);
   const port = (server.address() as AddressInfo).port;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   return {
     url: `http://${host}:${port}`,
     port,
     httpServer: server,
+    liveEndpointAttached() {
+      liveAttached = true;
+      server.off('upgrade', upgradeWhileStarting);
+    },
     /**
      * Graceful: stop accepting connections, let in-flight requests finish (up to the grace period),
      * close idle keep-alive sockets so the close does not wait on them.

@@ -96,6 +96,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
       blobs,
       outbound: outboundHttpFor(config.urls),
+      metricsRegion: apiUrls[0] ? new URL(apiUrls[0]).host : 'api.deepgram.com',
       webhooks: config.webhooks,
       metrics,
       logger: options.logger,

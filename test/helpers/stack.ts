@@ -1,3 +1,4 @@
+import { createMetrics } from '../../src/observability/metrics.js';
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -53,10 +54,12 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
 /** API + batch worker on a fresh task queue, built by the same factories the entry points use. */
 export async function startStack(
   parts: SharedParts,
-  options: { env?: Record<string, string>; worker?: boolean; tracing?: { api?: Tracing; worker?: Tracing } } = {},
+  options: { env?: Record<string, string>; worker?: boolean; tracing?: { api?: Tracing; worker?: Tracing }; awaitsLiveEndpoint?: boolean } = {},
 ): Promise<Stack> {
   const config = loadConfig(stackEnv(parts, options.env));
   const logger = createLogger({ level: config.log.level });
+  // One registry for both, as under npm start: the API's /metrics shows what the worker counted too.
+  const metrics = createMetrics();
   const worker =
     options.worker === false
       ? undefined
@@ -68,13 +71,14 @@ export async function startStack(
           workflowBundle: await workflowBundle({ tracing: options.tracing?.worker !== undefined }),
           tracing: options.tracing?.worker,
           shutdownGraceMs: 1_000,
+          metrics,
         });
   // A traced API needs a client whose interceptors carry the request's trace into the workflows it starts.
   const apiTracing = options.tracing?.api;
   const temporal = apiTracing
     ? new Client({ connection: parts.temporal.connection, namespace: parts.temporal.namespace, interceptors: apiTracing.clientInterceptors })
     : parts.temporal.client;
-  const api = await startApiServer({ config, db: parts.db, temporal, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing });
+  const api = await startApiServer({ config, db: parts.db, temporal, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing, metrics, awaitsLiveEndpoint: options.awaitsLiveEndpoint });
   return {
     config,
     api,

@@ -86,6 +86,12 @@ describeWithStack('Deepgram limits across workers, and endpoint failover', { med
       assert.equal(refused.status, 503);
       assert.equal(refused.body.error.code, 'deepgram_unavailable');
       assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      // The drop-in answers in Deepgram's shape, with a status-appropriate code and the same Retry-After.
+      const dropIn = await fetch(stack.url('/v1/listen'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Token ${EMULATOR_KEY}` }, body: JSON.stringify({ url: clip() }) });
+      const dropInBody = (await dropIn.json()) as { err_code: string; err_msg: string };
+      assert.equal(dropIn.status, 503);
+      assert.equal(dropInBody.err_code, 'DEEPGRAM_UNAVAILABLE');
+      assert.ok(Number(dropIn.headers.get('retry-after')) > 0, 'Retry-After kept on the drop-in route');
       const ready = await getJson(stack.url('/ready'));
       assert.equal(ready.status, 503);
       assert.equal(ready.body.checks.deepgram, false);

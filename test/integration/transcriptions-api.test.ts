@@ -85,15 +85,16 @@ describeWithStack('transcriptions API end to end (real Temporal, PostgreSQL, emu
     assert.equal(res.body.error.code, 'not_found');
   });
 
-  test('/metrics counts requests by outcome and model, and times sync transcriptions', async () => {
+  test('/metrics counts jobs as accepted and then by outcome, by model, and times every transcription', async () => {
     const res = await fetch(t.stack.url('/metrics'));
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     const text = await res.text();
     assert.match(text, /transcription_requests_total\{status="completed",model="nova-3",region="127\.0\.0\.1:\d+"\} 1/);
     assert.match(text, /transcription_requests_total\{status="accepted",model="default",region="[^"]+"\} [1-9]/);
-    assert.match(text, /transcription_latency_seconds_bucket\{le="0\.5",model="nova-3"\}/);
-    assert.match(text, /transcription_latency_seconds_count\{model="default"\} [1-9]/);
+    assert.match(text, /transcription_requests_total\{status="accepted",model="nova-3",region="[^"]+"\} 1/);
+    assert.match(text, /transcription_latency_seconds_bucket\{le="0\.5",model="nova-3",mode="sync"\}/);
+    assert.match(text, /transcription_latency_seconds_count\{model="default",mode="(sync|async)"\} [1-9]/);
   });
 
   test('health and readiness report their dependencies', async () => {

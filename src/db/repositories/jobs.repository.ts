@@ -134,11 +134,29 @@ export async function recordDeepgramSubmission(db: Db, id: string, deepgramReque
   await db.updateTable('jobs').set({ deepgram_request_id: deepgramRequestId, updated_at: new Date() }).where('id', '=', id).where('status', 'in', LIVE_STATUSES).execute();
 }
 
+/** What a job's metrics need when it finishes, read while it is still running (undefined once it has finished). */
+export interface FinishingJob {
+  createdAt: Date;
+  mode: ResolvedMode | null;
+  model: unknown;
+}
+
+export async function runningJob(db: Db, id: string): Promise<FinishingJob | undefined> {
+  const row = await db.selectFrom('jobs').select(['created_at', 'mode', 'options', 'status']).where('id', '=', id).executeTakeFirst();
+  if (!row || !(LIVE_STATUSES as readonly string[]).includes(row.status)) return undefined;
+  return { createdAt: row.created_at, mode: row.mode as ResolvedMode | null, model: (row.options as { model?: unknown } | null)?.model };
+}
+
+/**
+ * Completes a job (repeatable). Returns the job as it was when this call is the one that finished it, so that what
+ * is counted once per job (metrics) is counted once; undefined when it had finished already.
+ */
 export async function markJobCompleted(
   db: Db,
   id: string,
   update: { deepgramRequestId: string; durationSeconds: number | null },
-): Promise<void> {
+): Promise<FinishingJob | undefined> {
+  const finishing = await runningJob(db, id);
   const now = new Date();
   await db
     .updateTable('jobs')
@@ -153,9 +171,12 @@ export async function markJobCompleted(
     .where('id', '=', id)
     .where('status', 'in', [...LIVE_STATUSES, 'completed'])
     .execute();
+  return finishing;
 }
 
-export async function markJobFailed(db: Db, id: string, error: JobError, mode: ResolvedMode | null): Promise<void> {
+/** Fails a job (repeatable); returns the job as it was when this call is the one that finished it (see markJobCompleted). */
+export async function markJobFailed(db: Db, id: string, error: JobError, mode: ResolvedMode | null): Promise<FinishingJob | undefined> {
+  const finishing = await runningJob(db, id);
   const now = new Date();
   await db
     .updateTable('jobs')
@@ -170,6 +191,7 @@ export async function markJobFailed(db: Db, id: string, error: JobError, mode: R
     .where('id', '=', id)
     .where('status', 'in', [...LIVE_STATUSES, 'failed'])
     .execute();
+  return finishing && { ...finishing, mode: finishing.mode ?? mode };
 }
 
 export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {

@@ -70,7 +70,10 @@ export function deepgramCompatRoutes(deps: AppDeps) {
       }
       return deepgramError(c, 504, 'TIMEOUT', `The transcription is still running; poll /v1/transcriptions/${result.job.id}`);
     } catch (err) {
-      if (err instanceof AppError) return deepgramError(c, err.status, err.status === 400 && !err.code.endsWith('_option') ? 'Bad Request' : deepgramErrCode(err.code), err.message);
+      if (err instanceof AppError) {
+        if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+        return deepgramError(c, err.status, err.status === 400 && !err.code.endsWith('_option') ? 'Bad Request' : deepgramErrCode(err.code), err.message);
+      }
       throw err;
     }
   });

@@ -16,15 +16,10 @@ export function transcriptionRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const request = await readSubmission(c, deps.service);
-      const startedAt = performance.now();
       const result = await deps.service.submit(c.get('caller'), request);
       const body = view(result);
-      const model = modelLabel(request.options.model);
-      const outcome = result.finished ? result.job.status : 'accepted';
-      deps.metrics.transcriptionRequests.inc({ status: outcome, model, region: deps.region });
-      if (result.finished && result.job.status === 'completed' && !result.replayed) {
-        deps.metrics.transcriptionLatency.observe({ model }, (performance.now() - startedAt) / 1000);
-      }
+      // The outcome and the latency are counted once, by the worker that finishes the job (sync or async alike).
+      if (!result.replayed) deps.metrics.transcriptionRequests.inc({ status: 'accepted', model: modelLabel(request.options.model), region: deps.region });
       deps.logger.info({ jobId: result.job.id, workflowId: result.job.id, status: result.job.status, mode: body.mode, replayed: result.replayed }, 'transcription submitted');
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       if (!result.finished) {

@@ -150,6 +150,10 @@ const EnvVariables = z.object({
   LIVE_PERSIST_INTERVAL_MS: positiveInt(1_000),
   LIVE_UPSTREAM_RECONNECT_ATTEMPTS: z.coerce.number().int().min(0).default(5),
   LIVE_UPSTREAM_CONNECT_TIMEOUT_SECONDS: positiveInt(10),
+  LIVE_PING_INTERVAL_MS: positiveInt(15_000),
+  LIVE_IDLE_TIMEOUT_MS: positiveInt(30_000),
+  LIVE_UPSTREAM_BUFFER_SECONDS: z.coerce.number().positive().default(10),
+  LIVE_BACKPRESSURE_TIMEOUT_MS: positiveInt(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
   OTEL_EXPORTER_OTLP_HEADERS: z.preprocess(
@@ -268,6 +272,16 @@ export interface LiveConfig {
   upstreamReconnectAttempts: number;
   /** One Deepgram Live handshake; past it the next endpoint is tried (an endpoint that drops packets answers nothing). */
   upstreamConnectTimeoutSeconds: number;
+  /** WebSocket pings to the client and to Deepgram; a side that has not answered the previous one is cut off. */
+  pingIntervalMs: number;
+  /** A client that sends nothing (no audio, no KeepAlive) for this long is closed (Deepgram's NET-0001 rule). */
+  idleTimeoutMs: number;
+  /**
+   * Backpressure: at most this much audio waits in the socket to Deepgram; beyond it the client's socket is not read
+   * (TCP slows the client down), and if it stays beyond for `backpressureTimeoutMs` the session ends with 1008.
+   */
+  upstreamBufferSeconds: number;
+  backpressureTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -356,6 +370,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       persistIntervalMs: e.LIVE_PERSIST_INTERVAL_MS,
       upstreamReconnectAttempts: e.LIVE_UPSTREAM_RECONNECT_ATTEMPTS,
       upstreamConnectTimeoutSeconds: e.LIVE_UPSTREAM_CONNECT_TIMEOUT_SECONDS,
+      pingIntervalMs: e.LIVE_PING_INTERVAL_MS,
+      idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS,
+      upstreamBufferSeconds: e.LIVE_UPSTREAM_BUFFER_SECONDS,
+      backpressureTimeoutMs: e.LIVE_BACKPRESSURE_TIMEOUT_MS,
     },
     log: { level: e.LOG_LEVEL },
     tracing: {

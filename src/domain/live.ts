@@ -134,6 +134,9 @@ export interface ClientLink {
   attach(handlers: ClientLinkHandlers): void;
   send(message: Record<string, unknown>): void;
   close(code: number, reason: string): void;
+  /** Stops reading the client's socket (TCP then slows the client down) until `resume()`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** The gateway's connections, as the relay activity finds them. */

@@ -53,6 +53,11 @@ export interface FaultSpec {
   dropAfterMs?: number;
   /** Live: close with 1011 and a reason instead of a clean close (or instead of the abrupt drop with dropAfterMs). */
   errorFrame?: boolean;
+  /**
+   * Live: hang right after the handshake: stop reading the socket (no pongs, no audio taken, so the sender's buffer
+   * fills) and send nothing, as a stuck server or a half-open connection would.
+   */
+  freeze?: boolean;
   /** How many matching requests it applies to; default 1; Infinity for always. */
   times?: number;
 }

@@ -10,26 +10,43 @@ function fitReason(reason: string): string {
 
 const CONTROL_TYPES = new Set(['KeepAlive', 'Finalize', 'CloseStream']);
 
+export interface ClientConnectionLimits {
+  /** Audio held before a relay attaches, and results queued for a client that stopped reading. */
+  maxBufferBytes: number;
+  /** A ping every this long; a client that has not answered the previous one is cut off (a half-open socket). */
+  pingIntervalMs: number;
+  /** A client that sends nothing at all for this long is closed, as Deepgram does (NET-0001). */
+  idleTimeoutMs: number;
+}
+
 /**
  * A client's live socket, held by the gateway until a relay activity (in this process) attaches. Frames arriving
  * before that are buffered, up to `maxBufferBytes`; results going out are dropped with a 1008 close when the client
- * stops reading them. Implements the relay's `ClientLink`.
+ * stops reading them. Pings find dead sockets; the idle rule closes silent ones; `pause()` stops reading the socket
+ * while Deepgram is behind. Implements the relay's `ClientLink`.
  */
 export class ClientConnection implements ClientLink {
   private buffered: ClientFrame[] = [];
   private bufferedBytes = 0;
   private handlers: ClientLinkHandlers | undefined;
   private closedInfo: { code: number; reason: string } | undefined;
+  private answeredPing = true;
+  private lastHeardAt = Date.now();
+  private paused = false;
+  private readonly liveness: NodeJS.Timeout;
 
   constructor(
     readonly connectionId: string,
     readonly sessionId: string,
     private readonly ws: WebSocket,
-    private readonly maxBufferBytes: number,
+    private readonly limits: ClientConnectionLimits,
   ) {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
     ws.on('error', () => undefined); // a close follows
+    ws.on('pong', () => (this.answeredPing = true));
+    this.liveness = setInterval(() => this.checkLiveness(), Math.min(limits.pingIntervalMs, Math.max(250, limits.idleTimeoutMs / 4)));
+    this.liveness.unref();
   }
 
   get isOpen(): boolean {
@@ -47,11 +64,27 @@ export class ClientConnection implements ClientLink {
     this.bufferedBytes = 0;
     for (const frame of frames) handlers.frame(frame);
     if (this.closedInfo) handlers.closed(this.closedInfo);
+    // Paused while waiting for the relay (see deliver): the relay decides from now on.
+    else this.resume();
+  }
+
+  pause(): void {
+    if (this.paused || !this.isOpen) return;
+    this.paused = true;
+    this.ws.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // Time spent paused was ours, not the client's silence.
+    this.lastHeardAt = Date.now();
+    this.ws.resume();
   }
 
   send(message: Record<string, unknown>): void {
     if (!this.isOpen) return;
-    if (this.ws.bufferedAmount > this.maxBufferBytes) {
+    if (this.ws.bufferedAmount > this.limits.maxBufferBytes) {
       this.close(1008, 'Results are not being read; the client fell too far behind');
       return;
     }
@@ -59,10 +92,37 @@ export class ClientConnection implements ClientLink {
   }
 
   close(code: number, reason: string): void {
+    // A paused socket would never read the client's half of the close handshake.
+    if (this.paused) {
+      this.paused = false;
+      this.ws.resume();
+    }
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, fitReason(reason));
   }
 
+  private lastPingAt = 0;
+
+  private checkLiveness(): void {
+    if (!this.isOpen) return;
+    const now = Date.now();
+    if (this.paused) this.lastHeardAt = now;
+    if (now - this.lastHeardAt > this.limits.idleTimeoutMs) {
+      this.close(1011, `NET-0001: no audio or message received for ${Math.round(this.limits.idleTimeoutMs / 1000)} s; send KeepAlive while paused`);
+      return;
+    }
+    if (now - this.lastPingAt < this.limits.pingIntervalMs) return;
+    if (!this.answeredPing) {
+      // No pong since the last ping: the client is gone without a close (a half-open connection).
+      this.ws.terminate();
+      return;
+    }
+    this.answeredPing = false;
+    this.lastPingAt = now;
+    this.ws.ping();
+  }
+
   private onMessage(data: RawData, isBinary: boolean): void {
+    this.lastHeardAt = Date.now();
     const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) {
       // An empty binary frame is Deepgram's older way to say CloseStream; never relay a zero-length chunk.
@@ -86,10 +146,12 @@ export class ClientConnection implements ClientLink {
     if (this.handlers) return this.handlers.frame(frame);
     this.buffered.push(frame);
     this.bufferedBytes += frame.kind === 'audio' ? frame.data.length : 0;
-    if (this.bufferedBytes > this.maxBufferBytes) this.close(1008, 'Audio arrived faster than the session could start relaying it');
+    // Enough held for a relay that has not started yet: stop reading (TCP holds the client back) until it attaches.
+    if (this.bufferedBytes > this.limits.maxBufferBytes) this.pause();
   }
 
   private onClose(code: number, reason: string): void {
+    clearInterval(this.liveness);
     this.closedInfo = { code, reason };
     this.handlers?.closed(this.closedInfo);
   }

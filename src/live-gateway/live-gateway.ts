@@ -21,6 +21,9 @@ export interface LiveGatewayOptions {
   maxSessions: number;
   maxMessageBytes: number;
   maxBufferBytes: number;
+  /** Liveness of client sockets: pings (LIVE_PING_INTERVAL_MS), and the idle rule (LIVE_IDLE_TIMEOUT_MS). */
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
   /** A connection no relay claimed within this time is closed (its session never got going). */
   claimTimeoutMs: number;
   logger: Logger;
@@ -118,7 +121,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
       ws.close(1013, `Too many live sessions on this worker (limit ${options.maxSessions}); try again later`);
       return;
     }
-    const connection = new ClientConnection(randomUUID(), sessionId, ws, options.maxBufferBytes);
+    const connection = new ClientConnection(randomUUID(), sessionId, ws, { maxBufferBytes: options.maxBufferBytes, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs });
     registry.add(connection, options.claimTimeoutMs, (c) => c.close(1011, 'The session did not start in time; try again'));
     ws.on('close', () => registry.closed(connection.connectionId));
     const attach = { taskQueue: options.relayTaskQueue, connectionId: connection.connectionId };

@@ -13,11 +13,17 @@ import { RelayState } from './relay-state.js';
 export interface RelaySettings {
   keepAliveIntervalMs: number;
   maxBufferBytes: number;
+  /** Audio allowed to wait in Deepgram's socket before the client is paused (seconds; bytes for container audio: maxBufferBytes). */
+  upstreamBufferSeconds: number;
+  /** How long the client may stay paused by backpressure before the session ends with 1008. */
+  backpressureTimeoutMs: number;
   persistIntervalMs: number;
   reconnect: ReconnectPolicy;
   /** How long closing may take (flushing Deepgram, reconnecting to flush) before the relay gives up waiting. */
   closeTimeoutMs: number;
 }
+
+const BACKPRESSURE_CHECK_MS = 100;
 
 export interface RelayInit {
   sessionId: string;
@@ -64,6 +70,8 @@ export class LiveRelay {
   private gotMetadata = false;
   private pendingFinalize = false;
   private lastSendAt = Date.now();
+  /** When the client was paused because Deepgram's socket was full; undefined while reading. */
+  private pausedSince: number | undefined;
   private reconnects = 0;
   private upstreamMetadata: LiveMessage | undefined;
   private closing: Closing | undefined;
@@ -90,6 +98,7 @@ export class LiveRelay {
     const { settings, deadlineMs, link } = this.init;
     this.writer.start();
     this.timers.push(setInterval(() => this.keepAlive(), Math.max(50, Math.min(1000, settings.keepAliveIntervalMs / 2))));
+    this.timers.push(setInterval(() => this.checkBackpressure(), BACKPRESSURE_CHECK_MS));
     this.timers.push(setTimeout(() => this.stop('max_duration'), Math.min(2 ** 31 - 1, Math.max(0, deadlineMs - Date.now()))));
     link.attach({ frame: (f) => this.onClientFrame(f), closed: () => this.stop('client_disconnected') });
     void this.connect();
@@ -174,6 +183,42 @@ export class LiveRelay {
     if (!this.headerSent && this.clock.header) upstream.sendAudio(this.clock.header);
     this.headerSent = true;
     if (upstream.sendAudio(data)) this.lastSendAt = Date.now();
+    this.checkBackpressure();
+  }
+
+  /** Bytes of audio allowed to wait in Deepgram's socket. */
+  private upstreamBound(): number {
+    const { settings } = this.init;
+    return this.clock.state === 'timed' ? Math.max(1, settings.upstreamBufferSeconds * this.clock.byteRate) : settings.maxBufferBytes;
+  }
+
+  /**
+   * Backpressure: when Deepgram takes audio slower than the client sends it, the client's socket is not read (TCP
+   * slows the client down) rather than worker memory growing; when it stays that way too long the session ends.
+   */
+  private checkBackpressure(): void {
+    const { link, settings } = this.init;
+    const queued = this.upstream && !this.connecting ? this.upstream.bufferedBytes() : 0;
+    const bound = this.upstreamBound();
+    if (this.pausedSince === undefined) {
+      if (queued <= bound) return;
+      this.pausedSince = Date.now();
+      link.pause();
+      return;
+    }
+    if (queued <= bound / 2) {
+      this.pausedSince = undefined;
+      link.resume();
+      return;
+    }
+    if (Date.now() - this.pausedSince > settings.backpressureTimeoutMs && !this.closing) {
+      const seconds = Math.round(bound / Math.max(1, this.clock.byteRate));
+      this.fail(
+        `Deepgram did not take the audio as fast as it arrived (more than ${this.clock.state === 'timed' ? `${seconds} s of audio` : `${bound} bytes`} waiting for ${Math.round(settings.backpressureTimeoutMs / 1000)} s)`,
+        1008,
+        'Audio arrives faster than it can be transcribed; send it no faster than real time',
+      );
+    }
   }
 
   private onUpstreamMessage(message: LiveMessage): void {

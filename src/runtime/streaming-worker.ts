@@ -93,6 +93,8 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     maxSessions: live.maxSessionsPerWorker,
     maxMessageBytes: live.maxMessageBytes,
     maxBufferBytes: live.maxBufferBytes,
+    pingIntervalMs: live.pingIntervalMs,
+    idleTimeoutMs: live.idleTimeoutMs,
     claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
     logger,
     onRefused: (reason) => metrics?.liveSessionsRefused.inc({ reason }),
@@ -104,6 +106,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     failureThreshold: deepgram.failureThreshold ?? 3,
     cooldownMs: deepgram.cooldownMs ?? 30_000,
     connectTimeoutSeconds: live.upstreamConnectTimeoutSeconds,
+    pingIntervalMs: live.pingIntervalMs,
     onConnect: (endpoint, outcome, error) => {
       metrics?.deepgramCalls.inc({ kind: 'live', endpoint, outcome });
       if (error) logger.warn({ endpoint, outcome, err: error.message }, 'live: Deepgram Live endpoint did not open the socket');
@@ -122,6 +125,8 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     settings: {
       keepAliveIntervalMs: live.keepAliveIntervalMs,
       maxBufferBytes: live.maxBufferBytes,
+      upstreamBufferSeconds: live.upstreamBufferSeconds,
+      backpressureTimeoutMs: live.backpressureTimeoutMs,
       persistIntervalMs: live.persistIntervalMs,
       reconnect: { retries: live.upstreamReconnectAttempts, firstDelayMs: 250, maxDelayMs: 5_000 },
       closeTimeoutMs: 10_000,

@@ -68,8 +68,8 @@ export interface RawLive {
 }
 
 /** A plain `ws` client: for what the SDK hides (handshake refusals, close codes, oversized frames). */
-export async function openRawLive(url: string, protocols?: string[]): Promise<RawLive> {
-  const ws = new WebSocket(url, protocols);
+export async function openRawLive(url: string, protocols?: string[], options?: WebSocket.ClientOptions): Promise<RawLive> {
+  const ws = new WebSocket(url, protocols, options);
   const messages: any[] = [];
   const waiters: Array<{ predicate: (m: any) => boolean; resolve: (m: any) => void }> = [];
   ws.on('message', (data) => {

@@ -17,6 +17,8 @@ export interface LiveUpstream {
   sendControl(type: 'KeepAlive' | 'Finalize' | 'CloseStream'): boolean;
   /** Closes our side at once (no CloseStream, so unflushed audio is dropped). */
   close(): void;
+  /** Bytes sent but not yet taken by the network: grows when Deepgram reads slower than we send. */
+  bufferedBytes(): number;
 }
 
 export type OpenLiveUpstream = (options: LiveOptions, handlers: LiveUpstreamHandlers) => Promise<LiveUpstream>;
@@ -37,6 +39,20 @@ export interface LiveClientOptions {
   apiUrl: string;
   apiKey?: string;
   connectTimeoutSeconds?: number;
+  /** WebSocket pings to Deepgram; a socket that has not answered the previous ping is cut (and reported closed). */
+  pingIntervalMs?: number;
+}
+
+/** The `ws` socket under the SDK's reconnecting wrapper: pings are a `ws` feature the wrapper does not expose. */
+interface RawWs {
+  ping(): void;
+  terminate(): void;
+  on(event: 'pong', listener: () => void): void;
+}
+
+function rawSocketOf(socket: unknown): RawWs | undefined {
+  const raw = (socket as { socket?: { _ws?: unknown } }).socket?._ws as Partial<RawWs> | undefined;
+  return raw && typeof raw.ping === 'function' && typeof raw.terminate === 'function' && typeof raw.on === 'function' ? (raw as RawWs) : undefined;
 }
 
 /**
@@ -64,8 +80,10 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
     let opened = false;
     let closed = false;
     let earlyClose: { code: number; reason: string } | undefined;
+    let pinger: NodeJS.Timeout | undefined;
     socket.on('message', (m) => handlers.message(m as unknown as LiveMessage));
     socket.on('close', (event) => {
+      clearInterval(pinger);
       const info = { code: event.code, reason: event.reason ?? '' };
       // A refused handshake also "closes"; that is reported by the rejected open, not as a close.
       if (!opened) {
@@ -94,6 +112,22 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
       setImmediate(() => handlers.closed(info));
     }
     const isOpen = () => !closed && socket.readyState === 1;
+    const raw = rawSocketOf(socket);
+    if (raw && options.pingIntervalMs && !closed) {
+      // A Deepgram socket that stopped answering (a hung server, a half-open connection) is cut, so the relay reconnects.
+      let answered = true;
+      raw.on('pong', () => (answered = true));
+      pinger = setInterval(() => {
+        if (!answered) return raw.terminate();
+        answered = false;
+        try {
+          raw.ping();
+        } catch {
+          // closing already
+        }
+      }, options.pingIntervalMs);
+      pinger.unref();
+    }
     const guard = (send: () => void): boolean => {
       if (!isOpen()) return false;
       try {
@@ -111,7 +145,11 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
           else if (type === 'Finalize') socket.sendFinalize({ type });
           else socket.sendCloseStream({ type });
         }),
-      close: () => socket.close(),
+      close: () => {
+        clearInterval(pinger);
+        socket.close();
+      },
+      bufferedBytes: () => (socket as unknown as { socket: { bufferedAmount: number } }).socket.bufferedAmount,
     };
   };
 }

@@ -11,6 +11,8 @@ export interface FailoverLiveOptions {
   cooldownMs: number;
   /** Per handshake attempt (the SDK's connection timeout); 10 s when unset. */
   connectTimeoutSeconds?: number;
+  /** WebSocket pings on every open socket (LIVE_PING_INTERVAL_MS); none when unset. */
+  pingIntervalMs?: number;
   /**
    * Told about every handshake attempt: the endpoint, and `101` (the socket opened), the HTTP status Deepgram
    * refused it with, or `network` (no HTTP answer: refused, reset, DNS, timeout). `error` is set when it failed.
@@ -40,7 +42,7 @@ export function createFailoverLiveClient(options: FailoverLiveOptions): Failover
   if (options.apiUrls.length === 0) throw new Error('createFailoverLiveClient needs at least one Deepgram endpoint');
   const endpoints = options.apiUrls.map((apiUrl) => ({
     apiUrl,
-    open: createLiveClient({ apiUrl, apiKey: options.apiKey, connectTimeoutSeconds: options.connectTimeoutSeconds }),
+    open: createLiveClient({ apiUrl, apiKey: options.apiKey, connectTimeoutSeconds: options.connectTimeoutSeconds, pingIntervalMs: options.pingIntervalMs }),
     breaker: new CircuitBreaker(options.failureThreshold, options.cooldownMs),
   }));
   type Endpoint = (typeof endpoints)[number];

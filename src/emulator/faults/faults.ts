@@ -53,6 +53,7 @@ export function describeFault(spec: FaultSpec): string {
   if (spec.drop) parts.push('drop');
   if (spec.dropAfterMs !== undefined) parts.push(`drop after ${spec.dropAfterMs}ms`);
   if (spec.errorFrame) parts.push('error frame');
+  if (spec.freeze) parts.push('freeze');
   return parts.length ? parts.join(', ') : 'no-op';
 }
 
@@ -85,7 +86,7 @@ export function parseFaultJson(input: unknown): FaultSpec | string {
     if (typeof v !== 'string') return `${key} must be a string`;
     spec[key] = v;
   }
-  for (const key of ['drop', 'errorFrame'] as const) {
+  for (const key of ['drop', 'errorFrame', 'freeze'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v !== 'boolean') return `${key} must be a boolean`;

@@ -86,6 +86,7 @@ export function createLiveHandler(state: EmulatorState): LiveHandler {
     handleProtocols: (protocols) => [...protocols].find((p) => /^(token|bearer)$/i.test(p)) ?? false,
   });
   const sessions = new Set<LiveSession>();
+  const frozen = new Set<{ terminate(): void }>();
   const requestIds = new WeakMap<IncomingMessage, string>();
   wss.on('headers', (headers, req) => {
     const id = requestIds.get(req);
@@ -119,6 +120,17 @@ export function createLiveHandler(state: EmulatorState): LiveHandler {
     requestIds.set(req, id);
     wss.handleUpgrade(req, socket, head, (ws) => {
       record.status = 101;
+      if (fault?.freeze) {
+        // Hung: the socket stays open but is never read again, and nothing is sent.
+        socket.pause();
+        const endLive = state.beginLive();
+        frozen.add(ws);
+        ws.on('close', () => {
+          frozen.delete(ws);
+          endLive();
+        });
+        return;
+      }
       const endLive = state.beginLive();
       const session = new LiveSession({ state, ws, requestId: id, format, config: timelineConfig(query, id), fault, record });
       sessions.add(session);
@@ -140,6 +152,7 @@ export function createLiveHandler(state: EmulatorState): LiveHandler {
     },
     closeAll: () => {
       for (const session of sessions) session.terminate();
+      for (const ws of frozen) ws.terminate();
       wss.close();
     },
   };

@@ -96,9 +96,10 @@ describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats,
     t.parts.emulator.clearFaults();
   });
 
-  test('delete: transcript gone, tombstone kept, hidden from listings, idempotent', async () => {
-    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
-    assert.equal(res.status, 200);
+  test('delete: transcript gone, tombstone kept with nothing of the request in it, hidden from listings, idempotent', async () => {
+    const presigned = `${uniqueAudio()}?X-Amz-Signature=secret-signature`;
+    const res = await postJson(t.stack.url('/v1/transcriptions'), { url: presigned, mode: 'sync', webhook_url: 'http://127.0.0.1:9/private-hook', options: { keywords: ['codename:3'] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
     const del = await fetch(t.stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' });
     assert.equal(del.status, 204);
     const tomb = await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}`));
@@ -107,6 +108,11 @@ describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats,
     assert.equal(tomb.body.transcript, undefined);
     const rows = await t.parts.db.selectFrom('transcripts').select('job_id').where('job_id', '=', res.body.id).execute();
     assert.equal(rows.length, 0);
+    const tombstone = await t.parts.db.selectFrom('jobs').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
+    const kept = JSON.stringify(tombstone);
+    assert.doesNotMatch(kept, /secret-signature|private-hook|codename/, 'no source URL, webhook URL or options in the tombstone');
+    assert.deepEqual(tombstone.source, { kind: 'url', url: '' });
+    assert.deepEqual(tombstone.options, {});
     const list = await getJson(t.stack.url('/v1/transcriptions?limit=100'));
     assert.ok(!list.body.data.some((j: any) => j.id === res.body.id));
     const deletedList = await getJson(t.stack.url('/v1/transcriptions?status=deleted'));

@@ -216,15 +216,35 @@ export async function markJobCanceled(db: Db, id: string): Promise<boolean> {
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Deletes what a job holds (transcript, audio reference, deliveries) and leaves a tombstone row. */
+/**
+ * What a tombstone keeps of a job's source: its kind, never the URL (possibly presigned) or the upload's fingerprint.
+ */
+function scrubbedSource(source: AudioSource): AudioSource {
+  return source.kind === 'url' ? { kind: 'url', url: '' } : { ...source, sha256: '' };
+}
+
+/**
+ * Deletes what a job holds (transcript, delivery log) and leaves a tombstone row with nothing of the request in it:
+ * no source URL, no options, no webhook or callback URL. Ids, status and times stay (billing, idempotent replays).
+ */
 export async function tombstoneJob(db: Db, id: string): Promise<void> {
   const now = new Date();
   await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('jobs').select('source').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) return;
     await trx.deleteFrom('transcripts').where('job_id', '=', id).execute();
     await trx.deleteFrom('webhook_deliveries').where('job_id', '=', id).execute();
     await trx
       .updateTable('jobs')
-      .set({ status: 'deleted', deleted_at: now, updated_at: now })
+      .set({
+        status: 'deleted',
+        deleted_at: now,
+        updated_at: now,
+        source: JSON.stringify(scrubbedSource(row.source as AudioSource)),
+        options: JSON.stringify({}),
+        webhook_url: null,
+        deepgram_callback_url: null,
+      })
       .where('id', '=', id)
       .execute();
   });

@@ -92,10 +92,10 @@ const STATEMENT_TIMEOUT_HEADROOM_MS = 500;
  * get that answer later, out of step with its next query: it goes back to the pool as broken, and the pool closes it.
  */
 function dropTimedOutClients(pool: pg.Pool): pg.Pool {
-  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-  const wrapped = Object.create(pool) as pg.Pool;
-  (wrapped as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
-    const client = await connect();
+  // The pool itself, its connect() replaced: a wrapper object would split the pool's own state (end() would hang).
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  const watched = async (): Promise<pg.PoolClient> => {
+    const client = (await connect())!;
     let broken: Error | undefined;
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     const release = client.release.bind(client);
@@ -117,7 +117,9 @@ function dropTimedOutClients(pool: pg.Pool): pg.Pool {
     };
     return client;
   };
-  return wrapped;
+  // The callback form (pool.query uses it internally) is passed through as it is.
+  (pool as { connect: unknown }).connect = (callback?: unknown) => (typeof callback === 'function' ? connect(callback) : watched());
+  return pool;
 }
 
 /** A PostgreSQL interval of `seconds` (fractions kept), for `now() ± …` in queries. */

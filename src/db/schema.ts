@@ -131,6 +131,7 @@ export interface LiveSessionsTable {
   tenant_id: ColumnType<string, string | undefined, string>;
   api_key_id: ColumnType<string | null, string | null | undefined, string | null>;
   region: ColumnType<string | null, string | null | undefined, string | null>;
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface LiveSegmentsTable {

@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'session_in_use'
   | 'wrong_region'
   | 'callback_mismatch'
+  | 'session_active'
   | 'internal_error';
 
 export class AppError extends Error {

@@ -111,6 +111,8 @@ export interface LiveSession {
   reconnectCount: number;
   resumeCount: number;
   deepgramRequestIds: string[];
+  /** Set once the session was deleted: a tombstone without segments or options. */
+  deletedAt: Date | null;
 }
 
 /** A frame from the client, already classified. */

@@ -4,7 +4,7 @@ import type { LiveSegment, LiveSession } from '../domain/live.js';
 export function streamView(session: LiveSession, links: { self: string; temporalUi?: string }) {
   return {
     id: session.id,
-    status: session.status,
+    status: session.deletedAt ? ('deleted' as const) : session.status,
     model: session.model,
     options: session.options,
     started_at: session.startedAt.toISOString(),

@@ -9,6 +9,7 @@ import {
   listLiveSessions,
   markLiveSessionEnded,
   recordLiveResume,
+  tombstoneLiveSession,
   type LiveSessionPage,
 } from '../db/repositories/live-sessions.repository.js';
 import { AppError } from '../domain/errors.js';
@@ -139,10 +140,23 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
     async get(caller: Caller, id: string): Promise<{ session: LiveSession; segments: LiveSegment[] } | undefined> {
       const session = await findLiveSession(db, id, caller.tenantId);
       if (!session) return undefined;
-      return { session, segments: await listLiveSegments(db, id) };
+      return { session, segments: session.deletedAt ? [] : await listLiveSegments(db, id) };
     },
 
-    list: (caller: Caller, query: { limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } }): Promise<LiveSessionPage> =>
+    /**
+     * Deletes an ended session's transcript and final results, keeping a tombstone (ids, times, audio seconds).
+     * An active session must be closed first: its relay would go on storing results. Idempotent.
+     */
+    async delete(caller: Caller, id: string): Promise<void> {
+      const session = await findLiveSession(db, id, caller.tenantId);
+      if (!session) throw new AppError(404, 'not_found', `No live session with id ${id}`);
+      if (session.deletedAt) return;
+      if (!(await tombstoneLiveSession(db, id))) {
+        throw new AppError(409, 'session_active', `Live session ${id} is still active: close it first (POST /v1/streams/${id}/close), then delete it`);
+      }
+    },
+
+    list: (caller: Caller, query: { limit: number; status?: LiveSessionStatus | 'deleted'; before?: { startedAt: Date; id: string } }): Promise<LiveSessionPage> =>
       listLiveSessions(db, { ...query, tenantId: caller.tenantId }),
 
     /** Asks a live session to end gracefully; its relay flushes Deepgram, stores the last finals and closes the client. */

@@ -221,4 +221,35 @@ describeWithStack(
       await short.worker.stop();
     }
   });
+
+  test('DELETE /v1/streams/:id: 409 while active; once ended, transcript and results gone, a tombstone kept, no resume', async () => {
+    const live = await openSdkLive(t.stack.api.url, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000 });
+    await sendAudio((c) => live.conn.sendMedia(c), pcm().subarray(0, 16_000 * 2 * 3), 3200, 10);
+    const sessionId = await eventually(async () => live.messages.find((m) => m.metadata?.request_id)?.metadata.request_id, 10_000, 'a result');
+    const active = await fetch(t.stack.url(`/v1/streams/${sessionId}`), { method: 'DELETE' });
+    assert.equal(active.status, 409);
+    assert.equal(((await active.json()) as any).error.code, 'session_active');
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    await live.closed;
+    const before = await ended(sessionId);
+    assert.ok(before.transcript.length > 0);
+
+    assert.equal((await fetch(t.stack.url(`/v1/streams/${sessionId}`), { method: 'DELETE' })).status, 204);
+    const tomb = (await getJson(t.stack.url(`/v1/streams/${sessionId}`))).body;
+    assert.equal(tomb.status, 'deleted');
+    assert.equal(tomb.transcript, '');
+    assert.deepEqual(tomb.segments, []);
+    assert.deepEqual(tomb.options, {});
+    assert.equal(tomb.audio_seconds, before.audio_seconds, 'the billed audio stays on the tombstone');
+    const rows = await t.parts.db.selectFrom('live_segments').select('seq').where('session_id', '=', sessionId).execute();
+    assert.equal(rows.length, 0);
+    const listed = (await getJson(t.stack.url('/v1/streams?limit=100'))).body.data.map((s: any) => s.id);
+    assert.ok(!listed.includes(sessionId));
+    const deleted = (await getJson(t.stack.url('/v1/streams?status=deleted'))).body.data.map((s: any) => s.id);
+    assert.ok(deleted.includes(sessionId));
+    const resume = await refusedUpgrade(wsUrl(`model=nova-2&encoding=linear16&sample_rate=16000&session_id=${sessionId}`));
+    assert.equal(resume.status, 409);
+    assert.equal((await fetch(t.stack.url(`/v1/streams/${sessionId}`), { method: 'DELETE' })).status, 204, 'idempotent');
+    assert.equal((await fetch(t.stack.url('/v1/streams/no-such-session'), { method: 'DELETE' })).status, 404);
+  });
 });

@@ -21,6 +21,7 @@ export function rowToLiveSession(row: LiveSessionRow): LiveSession {
     reconnectCount: row.reconnect_count,
     resumeCount: row.resume_count,
     deepgramRequestIds: row.deepgram_request_ids,
+    deletedAt: row.deleted_at ?? null,
   };
 }
 
@@ -104,10 +105,15 @@ export interface LiveSessionPage {
 /** Newest first, keyset-paginated on (started_at, id). */
 export async function listLiveSessions(
   db: Db,
-  query: { tenantId: string; limit: number; status?: LiveSessionStatus; before?: { startedAt: Date; id: string } },
+  query: { tenantId: string; limit: number; status?: LiveSessionStatus | 'deleted'; before?: { startedAt: Date; id: string } },
 ): Promise<LiveSessionPage> {
   let q = db.selectFrom('live_sessions').selectAll().where('tenant_id', '=', query.tenantId);
-  if (query.status) q = q.where('status', '=', query.status);
+  // Deleted sessions only when asked for; they keep status 'ended' underneath.
+  if (query.status === 'deleted') q = q.where('deleted_at', 'is not', null);
+  else {
+    q = q.where('deleted_at', 'is', null);
+    if (query.status) q = q.where('status', '=', query.status);
+  }
   if (query.before) {
     const { startedAt, id } = query.before;
     q = q.where((eb) => eb.or([eb('started_at', '<', startedAt), eb.and([eb('started_at', '=', startedAt), eb('id', '<', id)])]));
@@ -138,6 +144,25 @@ export async function recordLiveProgress(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Deletes an ended session's final results and leaves a tombstone (ids, times, audio seconds for billing), its
+ * options scrubbed. Returns false when the session is still active (nothing deleted). Idempotent.
+ */
+export async function tombstoneLiveSession(db: Db, id: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('live_sessions').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row || row.status !== 'ended') return false;
+    await tx.deleteFrom('live_segments').where('session_id', '=', id).execute();
+    const now = new Date();
+    await tx
+      .updateTable('live_sessions')
+      .set({ deleted_at: sql`coalesce(deleted_at, ${now})`, updated_at: now, options: JSON.stringify({}), close_message: null })
+      .where('id', '=', id)
+      .execute();
+    return true;
+  });
 }
 
 export async function recordLiveResume(db: Db, id: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { AppEnv } from '../app-env.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { streamView, streamWithTranscriptView } from '../stream-view.js';
 
-const STATUSES: readonly LiveSessionStatus[] = ['active', 'ended'];
+const STATUSES: ReadonlyArray<LiveSessionStatus | 'deleted'> = ['active', 'ended', 'deleted'];
 
 /** Sessions page on (started_at, id) with the same opaque cursors as jobs. */
 function startedBefore(cursor: string): { startedAt: Date; id: string } {
@@ -22,20 +22,20 @@ function parseLimit(value: string | undefined): number {
   return n;
 }
 
-/** Live sessions: list, read with transcript, and close from outside. */
+/** Live sessions: list, read with transcript, close from outside, delete. */
 export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporalUiLink?: (workflowId: string) => string }) {
   const links = (id: string) => ({ self: `/v1/streams/${id}`, temporalUi: deps.temporalUiLink?.(liveSessionWorkflowId(id)) });
 
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const status = c.req.query('status');
-      if (status !== undefined && !STATUSES.includes(status as LiveSessionStatus)) {
+      if (status !== undefined && !STATUSES.includes(status as LiveSessionStatus | 'deleted')) {
         throw new AppError(400, 'invalid_request', `status must be one of ${STATUSES.join(', ')}`);
       }
       const cursor = c.req.query('cursor');
       const page = await deps.liveSessions.list(c.get('caller'), {
         limit: parseLimit(c.req.query('limit')),
-        ...(status ? { status: status as LiveSessionStatus } : {}),
+        ...(status ? { status: status as LiveSessionStatus | 'deleted' } : {}),
         ...(cursor ? { before: startedBefore(cursor) } : {}),
       });
       return c.json({ data: page.sessions.map((s) => streamView(s, links(s.id))), next_cursor: page.next ? encodeCursor(page.next.startedAt, page.next.id) : null }, 200);
@@ -49,5 +49,9 @@ export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporal
       const session = await deps.liveSessions.close(c.get('caller'), c.req.param('id'));
       c.header('Location', `/v1/streams/${session.id}`);
       return c.json({ ...streamView(session, links(session.id)), status: 'closing' }, 202);
+    })
+    .delete('/:id', async (c) => {
+      await deps.liveSessions.delete(c.get('caller'), c.req.param('id'));
+      return c.body(null, 204);
     });
 }

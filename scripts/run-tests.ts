@@ -1,7 +1,7 @@
 /**
  * `npm test`: starts one real Temporal dev server (from the installed CLI, in memory) for the whole run,
  * then runs every test file with node's test runner against it, PostgreSQL and the Deepgram emulator.
- * Usage: npm test [-- file.test.ts ...]
+ * Usage: npm test [-- file.test.ts ...]; TEST_LANES=1 runs every file one after another.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -16,6 +16,21 @@ import { freePort } from '../src/runtime/free-port.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SUITES = ['test/unit', 'test/http', 'test/emulator', 'test/integration'];
+
+/**
+ * Files that keep both cores busy for a long time (the local speech engine, the fuzzer, thousands of jobs, child
+ * processes) share one lane, so no two of them ever run at once; everything else runs in the other lane beside them.
+ * On two cores this roughly halves the wall time, while the timing-sensitive tests never share the machine with more
+ * than one other test file.
+ */
+const HEAVY = [
+  'test/emulator/engine.test.ts',
+  'test/integration/offline-engine.test.ts',
+  'test/integration/openapi.test.ts',
+  'test/integration/fair-share.test.ts',
+  'test/integration/processes.test.ts',
+  'test/integration/long-timers.test.ts',
+];
 
 /**
  * The workflow bundles (with and without the tracing interceptors) every test file's workers load: built once here
@@ -65,64 +80,91 @@ const [server, bundleDir] = await Promise.all([
 console.log(`test: Temporal at ${server.address}`);
 
 const files = testFiles();
-console.log(`test: running ${files.length} test files ...`);
-const child = spawn(
-  process.execPath,
-  [
-    '--import', 'tsx',
-    '--test',
-    // The Deepgram SDK leaves its request-timeout timer running when a request fails; don't wait for it.
-    '--test-force-exit',
-    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '1'}`,
-    '--test-reporter=spec',
-    ...files,
-  ],
-  // Its own process group, so a stopped run takes every test file's process with it.
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli, TEST_WORKFLOW_BUNDLE_DIR: bundleDir } },
-);
-const killRun = () => {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-};
+const lanes = splitIntoLanes(files, Number(process.env.TEST_LANES ?? 2));
+console.log(`test: running ${files.length} test files${lanes.length > 1 ? ` in ${lanes.length} lanes (each file in a process of its own, one file per lane at a time)` : ''} ...`);
+
+const env = { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, TEMPORAL_CLI_PATH: cli, TEST_WORKFLOW_BUNDLE_DIR: bundleDir };
+const running = lanes.map((laneFiles, index) => runLane(laneFiles, lanes.length > 1 ? `${String.fromCharCode(97 + index)}│ ` : '', env));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    killRun();
+    for (const lane of running) lane.kill();
     void server.stop().finally(() => process.exit(130));
   });
 }
-// The spec reporter's totals ("ℹ pass N") are read as they stream past, for the closing summary line.
-const totals: Record<string, number> = {};
-let pending = '';
-child.stdout!.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  pending += chunk.toString();
-  const lines = pending.split('\n');
-  pending = lines.pop() ?? '';
-  for (const line of lines) {
-    const m = line.match(/^ℹ (pass|fail|skipped|cancelled) (\d+)\s*$/);
-    if (m) totals[m[1]!] = Number(m[2]);
-  }
-});
-// A hook that never returns would hang CI forever: a run silent this long is stopped and fails.
-const stallMs = Number(process.env.TEST_STALL_MINUTES ?? 10) * 60_000;
-let lastOutput = Date.now();
-child.stdout!.on('data', () => (lastOutput = Date.now()));
-const watchdog = setInterval(() => {
-  if (Date.now() - lastOutput < stallMs) return;
-  console.error(`\ntest: no progress for ${stallMs / 60_000} minutes; stopping the run (the test file after the last one reported hangs)`);
-  totals.fail = (totals.fail ?? 0) + 1;
-  killRun();
-}, 10_000);
-const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
-clearInterval(watchdog);
+const results = await Promise.all(running.map((lane) => lane.done));
 await server.stop();
 await rm(bundleDir, { recursive: true, force: true });
 
-const count = (name: string) => totals[name] ?? 0;
+const count = (name: string) => results.reduce((sum, r) => sum + (r.totals[name] ?? 0), 0);
 // A runner that died before its totals must not read as green.
-if (code !== 0 && count('fail') === 0) totals.fail = 1;
-console.log(`\n${count('pass')} passed, ${count('fail')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`);
-process.exit(code);
+const failed = count('fail') + results.filter((r) => r.code !== 0 && (r.totals.fail ?? 0) === 0).length;
+console.log(`\n${count('pass')} passed, ${failed} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`);
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
+
+
+function splitIntoLanes(all: string[], count: number): string[][] {
+  if (count <= 1 || all.length < 2) return [all];
+  const heavy = all.filter((f) => HEAVY.some((h) => f.endsWith(h)));
+  const quick = all.filter((f) => /test\/(unit|http)\//.test(f));
+  const rest = all.filter((f) => !heavy.includes(f) && !quick.includes(f));
+  // The quick tiers go first in the heavy lane: a broken build shows up within a minute.
+  return [[...quick, ...heavy], rest].filter((lane) => lane.length > 0);
+}
+
+function runLane(laneFiles: string[], prefix: string, laneEnv: NodeJS.ProcessEnv): { done: Promise<{ code: number; totals: Record<string, number> }>; kill(): void } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      '--test',
+      // The Deepgram SDK leaves its request-timeout timer running when a request fails; don't wait for it.
+      '--test-force-exit',
+      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '1'}`,
+      '--test-reporter=spec',
+      ...laneFiles,
+    ],
+    // Its own process group, so a stopped run takes every test file's process with it.
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: laneEnv },
+  );
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  // The spec reporter's totals ("ℹ pass N") are read as they stream past, for the closing summary line.
+  const totals: Record<string, number> = {};
+  let lastOutput = Date.now();
+  const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      lastOutput = Date.now();
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        out.write(`${prefix}${line}\n`);
+        const m = line.match(/^ℹ (pass|fail|skipped|cancelled) (\d+)\s*$/);
+        if (m) totals[m[1]!] = Number(m[2]);
+      }
+    });
+  };
+  relay(child.stdout!, process.stdout);
+  relay(child.stderr!, process.stderr);
+  // A hook that never returns would hang CI forever: a lane silent this long is stopped and fails.
+  const stallMs = Number(process.env.TEST_STALL_MINUTES ?? 10) * 60_000;
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastOutput < stallMs) return;
+    console.error(`\n${prefix}test: no progress for ${stallMs / 60_000} minutes; stopping the lane (the test file after the last one reported hangs)`);
+    totals.fail = (totals.fail ?? 0) + 1;
+    kill();
+  }, 10_000);
+  const done = new Promise<{ code: number; totals: Record<string, number> }>((resolve) =>
+    child.on('exit', (c, signal) => {
+      clearInterval(watchdog);
+      resolve({ code: c ?? (signal ? 1 : 0), totals });
+    }),
+  );
+  return { done, kill };
+}

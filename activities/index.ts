@@ -1,8 +1,9 @@
 import { createJobActivities, type JobActivityDeps } from './job.activities.js';
 import { createTranscriptionActivities, type TranscriptionActivityDeps } from './transcription.activities.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook.activities.js';
+import { createRetentionActivities, type RetentionActivityDeps } from './retention.activities.js';
 
-export type ActivityDeps = TranscriptionActivityDeps & WebhookActivityDeps & JobActivityDeps;
+export type ActivityDeps = TranscriptionActivityDeps & WebhookActivityDeps & JobActivityDeps & RetentionActivityDeps;
 
 /** Every batch activity, built from the worker's dependencies. Workflows proxy `Activities` by type only. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTranscriptionActivities(deps),
     ...createJobActivities(deps),
     ...createWebhookActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

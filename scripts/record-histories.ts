@@ -2,7 +2,8 @@
  * `npm run record-histories`: runs one workflow of each type through the real stack (a fresh dev server, PostgreSQL,
  * the emulator) and saves their event histories to test/fixtures/histories/<type>-<date>.binpb. The replay test
  * replays every file there against the current workflow code, so commit them when a workflow changes: the old files
- * keep guarding the workflows that were started by earlier versions.
+ * keep guarding the workflows that were started by earlier versions. `npm run record-histories -- data-retention`
+ * records only the named ones.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { startSharedParts } from '../test/helpers/shared-parts.js';
 import { postJson, startStack, waitForJob } from '../test/helpers/stack.js';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver.js';
 import { readFileSync } from 'node:fs';
+import type { RetentionRequest } from '../src/domain/retention.js';
 
 const log = (m: string) => process.stderr.write(`record-histories: ${m}\n`);
 const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
@@ -36,7 +38,11 @@ const date = new Date().toISOString().slice(0, 10);
 const out = path.join(FIXTURES, 'histories');
 await mkdir(out, { recursive: true });
 
+const only = process.argv.slice(2);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+
 async function save(name: string, workflowId: string): Promise<void> {
+  if (!wanted(name)) return;
   const history = await shared.parts.temporal.client.workflow.getHandle(workflowId).fetchHistory();
   const file = path.join(out, `${name}-${date}.binpb`);
   await writeFile(file, proto.temporal.api.history.v1.History.encode(history).finish());
@@ -44,6 +50,13 @@ async function save(name: string, workflowId: string): Promise<void> {
 }
 
 try {
+  if (wanted('data-retention')) {
+    log('a data retention run ...');
+    const request: RetentionRequest = { retentionDays: 30, batchSize: 500, orphanGraceMs: 3_600_000 };
+    const workflowId = `record-data-retention-${Date.now()}`;
+    await shared.parts.temporal.client.workflow.execute('dataRetention', { taskQueue: stack.config.temporal.taskQueue, workflowId, args: [request] });
+    await save('data-retention', workflowId);
+  }
   log('a sync job with a webhook, and an async job ...');
   const sync = await postJson(stack.url('/v1/transcriptions'), { url: media.file('testing-websocket.wav'), mode: 'sync', webhook_url: receiver.url });
   const later = await postJson(stack.url('/v1/transcriptions'), { url: media.file('testing-websocket.wav'), mode: 'async' });

@@ -138,6 +138,8 @@ const EnvVariables = z.object({
   WEBHOOK_RETRY_INITIAL_INTERVAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_INTERVAL_MS: positiveInt(3_600_000),
   WEBHOOK_MAX_DURATION_MS: positiveInt(86_400_000),
+  RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().optional()),
+  RETENTION_INTERVAL_MINUTES: positiveInt(60),
   STREAMING_PORT: port(3010),
   LIVE_TASK_QUEUE: z.string().min(1).default('live-sessions'),
   LIVE_MAX_SESSIONS_PER_WORKER: positiveInt(200),
@@ -246,6 +248,8 @@ export interface Config {
    */
   urls: { allowPrivate: boolean; dnsServers?: string[] };
   webhooks: { secret?: string; timeoutMs: number; retry: { initialIntervalMs: number; maximumIntervalMs: number; maxDurationMs: number } };
+  /** RETENTION_DAYS: jobs, transcripts, uploads, delivery logs and live sessions older than this are deleted (a Temporal Schedule every intervalMs); unset keeps them. */
+  retention: { days?: number; intervalMs: number };
   live: LiveConfig;
   log: { level: Env['LOG_LEVEL'] };
   /** OpenTelemetry tracing, exported over OTLP/HTTP; off (nothing installed) without an endpoint. */
@@ -347,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     emulator: { port: e.EMULATOR_PORT, host: e.EMULATOR_HOST, apiKey: e.EMULATOR_API_KEY, engine: e.EMULATOR_ENGINE, enginePython: e.EMULATOR_ENGINE_PYTHON },
     uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
     urls: { allowPrivate: e.ALLOW_PRIVATE_URLS, ...(e.OUTBOUND_DNS_SERVERS ? { dnsServers: e.OUTBOUND_DNS_SERVERS.split(',').map((s) => s.trim()) } : {}) },
+    retention: { ...(e.RETENTION_DAYS !== undefined ? { days: e.RETENTION_DAYS } : {}), intervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000 },
     webhooks: {
       secret: e.WEBHOOK_SECRET,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { syncRetentionSchedule } from '../temporal/retention-schedule.js';
 import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from '../live-gateway/refuse-upgrade.js';
 import { refuseOpenPublicApi } from './exposure.js';
@@ -64,6 +65,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await refuseOpenPublicApi({ host: config.http.host, allowUnauthenticated: config.auth.allowUnauthenticated, keys });
   const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
   const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
+  await syncRetentionSchedule(temporal, { taskQueue: config.temporal.taskQueue, days: config.retention.days, intervalMs: config.retention.intervalMs }).catch((err: unknown) =>
+    logger.warn({ err: (err as Error).message }, 'could not set up the data retention Schedule; expired data is kept until the next start'),
+  );
   if (!searchAttributes) logger.warn('Temporal search attributes JobStatus/JobMode are missing and could not be registered; jobs will not be filterable in the Temporal UI');
   const deepgramUrls = options.deepgramUrls ?? config.deepgram.apiUrls;
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });

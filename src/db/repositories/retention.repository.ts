@@ -1,0 +1,70 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { AudioSource } from '../../domain/transcription.js';
+
+const FINISHED = ['completed', 'failed', 'canceled', 'deleted'] as const;
+
+/**
+ * Removes up to `limit` finished jobs created before `before`, with their transcripts and delivery logs. Returns how
+ * many went and the uploads they referenced (the caller deletes those from the blob store). Usage records stay: they
+ * are the bill, and hold no content.
+ */
+export async function deleteExpiredJobs(db: Db, before: Date, limit: number): Promise<{ deleted: number; blobIds: string[] }> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx
+      .selectFrom('jobs')
+      .select(['id', 'source'])
+      .where('created_at', '<', before)
+      .where('status', 'in', FINISHED)
+      .orderBy('created_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (rows.length === 0) return { deleted: 0, blobIds: [] };
+    const ids = rows.map((r) => r.id);
+    await tx.deleteFrom('transcripts').where('job_id', 'in', ids).execute();
+    await tx.deleteFrom('webhook_deliveries').where('job_id', 'in', ids).execute();
+    await tx.deleteFrom('jobs').where('id', 'in', ids).execute();
+    const blobIds = rows.flatMap((r) => {
+      const source = r.source as AudioSource;
+      return source.kind === 'upload' ? [source.blobId] : [];
+    });
+    return { deleted: rows.length, blobIds };
+  });
+}
+
+/** Removes up to `limit` ended live sessions that started before `before`, with their final results. */
+export async function deleteExpiredLiveSessions(db: Db, before: Date, limit: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx
+      .selectFrom('live_sessions')
+      .select('id')
+      .where('started_at', '<', before)
+      .where('status', '=', 'ended')
+      .orderBy('started_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    await tx.deleteFrom('live_segments').where('session_id', 'in', ids).execute();
+    await tx.deleteFrom('live_sessions').where('id', 'in', ids).execute();
+    return rows.length;
+  });
+}
+
+/**
+ * Uploads older than `before` that no live job references (a request refused after its upload was stored, a client
+ * that went away mid-request, a job removed by retention): what the orphan sweep deletes.
+ */
+export async function orphanBlobIds(db: Db, before: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select b.id from audio_blobs b
+    where b.created_at < ${before}
+      and not exists (select 1 from jobs j where j.source ->> 'blobId' = b.id and j.status <> 'deleted')
+    order by b.created_at
+    limit ${limit}`.execute(db);
+  return rows.map((r) => r.id);
+}

@@ -58,7 +58,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
         const stored = await findTranscript(deps.db, request.jobId);
-        if (stored) return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+        if (stored) return summaryOf(stored.deepgramRequestId, stored.result);
         // This worker holds a Deepgram slot now: the job is no longer waiting in the queue.
         await markJobProcessing(deps.db, request.jobId);
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
@@ -78,7 +78,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
           'transcript stored',
         );
         if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
-        return { deepgramRequestId: response.metadata.request_id, durationSeconds: duration, transcript: text };
+        return { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
       } catch (err) {
         throw deepgramFailure(err);
       } finally {
@@ -109,7 +109,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     async loadStoredTranscript(jobId: string): Promise<TranscriptSummary> {
       const stored = await findTranscript(deps.db, jobId);
       if (!stored) throw new Error(`no stored transcript for job ${jobId} yet`);
-      return summaryOf(stored.deepgramRequestId, stored.result, stored.text);
+      return summaryOf(stored.deepgramRequestId, stored.result);
     },
   };
 }
@@ -139,7 +139,7 @@ async function saveWhileDatabaseReturns(ctx: Context, logger: Logger | undefined
   }
 }
 
-function summaryOf(deepgramRequestId: string, result: unknown, text: string): TranscriptSummary {
+function summaryOf(deepgramRequestId: string, result: unknown): TranscriptSummary {
   const duration = (result as { metadata?: { duration?: unknown } })?.metadata?.duration;
-  return { deepgramRequestId, durationSeconds: typeof duration === 'number' ? duration : null, transcript: text };
+  return { deepgramRequestId, durationSeconds: typeof duration === 'number' ? duration : null };
 }

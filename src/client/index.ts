@@ -3,7 +3,8 @@
  * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll.
  *
  *   const handle = await startTranscription(client, { url: 'https://…/call.mp3', options: { model: 'nova-3' } });
- *   const outcome = await handle.result(); // { status: 'completed', transcript, deepgramRequestId, … }
+ *   const outcome = await handle.result(); // { status: 'completed', jobId, deepgramRequestId, durationSeconds, … }
+ *   // The transcript itself never travels through Temporal: read it with GET /v1/transcriptions/:jobId.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';

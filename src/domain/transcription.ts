@@ -93,10 +93,13 @@ export interface JobError {
   deepgramRequestId?: string;
 }
 
+/**
+ * What a finished Deepgram call leaves in Temporal's history: ids and numbers, never the transcript itself (it lives
+ * in PostgreSQL only, so deleting a job deletes it, and Temporal's retention of histories keeps none of it).
+ */
 export interface TranscriptSummary {
   deepgramRequestId: string;
   durationSeconds: number | null;
-  transcript: string;
 }
 
 export type TranscriptionOutcome =

@@ -12,7 +12,7 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     otherService = new Client({ connection: t.parts.temporal.client.connection, namespace: 'default' });
   });
 
-  test('startTranscription + result(): the transcript, and the job visible in the HTTP API', async () => {
+  test('startTranscription + result(): ids and numbers (never the transcript, which stays out of Temporal), and the job with its transcript in the HTTP API', async () => {
     const handle = await startTranscription(otherService, {
       url: t.media.file('testing-websocket.wav'),
       options: { punctuate: true },
@@ -21,7 +21,11 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     });
     const outcome = await handle.result();
     assert.equal(outcome.status, 'completed');
-    assert.equal(outcome.status === 'completed' && outcome.transcript, 'Testing, testing.');
+    assert.equal(outcome.status === 'completed' && typeof outcome.deepgramRequestId, 'string');
+    assert.doesNotMatch(JSON.stringify(outcome), /Testing/, 'no transcript text in the workflow result');
+    const payloads = payloadTexts(await handle.fetchHistory());
+    assert.ok(payloads.some((p) => p.includes(outcome.status === 'completed' ? outcome.deepgramRequestId : '?')), 'the payloads were read');
+    assert.ok(!payloads.some((p) => p.includes('Testing, testing')), 'no transcript text in any payload of the workflow history');
     assert.equal(outcome.mode, 'sync');
     const progress = await handle.query(jobStatusQuery);
     assert.equal(progress.status, 'completed');
@@ -51,3 +55,18 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     await assert.rejects(startTranscription(otherService, request), /already/i);
   });
 });
+
+/** Every payload in a history (inputs, results, signals, memos), decoded as text. */
+function payloadTexts(history: unknown): string[] {
+  const texts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (value instanceof Uint8Array) return;
+    const record = value as Record<string, unknown>;
+    if (record.data instanceof Uint8Array && 'metadata' in record) texts.push(Buffer.from(record.data).toString('utf8'));
+    for (const child of Object.values(record)) walk(child);
+  };
+  walk(history);
+  return texts;
+}
+

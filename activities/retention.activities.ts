@@ -22,15 +22,15 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
      */
     async purgeExpiredData(request: RetentionRequest): Promise<RetentionBatch> {
       const now = Date.now();
-      const expired = new Date(now - request.retentionDays * DAY_MS);
-      const jobs = await deleteExpiredJobs(deps.db, expired, request.batchSize);
+      const expired = request.retentionDays === null ? null : new Date(now - request.retentionDays * DAY_MS);
+      const jobs = expired ? await deleteExpiredJobs(deps.db, expired, request.batchSize) : { deleted: 0, blobIds: [] };
       for (const blobId of jobs.blobIds) await deps.blobs.delete(blobId);
-      const liveSessions = await deleteExpiredLiveSessions(deps.db, expired, request.batchSize);
+      const liveSessions = expired ? await deleteExpiredLiveSessions(deps.db, expired, request.batchSize) : 0;
       const orphans = await orphanBlobIds(deps.db, new Date(now - request.orphanGraceMs), request.batchSize);
       for (const blobId of orphans) await deps.blobs.delete(blobId);
       const batch = { jobs: jobs.deleted, liveSessions, uploads: jobs.blobIds.length + orphans.length };
       if (batch.jobs + batch.liveSessions + batch.uploads > 0) {
-        deps.logger?.info({ ...batch, before: expired.toISOString(), workflowId: Context.current().info.workflowExecution?.workflowId }, 'retention: expired data deleted');
+        deps.logger?.info({ ...batch, before: expired?.toISOString() ?? null, workflowId: Context.current().info.workflowExecution?.workflowId }, 'retention: expired data deleted');
       }
       return batch;
     },

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { RetentionRequest } from '../domain/retention.js';
 
 export const RETENTION_WORKFLOW = 'dataRetention';
@@ -12,26 +12,14 @@ export function retentionScheduleId(taskQueue: string): string {
 }
 
 /**
- * Makes the retention Schedule match the configuration: with RETENTION_DAYS, a Temporal Schedule runs `dataRetention`
- * every `intervalMs` (a run still going is not overlapped); without it, any such Schedule is removed. Safe to call
- * from every API replica at start-up.
+ * Makes the retention Schedule match the configuration: a Temporal Schedule runs `dataRetention` every `intervalMs`
+ * (a run still going is not overlapped). With RETENTION_DAYS it deletes what is older; without, it only sweeps
+ * uploads no job references. Safe to call from every API replica at start-up.
  */
-export async function syncRetentionSchedule(
-  client: Client,
-  options: { taskQueue: string; days?: number; intervalMs: number },
-): Promise<'created' | 'updated' | 'removed' | 'absent'> {
+export async function syncRetentionSchedule(client: Client, options: { taskQueue: string; days?: number; intervalMs: number }): Promise<'created' | 'updated'> {
   const scheduleId = retentionScheduleId(options.taskQueue);
   const handle = client.schedule.getHandle(scheduleId);
-  if (options.days === undefined) {
-    try {
-      await handle.delete();
-      return 'removed';
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) return 'absent';
-      throw err;
-    }
-  }
-  const request: RetentionRequest = { retentionDays: options.days, batchSize: BATCH_SIZE, orphanGraceMs: ORPHAN_GRACE_MS };
+  const request: RetentionRequest = { retentionDays: options.days ?? null, batchSize: BATCH_SIZE, orphanGraceMs: ORPHAN_GRACE_MS };
   const action: ScheduleOptionsAction = { type: 'startWorkflow', workflowType: RETENTION_WORKFLOW, taskQueue: options.taskQueue, workflowId: scheduleId, args: [request] };
   const spec = { intervals: [{ every: options.intervalMs }] };
   try {

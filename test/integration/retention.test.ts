@@ -49,10 +49,22 @@ describeWithStack(
       assert.equal(usage.rows[0]!.n, 1, 'the bill stays');
     });
 
-    test('without RETENTION_DAYS the Schedule is removed at the next start', async () => {
-      const off = await startStack(t.parts, { env: { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue }, worker: false });
+    test('without RETENTION_DAYS the Schedule keeps everything but still sweeps orphan uploads', async () => {
+      const db = t.parts.db;
+      const past = new Date(Date.now() - 400 * DAY_MS);
+      const job = await postJson(t.stack.url('/v1/transcriptions'), { url: t.media.file('testing-websocket.wav'), mode: 'sync' });
+      await db.updateTable('jobs').set({ created_at: past }).where('id', '=', job.body.id).execute();
+      await db.insertInto('audio_blobs').values({ id: 'orphan-blob-2', content_type: 'audio/wav', size_bytes: 1, sha256: 'x', storage: 'postgres', created_at: past }).execute();
+      // The same deployment restarted without RETENTION_DAYS: the API updates the Schedule.
+      const off = await startStack(t.parts, { env: { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, RETENTION_DAYS: '' }, worker: false });
       await off.stop();
-      await assert.rejects(t.parts.temporal.client.schedule.getHandle(retentionScheduleId(t.stack.config.temporal.taskQueue)).describe(), /not found/i);
+      const schedule = t.parts.temporal.client.schedule.getHandle(retentionScheduleId(t.stack.config.temporal.taskQueue));
+      await schedule.trigger();
+      const swept = async () => (await db.selectFrom('audio_blobs').select('id').where('id', '=', 'orphan-blob-2').executeTakeFirst()) === undefined;
+      for (const deadline = Date.now() + 20_000; !(await swept()); await new Promise((r) => setTimeout(r, 200))) {
+        if (Date.now() > deadline) throw new Error('the orphan upload is still there');
+      }
+      assert.equal((await getJson(t.stack.url(`/v1/transcriptions/${job.body.id}`))).status, 200, 'a 400-day-old job is kept');
     });
   },
 );

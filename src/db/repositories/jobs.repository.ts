@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
 import type { Db } from '../database.js';
-import type { JobRow } from '../schema.js';
+import type { Database, JobRow } from '../schema.js';
 import type { AudioSource, DeepgramOptions, Job, JobError, RequestedMode, ResolvedMode } from '../../domain/transcription.js';
 
 export function rowToJob(row: JobRow): Job {
@@ -151,47 +151,34 @@ export async function runningJob(db: Db, id: string): Promise<FinishingJob | und
  * Completes a job (repeatable). Returns the job as it was when this call is the one that finished it, so that what
  * is counted once per job (metrics) is counted once; undefined when it had finished already.
  */
-export async function markJobCompleted(
-  db: Db,
-  id: string,
-  update: { deepgramRequestId: string; durationSeconds: number | null },
-): Promise<FinishingJob | undefined> {
-  const finishing = await runningJob(db, id);
-  const now = new Date();
-  await db
-    .updateTable('jobs')
-    .set({
-      status: 'completed',
-      deepgram_request_id: update.deepgramRequestId,
-      audio_duration_seconds: sql`coalesce(${update.durationSeconds}::double precision, audio_duration_seconds)`,
-      error: null,
-      updated_at: now,
-      completed_at: sql`coalesce(completed_at, ${now})`,
-    })
-    .where('id', '=', id)
-    .where('status', 'in', [...LIVE_STATUSES, 'completed'])
-    .execute();
-  return finishing;
+export function markJobCompleted(db: Db, id: string, update: { deepgramRequestId: string; durationSeconds: number | null }): Promise<FinishingJob | undefined> {
+  return finishJob(db, id, 'completed', {
+    deepgram_request_id: update.deepgramRequestId,
+    audio_duration_seconds: sql`coalesce(${update.durationSeconds}::double precision, audio_duration_seconds)`,
+    error: null,
+  });
 }
 
 /** Fails a job (repeatable); returns the job as it was when this call is the one that finished it (see markJobCompleted). */
-export async function markJobFailed(db: Db, id: string, error: JobError, mode: ResolvedMode | null): Promise<FinishingJob | undefined> {
+export function markJobFailed(db: Db, id: string, error: JobError, mode: ResolvedMode | null): Promise<FinishingJob | undefined> {
+  return finishJob(db, id, 'failed', {
+    error: JSON.stringify(error),
+    mode: sql`coalesce(${mode}::text, mode)`,
+    deepgram_request_id: sql`coalesce(${error.deepgramRequestId ?? null}::text, deepgram_request_id)`,
+  });
+}
+
+/** A running job (or one already in `status`) takes its final status; the first finish time is kept. */
+async function finishJob(db: Db, id: string, status: 'completed' | 'failed', fields: UpdateObject<Database, 'jobs'>): Promise<FinishingJob | undefined> {
   const finishing = await runningJob(db, id);
   const now = new Date();
   await db
     .updateTable('jobs')
-    .set({
-      status: 'failed',
-      error: JSON.stringify(error),
-      mode: sql`coalesce(${mode}::text, mode)`,
-      deepgram_request_id: sql`coalesce(${error.deepgramRequestId ?? null}::text, deepgram_request_id)`,
-      updated_at: now,
-      completed_at: sql`coalesce(completed_at, ${now})`,
-    })
+    .set({ ...fields, status, updated_at: now, completed_at: sql`coalesce(completed_at, ${now})` })
     .where('id', '=', id)
-    .where('status', 'in', [...LIVE_STATUSES, 'failed'])
+    .where('status', 'in', [...LIVE_STATUSES, status])
     .execute();
-  return finishing && { ...finishing, mode: finishing.mode ?? mode };
+  return finishing;
 }
 
 export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {

@@ -2,6 +2,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Inside a container the process listens on the container's network (what reaches it is the runtime's port mapping);
+# with no API key it then refuses to start unless ALLOW_UNAUTHENTICATED=true.
+ENV HOST=0.0.0.0
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./

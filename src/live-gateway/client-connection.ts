@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import { terminateWhenSilent } from '../adapters/websocket-liveness.js';
 import type { ClientFrame, ClientLink, ClientLinkHandlers } from '../domain/live.js';
 
 /** WebSocket close reasons are limited to 123 bytes of UTF-8. */
@@ -30,10 +31,10 @@ export class ClientConnection implements ClientLink {
   private bufferedBytes = 0;
   private handlers: ClientLinkHandlers | undefined;
   private closedInfo: { code: number; reason: string } | undefined;
-  private answeredPing = true;
   private lastHeardAt = Date.now();
   private paused = false;
-  private readonly liveness: NodeJS.Timeout;
+  private readonly idleCheck: NodeJS.Timeout;
+  private readonly stopPinging: () => void;
 
   constructor(
     readonly connectionId: string,
@@ -44,9 +45,10 @@ export class ClientConnection implements ClientLink {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
     ws.on('error', () => undefined); // a close follows
-    ws.on('pong', () => (this.answeredPing = true));
-    this.liveness = setInterval(() => this.checkLiveness(), Math.min(limits.pingIntervalMs, Math.max(250, limits.idleTimeoutMs / 4)));
-    this.liveness.unref();
+    // No pong since the last ping: the client is gone without a close (a half-open connection).
+    this.stopPinging = terminateWhenSilent(ws, limits.pingIntervalMs);
+    this.idleCheck = setInterval(() => this.checkIdle(), Math.max(250, limits.idleTimeoutMs / 4));
+    this.idleCheck.unref();
   }
 
   get isOpen(): boolean {
@@ -93,32 +95,17 @@ export class ClientConnection implements ClientLink {
 
   close(code: number, reason: string): void {
     // A paused socket would never read the client's half of the close handshake.
-    if (this.paused) {
-      this.paused = false;
-      this.ws.resume();
-    }
+    this.resume();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, fitReason(reason));
   }
 
-  private lastPingAt = 0;
-
-  private checkLiveness(): void {
+  private checkIdle(): void {
     if (!this.isOpen) return;
     const now = Date.now();
     if (this.paused) this.lastHeardAt = now;
     if (now - this.lastHeardAt > this.limits.idleTimeoutMs) {
       this.close(1011, `NET-0001: no audio or message received for ${Math.round(this.limits.idleTimeoutMs / 1000)} s; send KeepAlive while paused`);
-      return;
     }
-    if (now - this.lastPingAt < this.limits.pingIntervalMs) return;
-    if (!this.answeredPing) {
-      // No pong since the last ping: the client is gone without a close (a half-open connection).
-      this.ws.terminate();
-      return;
-    }
-    this.answeredPing = false;
-    this.lastPingAt = now;
-    this.ws.ping();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -151,7 +138,8 @@ export class ClientConnection implements ClientLink {
   }
 
   private onClose(code: number, reason: string): void {
-    clearInterval(this.liveness);
+    clearInterval(this.idleCheck);
+    this.stopPinging();
     this.closedInfo = { code, reason };
     this.handlers?.closed(this.closedInfo);
   }

@@ -1,14 +1,9 @@
-import ipaddr from 'ipaddr.js';
+import { addressRange } from '../adapters/outbound/index.js';
 import type { KeyDirectory } from '../services/api-keys.js';
 
 /** Whether a bind address only this machine can reach: `localhost`, 127.0.0.0/8, ::1. */
 export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (!ipaddr.isValid(bare)) return false;
-  let ip = ipaddr.parse(bare);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-  return ip.range() === 'loopback';
+  return host === 'localhost' || addressRange(host.replace(/^\[|\]$/g, '')) === 'loopback';
 }
 
 export class OpenApiRefusedError extends Error {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, postJson, waitForJob } from '../helpers/stack.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { eventually } from '../helpers/live.js';
 
 /** With PUBLIC_BASE_URL set, async jobs use Deepgram's callback mode and our callback route wakes the workflow. */
 describeWithStack(
@@ -84,8 +85,8 @@ describeWithStack(
     const url = uniqueAudio();
     t.parts.emulator.injectFault({ target: 'callback', drop: true }); // we play Deepgram's callback ourselves
     const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'async' });
-    const submitted = await until(() => t.parts.emulator.requests().find((r) => r.kind === 'rest' && r.sourceUrl === url));
-    await until(async () => (await t.parts.db.selectFrom('jobs').select('deepgram_request_id').where('id', '=', res.body.id).executeTakeFirst())?.deepgram_request_id);
+    const submitted = await eventually(async () => t.parts.emulator.requests().find((r) => r.kind === 'rest' && r.sourceUrl === url), 15_000, 'the submission');
+    await eventually(async () => (await t.parts.db.selectFrom('jobs').select('deepgram_request_id').where('id', '=', res.body.id).executeTakeFirst())?.deepgram_request_id ?? undefined, 15_000, 'the recorded request id');
     const words = Array.from({ length: 60_000 }, (_, i) => ({ word: 'word', start: i, end: i + 0.5, confidence: 0.9, punctuated_word: `Word${i}.` }));
     const body = JSON.stringify({
       metadata: { request_id: submitted.id, duration: 60_000, channels: 1, models: [] },
@@ -117,11 +118,3 @@ describeWithStack(
     await waitForJob(t.stack, res.body.id);
   });
 });
-
-async function until<T>(read: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 50))) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-  }
-}

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { retentionScheduleId } from '../../src/temporal/retention-schedule.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { eventually } from '../helpers/live.js';
 import { getJson, postJson, startStack } from '../helpers/stack.js';
 
 const DAY_MS = 86_400_000;
@@ -34,9 +35,7 @@ describeWithStack(
       assert.equal(described.action.type, 'startWorkflow');
       await schedule.trigger();
       const gone = async () => (await db.selectFrom('jobs').select('id').where('id', '=', old.id).executeTakeFirst()) === undefined;
-      for (const deadline = Date.now() + 20_000; !(await gone()); await new Promise((r) => setTimeout(r, 200))) {
-        if (Date.now() > deadline) throw new Error('the expired job is still there');
-      }
+      await eventually(async () => ((await gone()) ? true : undefined), 20_000, 'the expired job to go');
       assert.equal((await getJson(t.stack.url(`/v1/transcriptions/${old.id}`))).status, 404);
       assert.equal((await db.selectFrom('transcripts').select('job_id').where('job_id', '=', old.id).execute()).length, 0);
       assert.equal((await db.selectFrom('audio_blobs').select('id').where('id', 'in', [oldBlob.blobId, orphan.id]).execute()).length, 0, 'its upload and the orphan are gone');
@@ -61,9 +60,7 @@ describeWithStack(
       const schedule = t.parts.temporal.client.schedule.getHandle(retentionScheduleId(t.stack.config.temporal.taskQueue));
       await schedule.trigger();
       const swept = async () => (await db.selectFrom('audio_blobs').select('id').where('id', '=', 'orphan-blob-2').executeTakeFirst()) === undefined;
-      for (const deadline = Date.now() + 20_000; !(await swept()); await new Promise((r) => setTimeout(r, 200))) {
-        if (Date.now() > deadline) throw new Error('the orphan upload is still there');
-      }
+      await eventually(async () => ((await swept()) ? true : undefined), 20_000, 'the orphan upload to go');
       assert.equal((await getJson(t.stack.url(`/v1/transcriptions/${job.body.id}`))).status, 200, 'a 400-day-old job is kept');
     });
   },

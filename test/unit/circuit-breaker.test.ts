@@ -7,6 +7,15 @@ const clock = () => {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 };
 
+/** A breaker (threshold 1, cooldown 1 s) that failed once and has waited its cooldown: half-open. */
+const halfOpenBreaker = () => {
+  const time = clock();
+  const breaker = new CircuitBreaker(1, 1_000, time.now);
+  breaker.failed();
+  time.advance(1_000);
+  return breaker;
+};
+
 test('opens after the threshold, stays open for the cooldown, then lets one trial through at a time', () => {
   const time = clock();
   const breaker = new CircuitBreaker(2, 1_000, time.now);
@@ -25,10 +34,7 @@ test('opens after the threshold, stays open for the cooldown, then lets one tria
 });
 
 test('a failed trial opens it again for a whole cooldown', () => {
-  const time = clock();
-  const breaker = new CircuitBreaker(1, 1_000, time.now);
-  breaker.failed();
-  time.advance(1_000);
+  const breaker = halfOpenBreaker();
   assert.equal(breaker.tryAcquire(), true);
   breaker.failed();
   assert.equal(breaker.state, 'open');
@@ -36,10 +42,7 @@ test('a failed trial opens it again for a whole cooldown', () => {
 });
 
 test('a trial that ends without news (cancelled) is released: the next call may try, the breaker is not stuck', () => {
-  const time = clock();
-  const breaker = new CircuitBreaker(1, 1_000, time.now);
-  breaker.failed();
-  time.advance(1_000);
+  const breaker = halfOpenBreaker();
   assert.equal(breaker.tryAcquire(), true);
   breaker.released();
   assert.equal(breaker.state, 'half-open', 'still not known to be back');

@@ -1,5 +1,6 @@
 import { DeepgramClient } from '@deepgram/sdk';
 import type { LiveOptions } from '../../domain/live.js';
+import { terminateWhenSilent, type Pingable } from '../websocket-liveness.js';
 import { isTransientStatus } from './errors.js';
 
 /** A message from Deepgram Live, JSON-parsed (Results, Metadata, UtteranceEnd, SpeechStarted, ...). */
@@ -44,15 +45,9 @@ export interface LiveClientOptions {
 }
 
 /** The `ws` socket under the SDK's reconnecting wrapper: pings are a `ws` feature the wrapper does not expose. */
-interface RawWs {
-  ping(): void;
-  terminate(): void;
-  on(event: 'pong', listener: () => void): void;
-}
-
-function rawSocketOf(socket: unknown): RawWs | undefined {
-  const raw = (socket as { socket?: { _ws?: unknown } }).socket?._ws as Partial<RawWs> | undefined;
-  return raw && typeof raw.ping === 'function' && typeof raw.terminate === 'function' && typeof raw.on === 'function' ? (raw as RawWs) : undefined;
+function rawSocketOf(socket: unknown): Pingable | undefined {
+  const raw = (socket as { socket?: { _ws?: unknown } }).socket?._ws as Partial<Pingable> | undefined;
+  return raw && typeof raw.ping === 'function' && typeof raw.terminate === 'function' && typeof raw.on === 'function' ? (raw as Pingable) : undefined;
 }
 
 /**
@@ -80,10 +75,10 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
     let opened = false;
     let closed = false;
     let earlyClose: { code: number; reason: string } | undefined;
-    let pinger: NodeJS.Timeout | undefined;
+    let stopPinging = () => {};
     socket.on('message', (m) => handlers.message(m as unknown as LiveMessage));
     socket.on('close', (event) => {
-      clearInterval(pinger);
+      stopPinging();
       const info = { code: event.code, reason: event.reason ?? '' };
       // A refused handshake also "closes"; that is reported by the rejected open, not as a close.
       if (!opened) {
@@ -113,21 +108,8 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
     }
     const isOpen = () => !closed && socket.readyState === 1;
     const raw = rawSocketOf(socket);
-    if (raw && options.pingIntervalMs && !closed) {
-      // A Deepgram socket that stopped answering (a hung server, a half-open connection) is cut, so the relay reconnects.
-      let answered = true;
-      raw.on('pong', () => (answered = true));
-      pinger = setInterval(() => {
-        if (!answered) return raw.terminate();
-        answered = false;
-        try {
-          raw.ping();
-        } catch {
-          // closing already
-        }
-      }, options.pingIntervalMs);
-      pinger.unref();
-    }
+    // A Deepgram socket that stopped answering (a hung server, a half-open connection) is cut, so the relay reconnects.
+    if (raw && options.pingIntervalMs && !closed) stopPinging = terminateWhenSilent(raw, options.pingIntervalMs);
     const guard = (send: () => void): boolean => {
       if (!isOpen()) return false;
       try {
@@ -146,7 +128,7 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
           else socket.sendCloseStream({ type });
         }),
       close: () => {
-        clearInterval(pinger);
+        stopPinging();
         socket.close();
       },
       bufferedBytes: () => (socket as unknown as { socket: { bufferedAmount: number } }).socket.bufferedAmount,

@@ -32,6 +32,10 @@ export interface OutboundHttp {
   request(url: string | URL, init?: OutboundRequest): Promise<Response>;
 }
 
+/** The host of a URL as an address or name: IPv6 without its brackets. */
+const hostOf = (url: string | URL) => new URL(url).hostname.replace(/^\[|\]$/g, '');
+const allPublic = (addresses: ReadonlyArray<{ address: string }>) => addresses.every((a) => isPublicAddress(a.address));
+
 export function createOutboundHttp(options: { allowPrivate: boolean; resolver: HostResolver }): OutboundHttp {
   const { allowPrivate, resolver } = options;
 
@@ -40,7 +44,7 @@ export function createOutboundHttp(options: { allowPrivate: boolean; resolver: H
     resolver(hostname).then(
       (found) => {
         const addresses = wanted ? found.filter((a) => a.family === wanted) : found;
-        if (!allowPrivate && found.some((a) => !isPublicAddress(a.address))) {
+        if (!allowPrivate && !allPublic(found)) {
           return callback(new UrlNotAllowedError(`${hostname} resolves to a non-public address`), '', 4);
         }
         if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' }), '', 4);
@@ -55,8 +59,7 @@ export function createOutboundHttp(options: { allowPrivate: boolean; resolver: H
 
   async function checkUrl(url: string): Promise<void> {
     if (allowPrivate) return;
-    const parsed = new URL(url);
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(url);
     if (isIP(host)) {
       if (!isPublicAddress(host)) throw new UrlNotAllowedError('The URL points at a loopback, private or otherwise non-public address');
       return;
@@ -67,7 +70,7 @@ export function createOutboundHttp(options: { allowPrivate: boolean; resolver: H
     } catch {
       throw new UrlNotAllowedError(`The host ${host} could not be resolved`);
     }
-    if (addresses.some((a) => !isPublicAddress(a.address))) {
+    if (!allPublic(addresses)) {
       throw new UrlNotAllowedError(`The host ${host} resolves to a loopback, private or otherwise non-public address`);
     }
   }
@@ -76,7 +79,7 @@ export function createOutboundHttp(options: { allowPrivate: boolean; resolver: H
     let target = new URL(url);
     for (let hop = 0; ; hop++) {
       // A literal address is connected to without a lookup, so it is checked here; names are checked at connect.
-      if (isIP(target.hostname.replace(/^\[|\]$/g, ''))) await checkUrl(target.href);
+      if (isIP(hostOf(target))) await checkUrl(target.href);
       const response = (await undiciFetch(target, {
         method: init.method ?? 'GET',
         headers: init.headers,

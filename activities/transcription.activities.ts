@@ -63,7 +63,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         await markJobProcessing(deps.db, request.jobId);
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
         const response = await deps.transcriber.transcribe({
-          audio: await audioInputFor(request.source, deps.blobs),
+          audio: audioInputFor(request.source, deps.blobs),
           options: request.options,
           signal: ctx.cancellationSignal,
         });
@@ -94,7 +94,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         const ctx = Context.current();
         await markJobProcessing(deps.db, request.jobId);
         const accepted = await deps.transcriber.submitWithCallback(
-          { audio: await audioInputFor(request.source, deps.blobs), options: request.options, signal: ctx.cancellationSignal },
+          { audio: audioInputFor(request.source, deps.blobs), options: request.options, signal: ctx.cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
         // Deepgram has accepted (and will bill) this submission: its id must be kept, or its callback would be refused.

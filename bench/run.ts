@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measurements, printed as tables. Starts its own Temporal dev server (in memory)
  * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size;
- * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine) runs some of them.
+ * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine, memory) runs some of them; BENCH_MEMORY_STORES
+ * (postgres,filesystem) picks the blob stores the memory benchmark uploads through.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
@@ -13,6 +14,7 @@ import { benchLiveCapacity } from './live-capacity.js';
 import { benchLiveLatency } from './live-latency.js';
 import { benchEngineAccuracy } from './engine-accuracy.js';
 import { benchFairShare } from './fair-share.js';
+import { benchUploadMemory } from './upload-memory.js';
 import { loadavg } from 'node:os';
 
 const log = (m: string) => process.stderr.write(`  … ${m}\n`);
@@ -20,6 +22,8 @@ const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const want = (name: string) => !only || only.includes(name);
 const fairJobs = Number(process.env.BENCH_FAIR_JOBS ?? 2000);
+const memorySingleMiB = Number(process.env.BENCH_MEMORY_SINGLE_MIB ?? 1024);
+const memoryEachMiB = Number(process.env.BENCH_MEMORY_EACH_MIB ?? 500);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
@@ -44,6 +48,7 @@ try {
     );
   }
   if (want('fair')) await fairShareTables();
+  if (want('memory')) await uploadMemoryTable();
   if (want('live')) {
     const live = await benchLiveLatency(temporal.address, 5, log);
     printTable(
@@ -85,6 +90,33 @@ try {
   await temporal.stop();
 }
 process.exit(0);
+
+/** API and worker memory while uploads of 1 GiB, and of 4 × 500 MiB at once, are accepted and transcribed. */
+async function uploadMemoryTable(): Promise<void> {
+  const MiB = 1024 * 1024;
+  const stores = (process.env.BENCH_MEMORY_STORES ?? 'postgres,filesystem').split(',').map((s) => s.trim()) as Array<'postgres' | 'filesystem'>;
+  const rows = [];
+  for (const store of stores) {
+    rows.push(...(await benchUploadMemory(temporal.address, { store, singleBytes: memorySingleMiB * MiB, concurrent: 4, concurrentBytes: memoryEachMiB * MiB }, log)));
+  }
+  printTable(
+    `Memory while uploads are accepted and transcribed (API and batch worker as their own processes; RSS in MiB, sampled every 100 ms; targets: one 1 GiB upload grows each by ≤ 64 MiB, 4 × 500 MiB at once keep each ≤ 512 MiB)`,
+    ['blob store', 'uploads', 'MiB each', 'seconds', 'API idle', 'API peak', 'API growth', 'worker idle', 'worker peak', 'worker growth', 'arrived whole'],
+    rows.map((r) => [
+      r.store,
+      r.scenario,
+      r.bytesEach / MiB,
+      r.seconds,
+      r.api.baselineMiB,
+      r.api.peakMiB,
+      r.api.peakMiB - r.api.baselineMiB,
+      r.worker.baselineMiB,
+      r.worker.peakMiB,
+      r.worker.peakMiB - r.worker.baselineMiB,
+      r.intact ? 'yes' : 'NO',
+    ]),
+  );
+}
 
 /**
  * Fair share under a saturated Deepgram cap: the same run with Temporal's fairness on (this project's setting) and

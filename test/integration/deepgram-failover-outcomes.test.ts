@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DeepgramCallTimeout } from '../../src/adapters/deepgram/errors.js';
 import { createFailoverTranscriber } from '../../src/adapters/deepgram/failover-transcriber.js';
@@ -14,7 +16,11 @@ describe('Deepgram failover: unknown outcomes are not failures', () => {
   let audio: Buffer;
   const listens = (e: DeepgramEmulator) => e.requests().filter((r) => r.method === 'POST' && r.path === '/v1/listen').length;
   const transcriber = () => createFailoverTranscriber({ apiUrls: [primary.url, secondary.url], apiKey: 'k', timeoutSeconds: 1, failureThreshold: 1, cooldownMs: 60_000 });
-  const request = () => ({ audio: { kind: 'bytes' as const, data: audio, contentType: 'audio/wav' }, options: {} });
+  // As the activity does: the upload is opened anew for every send.
+  const request = () => ({
+    audio: { kind: 'upload' as const, contentType: 'audio/wav', open: async () => ({ body: Readable.from([audio]), sizeBytes: audio.length }) },
+    options: {},
+  });
 
   before(async () => {
     [primary, secondary] = await Promise.all([startDeepgramEmulator({ apiKey: 'k' }), startDeepgramEmulator({ apiKey: 'k' })]);
@@ -48,6 +54,8 @@ describe('Deepgram failover: unknown outcomes are not failures', () => {
     const response = await failover.transcribe(request());
     assert.ok(response.results);
     assert.equal(listens(secondary), 1);
+    const received = secondary.requests().find((r) => r.path === '/v1/listen');
+    assert.equal(received?.audioSha256, createHash('sha256').update(audio).digest('hex'), 'the failover sent the whole upload again');
     assert.deepEqual(failover.health().map((h) => h.state), ['open', 'closed']);
   });
 });

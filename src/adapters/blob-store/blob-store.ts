@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 
 /** How many leading bytes of an upload are kept in memory to detect its format and duration. */
 export const HEAD_BYTES = 256 * 1024;
@@ -17,9 +18,26 @@ export interface BlobStore {
   readonly kind: 'postgres' | 'filesystem';
   /** Streams `body` into storage; throws UploadTooLargeError as soon as it passes `maxBytes`, keeping nothing. */
   write(body: AsyncIterable<Uint8Array>, options: { contentType: string; maxBytes: number; tenantId: string }): Promise<StoredBlob>;
-  read(blobId: string): Promise<Buffer>;
+  /**
+   * The stored bytes as a stream that reads the store piece by piece, so no process ever holds a whole upload.
+   * Each call opens a new stream (a retry or a failover reads the blob again). Throws BlobNotFoundError.
+   */
+  openRead(blobId: string): Promise<BlobContent>;
   /** Removes the blob; deleting a missing blob is not an error. */
   delete(blobId: string): Promise<void>;
+}
+
+export interface BlobContent {
+  body: Readable;
+  /** Known before the first byte is read, so the Deepgram request can carry a Content-Length. */
+  sizeBytes: number;
+}
+
+export class BlobNotFoundError extends Error {
+  override name = 'BlobNotFoundError';
+  constructor(readonly blobId: string) {
+    super(`audio blob ${blobId} does not exist`);
+  }
 }
 
 export class UploadTooLargeError extends Error {

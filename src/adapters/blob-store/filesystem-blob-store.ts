@@ -1,10 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
-import { measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
 
 /** Uploads as files under one folder: for single-machine setups where every worker sees the same disk. */
 export function createFilesystemBlobStore(db: Db, dir: string): BlobStore {
@@ -27,7 +27,16 @@ export function createFilesystemBlobStore(db: Db, dir: string): BlobStore {
       }
       return { blobId, contentType, ...stats };
     },
-    read: (blobId) => readFile(fileOf(blobId)),
+    async openRead(blobId) {
+      const file = fileOf(blobId);
+      const size = await stat(file).then(
+        (s) => s.size,
+        (err: NodeJS.ErrnoException) => {
+          throw err.code === 'ENOENT' ? new BlobNotFoundError(blobId) : err;
+        },
+      );
+      return { body: createReadStream(file), sizeBytes: size };
+    },
     async delete(blobId) {
       await rm(fileOf(blobId), { force: true });
       await db.deleteFrom('audio_blobs').where('id', '=', blobId).execute();

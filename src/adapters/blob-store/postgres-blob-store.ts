@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
-import { measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -23,11 +24,22 @@ export function createPostgresBlobStore(db: Db): BlobStore {
       }
       return { blobId, contentType, ...stats };
     },
-    async read(blobId) {
-      const chunks = await db.selectFrom('audio_blob_chunks').select('data').where('blob_id', '=', blobId).orderBy('seq').execute();
-      const exists = chunks.length > 0 || (await db.selectFrom('audio_blobs').select('id').where('id', '=', blobId).executeTakeFirst());
-      if (!exists) throw new Error(`audio blob ${blobId} does not exist`);
-      return Buffer.concat(chunks.map((c) => c.data));
+    async openRead(blobId) {
+      const blob = await db.selectFrom('audio_blobs').select('size_bytes').where('id', '=', blobId).executeTakeFirst();
+      if (!blob) throw new BlobNotFoundError(blobId);
+      const sizeBytes = Number(blob.size_bytes);
+      async function* chunks(): AsyncGenerator<Buffer> {
+        let readBytes = 0;
+        // One row per query: a cursor would pin a pooled connection for as long as Deepgram takes to read the upload.
+        for (let seq = 0; readBytes < sizeBytes; seq++) {
+          const row = await db.selectFrom('audio_blob_chunks').select('data').where('blob_id', '=', blobId).where('seq', '=', seq).executeTakeFirst();
+          if (!row) throw new Error(`audio blob ${blobId} ends after ${readBytes} of its ${sizeBytes} bytes`);
+          readBytes += row.data.length;
+          yield row.data;
+        }
+      }
+      // Byte mode with one chunk of read-ahead: the stream never holds more than two chunks.
+      return { body: Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK_BYTES }), sizeBytes };
     },
     async delete(blobId) {
       await db.deleteFrom('audio_blobs').where('id', '=', blobId).execute();

@@ -32,10 +32,6 @@ export class DeepgramCallError extends Error {
 const TRANSIENT_STATUSES = new Set([408, 429]);
 
 /**
- * No HTTP answer at all (refused, reset, DNS, timeout): the endpoint itself is unreachable, the one failure that
- * trips an endpoint's circuit breaker. For REST calls and live handshakes alike.
- */
-/**
  * We stopped waiting, which says nothing of the request: Deepgram may still be working on it (and will bill it). An
  * unknown outcome, not an unreachable endpoint: no failover to another endpoint, no strike against its circuit.
  */
@@ -46,6 +42,10 @@ export class DeepgramCallTimeout extends DeepgramCallError {
   }
 }
 
+/**
+ * No HTTP answer at all (refused, reset, DNS, timeout): the endpoint itself is unreachable, the one failure that
+ * trips an endpoint's circuit breaker. For REST calls and live handshakes alike.
+ */
 export function isUnreachable(err: { kind: 'transient' | 'permanent'; status?: number | undefined }): boolean {
   return err.kind === 'transient' && err.status === undefined;
 }

@@ -1,10 +1,15 @@
+import type { Readable } from 'node:stream';
 import { DeepgramClient } from '@deepgram/sdk';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { DeepgramOptions } from '../../domain/transcription.js';
 import { classifyDeepgramError, DeepgramCallError } from './errors.js';
+import { streamingUploadFetch } from './streaming-upload-fetch.js';
 import { isPrerecordedResponse, type DeepgramPrerecordedResponse } from './response.js';
 
-export type AudioInput = { kind: 'url'; url: string } | { kind: 'bytes'; data: Buffer; contentType: string };
+/** Uploaded audio is opened anew for every send (retries, failover), and streamed: it is never held whole in memory. */
+export type AudioInput =
+  | { kind: 'url'; url: string }
+  | { kind: 'upload'; contentType: string; open: () => Promise<{ body: Readable; sizeBytes: number }> };
 
 export interface TranscribeRequest {
   audio: AudioInput;
@@ -36,6 +41,7 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
     timeoutInSeconds: options.timeoutSeconds,
     // Temporal's activity retry policy owns retries; SDK retries would multiply attempts and hide Retry-After.
     maxRetries: 0,
+    fetch: streamingUploadFetch,
   });
 
   async function call(request: TranscribeRequest, extraQuery: Record<string, string>): Promise<unknown> {
@@ -74,11 +80,16 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
       abortSignal: request.signal,
       queryParams: { ...request.options, ...extraQuery },
     };
+    let upload: { body: Readable; sizeBytes: number } | undefined;
     try {
-      const pending =
-        request.audio.kind === 'url'
-          ? client.listen.v1.media.transcribeUrl({ url: request.audio.url }, requestOptions)
-          : client.listen.v1.media.transcribeFile({ data: request.audio.data, contentType: request.audio.contentType }, {}, requestOptions);
+      const audio = request.audio;
+      let pending;
+      if (audio.kind === 'url') {
+        pending = client.listen.v1.media.transcribeUrl({ url: audio.url }, requestOptions);
+      } else {
+        upload = await audio.open();
+        pending = client.listen.v1.media.transcribeFile({ data: upload.body, contentType: audio.contentType, contentLength: upload.sizeBytes }, {}, requestOptions);
+      }
       if (!span) return await pending;
       const { data, rawResponse } = await pending.withRawResponse();
       span.setAttributes({ 'http.response.status_code': rawResponse.status, 'http.status_code': rawResponse.status });
@@ -88,6 +99,9 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
     } catch (err) {
       if (request.signal?.aborted) throw err;
       throw classifyDeepgramError(err);
+    } finally {
+      // An answer before the whole upload was sent (an error, a timeout) leaves the blob stream open.
+      upload?.body.destroy();
     }
   }
 

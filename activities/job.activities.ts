@@ -23,8 +23,9 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (status === 'completed') deps.metrics.transcriptionLatency.observe({ model, mode: job.mode ?? 'sync' }, (Date.now() - job.createdAt.getTime()) / 1000);
   };
   return {
-    /** Creates the job row for workflows started straight through Temporal; a no-op when the API already did. */
+    /** Creates the job row for workflows started straight through Temporal; the API writes its jobs' rows itself. */
     async recordJob(input: TranscriptionInput): Promise<void> {
+      if (!input.source) return;
       await insertJob(deps.db, {
         id: input.jobId,
         // Inputs from before tenancy have no owner: the implicit tenant's.
@@ -34,7 +35,7 @@ export function createJobActivities(deps: JobActivityDeps) {
         region: input.region,
         requestedMode: input.mode,
         source: input.source,
-        options: input.options,
+        options: input.options ?? {},
         durationSeconds: input.durationHint,
         webhookUrl: input.webhook?.url,
         deepgramCallbackUrl: input.deepgramCallbackUrl,

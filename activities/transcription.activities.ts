@@ -10,7 +10,7 @@ import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
-import { markJobProcessing, recordDeepgramSubmission } from '../src/db/repositories/jobs.repository.js';
+import { findJobAudio, markJobProcessing, recordDeepgramSubmission } from '../src/db/repositories/jobs.repository.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
 import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
@@ -26,25 +26,48 @@ export interface TranscriptionActivityDeps {
   logger?: Logger;
 }
 
+/**
+ * Which job to send to Deepgram. Workflows started before `activities-by-job-id` also pass its source and options;
+ * newer ones pass the id alone and the activity reads both from the job row.
+ */
 export interface DeepgramJobRequest {
   jobId: string;
-  source: AudioSource;
-  options: DeepgramOptions;
+  source?: AudioSource;
+  options?: DeepgramOptions;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
 export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
+  /** The request's own source and options (older workflows), else the job row's. */
+  async function jobAudio(request: DeepgramJobRequest): Promise<{ source: AudioSource; options: DeepgramOptions }> {
+    if (request.source) return { source: request.source, options: request.options ?? {} };
+    const audio = await findJobAudio(deps.db, request.jobId);
+    if (!audio) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'DeepgramRejected', { code: 'job_deleted', message: 'The job was deleted' });
+    return audio;
+  }
+
+  /** Duration from the audio's header (ranged read); null when it cannot be told. */
+  async function probeSourceDuration(source: AudioSource): Promise<number | null> {
+    // Uploads were measured when they arrived; only remote files are probed.
+    if (source.kind !== 'url') return null;
+    await deps.outbound.checkUrl(source.url).catch((err: unknown) => {
+      if (err instanceof UrlNotAllowedError) throw ApplicationFailure.nonRetryable('audio URL is not public', 'UrlNotAllowed');
+      throw err;
+    });
+    return probeUrlDuration(source.url, deps.outbound, Context.current().cancellationSignal);
+  }
+
   return {
-    /** Duration from the audio's header (ranged read); null when it cannot be told. */
+    /** Probes the job's source, read from its row: the workflow passes only the id. */
+    async probeJobAudioDuration(jobId: string): Promise<number | null> {
+      const audio = await findJobAudio(deps.db, jobId);
+      return audio ? probeSourceDuration(audio.source) : null;
+    },
+
+    /** Workflows started before `activities-by-job-id` pass the source itself. */
     async probeAudioDuration(source: AudioSource): Promise<number | null> {
-      // Uploads were measured when they arrived; only remote files are probed.
-      if (source.kind !== 'url') return null;
-      await deps.outbound.checkUrl(source.url).catch((err: unknown) => {
-        if (err instanceof UrlNotAllowedError) throw ApplicationFailure.nonRetryable('audio URL is not public', 'UrlNotAllowed');
-        throw err;
-      });
-      return probeUrlDuration(source.url, deps.outbound, Context.current().cancellationSignal);
+      return probeSourceDuration(source);
     },
 
     /**
@@ -62,11 +85,8 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         // This worker holds a Deepgram slot now: the job is no longer waiting in the queue.
         await markJobProcessing(deps.db, request.jobId);
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
-        const response = await deps.transcriber.transcribe({
-          audio: audioInputFor(request.source, deps.blobs),
-          options: request.options,
-          signal: ctx.cancellationSignal,
-        });
+        const { source, options } = await jobAudio(request);
+        const response = await deps.transcriber.transcribe({ audio: audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal });
         const text = transcriptText(response);
         // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
         await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
@@ -93,8 +113,9 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       try {
         const ctx = Context.current();
         await markJobProcessing(deps.db, request.jobId);
+        const { source, options } = await jobAudio(request);
         const accepted = await deps.transcriber.submitWithCallback(
-          { audio: audioInputFor(request.source, deps.blobs), options: request.options, signal: ctx.cancellationSignal },
+          { audio: audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
         // Deepgram has accepted (and will bill) this submission: its id must be kept, or its callback would be refused.

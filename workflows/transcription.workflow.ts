@@ -41,6 +41,11 @@ const TenantKey = { name: 'Tenant', type: 'KEYWORD' } as const;
 
 /** `patched()` id of the change that keeps a job `queued` until its Deepgram call starts (tenancy, 2026-12). */
 const QUEUED_UNTIL_DEEPGRAM = 'queued-until-deepgram';
+/**
+ * `patched()` id of the change that passes activities the job id alone, which read the source and options from the
+ * job row (hardening, 2026-12): no Temporal payload repeats a (possibly presigned) source URL.
+ */
+const ACTIVITIES_BY_JOB_ID = 'activities-by-job-id';
 const LEGACY_OWNER = { tenantId: 'default', tenantName: 'default', apiKeyId: null } as const;
 
 /**
@@ -121,8 +126,9 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     // Running workflows from before this change replay the old commands (no early upsert, `processing` at routing).
     const queuedUntilDeepgram = patched(QUEUED_UNTIL_DEEPGRAM);
     if (queuedUntilDeepgram) setStatus('queued');
+    const byJobId = patched(ACTIVITIES_BY_JOB_ID);
     const duration = needsProbe(input.mode, input.durationHint)
-      ? await probe.probeAudioDuration(input.source).catch(() => null)
+      ? await (byJobId ? probe.probeJobAudioDuration(input.jobId) : probe.probeAudioDuration(input.source!)).catch(() => null)
       : (input.durationHint ?? null);
     progress.durationSeconds = duration;
     if (queuedUntilDeepgram) {
@@ -134,7 +140,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       await bookkeeping.markJobProcessing(input.jobId, progress.mode!, duration);
     }
 
-    const request = { jobId: input.jobId, source: input.source, options: input.options };
+    const request = byJobId ? { jobId: input.jobId } : { jobId: input.jobId, source: input.source!, options: input.options! };
     let summary: TranscriptSummary | undefined;
     if (progress.mode === 'async' && input.useCallback) {
       const accepted = await throughOutages(() => deepgram.submitToDeepgramWithCallback(request));

@@ -47,8 +47,14 @@ export interface TranscriptionInput {
   priority: number;
   /** Data residency: null = the default region. The task queues below are already that region's. */
   region: string | null;
-  source: AudioSource;
-  options: DeepgramOptions;
+  /**
+   * Only in workflows started straight through Temporal (src/client), which have no job row yet: the workflow writes
+   * them to it first thing and from then on passes the job id alone. Workflows the API starts carry neither: the job
+   * row holds the source (often a presigned URL) and options, so deleting the job deletes them, and no Temporal
+   * payload repeats them.
+   */
+  source?: AudioSource;
+  options?: DeepgramOptions;
   mode: RequestedMode;
   /** Duration the caller already knows, in seconds; skips probing. */
   durationHint?: number;

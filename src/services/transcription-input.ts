@@ -14,7 +14,11 @@ export function workflowTaskQueue(settings: Pick<TranscriptionSettings, 'taskQue
   return regionTaskQueue(settings.taskQueue, caller.region);
 }
 
-/** Builds the workflow input from a validated request, its caller and the deployment's settings. */
+/**
+ * Builds the workflow input from a validated request, its caller and the deployment's settings. The source and
+ * options stay out of it: the job row (written before the workflow starts) holds them, and the activities read them
+ * from there by job id.
+ */
 export function buildTranscriptionInput(settings: TranscriptionSettings, caller: Caller, request: InputRequest, searchAttributes: boolean): TranscriptionInput {
   const { workflow } = settings;
   return {
@@ -22,8 +26,6 @@ export function buildTranscriptionInput(settings: TranscriptionSettings, caller:
     owner: ownerOf(caller),
     priority: request.priority,
     region: caller.region,
-    source: request.source,
-    options: request.options,
     mode: request.mode,
     ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
     routing: settings.routing,

@@ -4,6 +4,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import { jobStatusQuery, startTranscription, TRANSCRIPTION_WORKFLOW } from '../../src/client/index.js';
 import { getJson } from '../helpers/stack.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { payloadTexts } from '../helpers/history-payloads.js';
 
 /** Another service, with nothing but its own Temporal client, starts and awaits a transcription. */
 describeWithStack('programmatic use through Temporal (src/client)', { media: true, transcripts: { 'testing-websocket.wav': 'Testing, testing.' } }, (t) => {
@@ -23,7 +24,12 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     assert.equal(outcome.status, 'completed');
     assert.equal(outcome.status === 'completed' && typeof outcome.deepgramRequestId, 'string');
     assert.doesNotMatch(JSON.stringify(outcome), /Testing/, 'no transcript text in the workflow result');
-    const payloads = payloadTexts(await handle.fetchHistory());
+    const history = await handle.fetchHistory();
+    const payloads = payloadTexts(history);
+    // Started straight through Temporal, the job has no row yet: its URL is in the start event, and only there.
+    const afterStart = payloadTexts((history.events ?? []).filter((e) => !e.workflowExecutionStartedEventAttributes));
+    assert.ok(payloads.some((p) => p.includes(t.media.url)), 'the start event holds the source URL');
+    assert.ok(!afterStart.some((p) => p.includes(t.media.url)), 'no activity input or result repeats the source URL');
     assert.ok(payloads.some((p) => p.includes(outcome.status === 'completed' ? outcome.deepgramRequestId : '?')), 'the payloads were read');
     assert.ok(!payloads.some((p) => p.includes('Testing, testing')), 'no transcript text in any payload of the workflow history');
     assert.equal(outcome.mode, 'sync');
@@ -55,18 +61,3 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     await assert.rejects(startTranscription(otherService, request), /already/i);
   });
 });
-
-/** Every payload in a history (inputs, results, signals, memos), decoded as text. */
-function payloadTexts(history: unknown): string[] {
-  const texts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    if (value instanceof Uint8Array) return;
-    const record = value as Record<string, unknown>;
-    if (record.data instanceof Uint8Array && 'metadata' in record) texts.push(Buffer.from(record.data).toString('utf8'));
-    for (const child of Object.values(record)) walk(child);
-  };
-  walk(history);
-  return texts;
-}
-

@@ -26,6 +26,12 @@ export function rowToJob(row: JobRow): Job {
   };
 }
 
+/** What a job asks Deepgram to transcribe, for activities that get the job id alone; undefined once the job is deleted. */
+export async function findJobAudio(db: Db, id: string): Promise<{ source: AudioSource; options: DeepgramOptions } | undefined> {
+  const row = await db.selectFrom('jobs').select(['source', 'options']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  return row ? { source: row.source as AudioSource, options: row.options as DeepgramOptions } : undefined;
+}
+
 /** Statuses a worker may still move a job out of; canceled and deleted jobs are left alone. */
 const LIVE_STATUSES = ['queued', 'processing'] as const;
 

@@ -64,7 +64,7 @@ export async function* measuredChunks(
   const hash = createHash('sha256');
   const headParts: Buffer[] = [];
   let headBytes = 0;
-  let pending: Buffer[] = [];
+  const pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const piece of body) {
     const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -78,10 +78,18 @@ export async function* measuredChunks(
     pending.push(buf);
     pendingBytes += buf.length;
     while (pendingBytes >= chunkBytes) {
-      const all = Buffer.concat(pending);
-      yield all.subarray(0, chunkBytes);
-      pending = [all.subarray(chunkBytes)];
-      pendingBytes = all.length - chunkBytes;
+      // One copy into a chunk of its own; the rest stays a view of the piece it came in (no garbage per piece).
+      const chunk = Buffer.allocUnsafeSlow(chunkBytes);
+      for (let filled = 0; filled < chunkBytes; ) {
+        const first = pending[0]!;
+        const take = Math.min(first.length, chunkBytes - filled);
+        first.copy(chunk, filled, 0, take);
+        filled += take;
+        if (take === first.length) pending.shift();
+        else pending[0] = first.subarray(take);
+      }
+      pendingBytes -= chunkBytes;
+      yield chunk;
     }
   }
   if (pendingBytes > 0) yield Buffer.concat(pending);

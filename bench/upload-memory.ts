@@ -127,11 +127,11 @@ export async function benchUploadMemory(
         peak.api = Math.max(peak.api, rssBytes(api.pid!));
         peak.worker = Math.max(peak.worker, rssBytes(worker.pid!));
       }, 100);
+      const before = sink.received.length;
       const progress = setInterval(
-        () => log(`${options.store}, ${scenario}: Deepgram has received ${sink.received.length}/${uploads}; RSS api ${(peak.api / MiB).toFixed(0)} MiB, worker ${(peak.worker / MiB).toFixed(0)} MiB (peaks)`),
+        () => log(`${options.store}, ${scenario}: Deepgram has received ${sink.received.length - before}/${uploads}; RSS api ${(peak.api / MiB).toFixed(0)} MiB, worker ${(peak.worker / MiB).toFixed(0)} MiB (peaks)`),
         5_000,
       );
-      const before = sink.received.length;
       const started = performance.now();
       try {
         const digests = Array.from({ length: uploads }, () => ({}) as { sha256?: string });

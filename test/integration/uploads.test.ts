@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { silentWav } from '../helpers/audio.js';
+import { eventually } from '../helpers/live.js';
 import { getJson, startStack, waitForJob } from '../helpers/stack.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
@@ -69,6 +71,19 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
     assert.equal(body.error.code, 'payload_too_large');
     assert.match(body.error.message, /2097152-byte upload limit/);
     assert.equal(await blobCount(), before);
+  });
+
+  test('a client that goes away mid-upload leaves no blob and no chunk behind', async () => {
+    const before = await blobCount();
+    const chunks = async () => Number((await t.parts.db.selectFrom('audio_blob_chunks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const chunksBefore = await chunks();
+    const wav = silentWav(60, 16000); // ~1.9 MiB: a chunk is stored before the client leaves
+    const req = request(t.stack.url('/v1/transcriptions?mode=async'), { method: 'POST', headers: { 'content-type': 'audio/wav', 'content-length': String(wav.length) } });
+    req.on('error', () => undefined);
+    req.write(wav.subarray(0, 1_500_000));
+    await eventually(async () => ((await blobCount()) > before ? true : undefined), 5_000, 'the upload to start being stored');
+    req.destroy();
+    await eventually(async () => ((await blobCount()) === before && (await chunks()) === chunksBefore ? true : undefined), 5_000, 'the partial upload to be removed');
   });
 
   test('bytes that are not audio → 415 unsupported_audio with the reason, and nothing is kept', async () => {

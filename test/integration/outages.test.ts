@@ -13,6 +13,7 @@ import { freePort, getJson, postJson } from '../helpers/stack.js';
 /** When a dependency is down the API says so clearly (503 + Retry-After) instead of a 500 or a lost job. */
 describe('dependency outages', () => {
   let temporalServer: DevServer;
+  let cliPath: string;
   let temporal: Awaited<ReturnType<typeof createTemporalClient>>;
   let database: TestDatabase;
   let emulator: DeepgramEmulator;
@@ -21,6 +22,7 @@ describe('dependency outages', () => {
   before(async () => {
     const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
     assert.ok(cli, 'the Temporal CLI is installed');
+    cliPath = cli;
     // A server of its own, because this test stops it.
     temporalServer = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
     temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default' });
@@ -58,5 +60,25 @@ describe('dependency outages', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 'failed');
     assert.equal(rows[0]!.error?.code, 'not_started');
+  });
+
+  test('the retry the 503 asks for (same Idempotency-Key) starts that same job once Temporal is back', async () => {
+    const request = { url: 'https://8.8.8.8/b.wav', mode: 'async' };
+    const headers = { 'idempotency-key': 'retry-after-temporal-outage' };
+    const refused = await postJson(`${api.url}/v1/transcriptions`, request, headers);
+    assert.equal(refused.status, 503);
+
+    const port = Number(temporalServer.address.split(':').at(-1));
+    temporalServer = await startTemporalDevServer({ cliPath, port, uiPort: 0, headless: true, namespace: 'default' });
+    const retried = await postJson(`${api.url}/v1/transcriptions`, request, headers);
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+    const rows = await database.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', headers['idempotency-key']).execute();
+    assert.equal(rows.length, 1, 'one job for the key');
+    assert.equal(retried.body.id, rows[0]!.id);
+    assert.notEqual(rows[0]!.status, 'failed');
+    assert.equal(rows[0]!.error, null);
+    const described = await temporal.client.workflow.getHandle(rows[0]!.id).describe();
+    assert.equal(described.workflowId, rows[0]!.id, 'its workflow runs');
   });
 });

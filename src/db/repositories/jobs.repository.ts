@@ -181,6 +181,24 @@ async function finishJob(db: Db, id: string, status: 'completed' | 'failed', fie
   return finishing;
 }
 
+/** The error code of a job whose submission never reached Temporal (the client was answered 503). */
+export const NOT_STARTED = 'not_started';
+
+/**
+ * A job whose submission was answered 503 because Temporal could not take it goes back to `queued`, for the retry
+ * (same Idempotency-Key) that starts it. Returns whether it was such a job.
+ */
+export async function requeueNotStartedJob(db: Db, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ status: 'queued', error: null, completed_at: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .where(sql<string>`error->>'code'`, '=', NOT_STARTED)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {
   const row = await db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
   return row ? { ...rowToJob(row), requestFingerprint: row.request_fingerprint } : undefined;

@@ -34,6 +34,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would (the chaos run); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     address,
     uiUrl: options.headless ? null : `http://127.0.0.1:${options.uiPort}`,
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
 }
 
@@ -97,6 +100,14 @@ async function answers(address: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

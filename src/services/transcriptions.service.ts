@@ -179,10 +179,11 @@ export function createTranscriptionService(deps: ServiceDeps) {
         throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(request.idempotencyKey)} was already used for a different request`);
       }
       const notStarted = existing.status === 'failed' && existing.error?.code === NOT_STARTED;
+      // The earlier request was answered 503 ("nothing was started, retry"): this is that retry. The job is live
+      // again, and started now unless the earlier start landed after all (then its workflow is already at work).
+      if (notStarted) await requeueNotStartedJob(db, existing.id);
       if ((existing.status === 'queued' || notStarted) && !(await starter.exists(existing.id))) {
-        // The earlier request stored the job but never reached Temporal (it was answered 503, "retry"): start it now.
-        // (A concurrent retry may have requeued it first; starting twice is refused by the workflow id.)
-        if (notStarted) await requeueNotStartedJob(db, existing.id);
+        // (A concurrent retry may start it first; starting twice is refused by the workflow id.)
         await startOrRefuse(caller, { ...request, jobId: existing.id, source: existing.source });
       }
       const mode = existing.mode ?? (request.mode === 'auto' ? null : request.mode);

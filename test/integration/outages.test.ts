@@ -7,6 +7,7 @@ import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js'
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { insertJob, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, NOT_STARTED } from '../../src/db/repositories/jobs.repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, getJson, postJson } from '../helpers/stack.js';
 
@@ -60,6 +61,23 @@ describe('dependency outages', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 'failed');
     assert.equal(rows[0]!.error?.code, 'not_started');
+  });
+
+  test('a job recorded as not started whose start landed after all (it timed out on our side) is moved on by its workflow', async () => {
+    const source = { kind: 'url' as const, url: 'https://8.8.8.8/c.wav' };
+    await insertJob(database.db, { id: 'job-landed', tenantId: 'default', requestedMode: 'async', source, options: {} });
+    await markJobFailed(database.db, 'job-landed', { code: NOT_STARTED, message: 'The workflow engine did not accept the job' }, null);
+    const row = () => database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-landed').executeTakeFirstOrThrow();
+    await markJobRouted(database.db, 'job-landed', { mode: 'async', durationSeconds: 4 });
+    assert.deepEqual([(await row()).status, (await row()).error, (await row()).completed_at], ['queued', null, null]);
+    await markJobProcessing(database.db, 'job-landed');
+    await markJobCompleted(database.db, 'job-landed', { deepgramRequestId: 'dg-1', durationSeconds: 4 });
+    const done = await row();
+    assert.equal(done.status, 'completed');
+    assert.equal(done.error, null);
+    // A real failure is final: a late step of its workflow does not revive it.
+    await markJobFailed(database.db, 'job-landed', { code: 'deepgram_rejected', message: 'no' }, null);
+    assert.equal((await row()).status, 'completed');
   });
 
   test('the retry the 503 asks for (same Idempotency-Key) starts that same job once Temporal is back', async () => {

@@ -26,7 +26,7 @@ export function startSupervisor(stack: ChaosStack, kills: Kills, log: (line: str
   const tick = () => {
     if (stopped) return;
     for (const part of stack.parts) {
-      if (part.alive || starting.has(part)) continue;
+      if (part.alive || starting.has(part) || part.retired) continue;
       if (!killing.has(part) && part.starts > 0 && part.lastExitWasOurs === false) {
         kills.selfExits[part.spec.name] = (kills.selfExits[part.spec.name] ?? 0) + 1;
         log(`${part.spec.name} exited on its own; restarting`);
@@ -57,9 +57,12 @@ export async function runMonkey(stack: ChaosStack, plan: ChaosPlan, kills: Kills
     while (Date.now() < windowEnd) {
       await sleep(plan.batchKillEveryMs);
       if (Date.now() >= windowEnd) break;
-      const target = stack.batchWorkers[turn++ % stack.batchWorkers.length]!;
-      // Kill it only once it has run a little (taken work): a process killed while starting proves little.
-      if (target.readySince === undefined || Date.now() - target.readySince < 2_000) continue;
+      const target = stack.batchWorkers[turn % stack.batchWorkers.length]!;
+      const others = stack.batchWorkers.filter((w) => w !== target);
+      // Kill it only once it has run a little (taken work), and while another one runs: on a slow machine a restart
+      // takes longer than the kill interval, and killing both over and over would only show that nothing runs.
+      if (target.readySince === undefined || Date.now() - target.readySince < 2_000 || !others.some((w) => w.readySince !== undefined)) continue;
+      turn++;
       await target.kill();
       kills.batch++;
     }

@@ -23,6 +23,8 @@ export class Part {
   readySince: number | undefined;
   starts = 0;
   kills = 0;
+  /** Stopped for good (the run is over): never started again. */
+  retired = false;
   /** Whether the last exit was a kill or stop of ours (undefined: still running, or never started). */
   lastExitWasOurs: boolean | undefined;
   private ours = false;
@@ -40,6 +42,7 @@ export class Part {
 
   /** Starts the process and resolves once it printed its ready line (rejects if it exits first or takes too long). */
   start(timeoutMs = 120_000): Promise<void> {
+    if (this.retired) return Promise.reject(new Error(`${this.spec.name} is stopped for good`));
     this.starts++;
     this.readySince = undefined;
     this.log.write(`\n===== start #${this.starts} at ${new Date().toISOString()} =====\n`);
@@ -100,6 +103,7 @@ export class Part {
 
   /** SIGTERM (graceful), then SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.retired = true;
     const child = this.child;
     if (!child || !this.alive) return;
     this.ours = true;

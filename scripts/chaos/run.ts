@@ -28,6 +28,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logDir = await mkdtemp(path.join(tmpdir(), 'chaos-run-'));
 log(`chaos (${plan.name}): ${plan.jobs} async jobs, ${plan.liveSessions} live sessions, ${plan.windowSeconds} s of kills; logs in ${logDir}`);
 const stack = await startChaosStack(logDir, log);
+// Stopped from outside (Ctrl-C, a test timeout): take every process and the throwaway cluster down with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`chaos: ${signal}, stopping; logs in ${logDir}`);
+    void stack.stop().finally(() => process.exit(130));
+  });
+}
 let exitCode = 1;
 try {
   // A Deepgram call takes a second, so kills land on calls in flight too.
@@ -141,6 +148,7 @@ try {
   if (kills.batch === 0 || kills.streaming === 0 || kills.temporal === 0 || kills.postgres === 0) failed.push({ section: 'chaos', name: 'a kind of kill never happened', value: 1 });
   exitCode = failed.length === 0 ? 0 : 1;
   if (exitCode !== 0) {
+    for (const j of jobs.filter((j) => !j.id)) console.log(`submission ${j.key} never accepted after ${j.attempts} attempts: ${j.lastError}`);
     // The workflows of jobs without a delivered webhook (unfinished jobs included), and their webhook deliveries.
     const missing = jobs.filter((j) => j.id && !(webhooks.byJob.get(j.id)?.acceptedByEvent.size ?? 0)).map((j) => j.id!);
     const ids = missing.flatMap((id) => [id, `${id}-evt_${id}_completed`]);

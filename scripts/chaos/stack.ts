@@ -4,8 +4,8 @@
  * here), the API, two batch workers and a streaming worker.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
 import { bundleWorkflows } from '../../src/runtime/workflow-code.js';
@@ -39,10 +39,23 @@ export async function startChaosStack(logDir: string, log: (line: string) => voi
   log(`PostgreSQL (own cluster) at 127.0.0.1:${postgres.port}`);
 
   const temporalPort = await freePort();
-  const dbFile = path.join(logDir, 'temporal.sqlite');
+  // A file that outlives the server process (what a SIGKILL tests), in memory where the machine has /dev/shm: on a
+  // busy disk every Temporal write waiting on fsync makes the server the bottleneck of the whole run.
+  const dbDir = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/chaos-temporal-') : logDir;
+  const dbFile = path.join(dbDir, 'temporal.sqlite');
   const temporalLog = createWriteStream(path.join(logDir, 'temporal.log'), { flags: 'a' });
   const startTemporal = () =>
-    startTemporalDevServer({ cliPath: cli, port: temporalPort, uiPort: 0, headless: true, namespace: 'default', dbFile, readyTimeoutMs: 120_000, onLog: (line) => temporalLog.write(`${line}\n`) });
+    startTemporalDevServer({
+      cliPath: cli,
+      port: temporalPort,
+      uiPort: 0,
+      headless: true,
+      namespace: 'default',
+      dbFile,
+      sqlitePragmas: ['journal_mode=wal', 'synchronous=normal'],
+      readyTimeoutMs: 120_000,
+      onLog: (line) => temporalLog.write(`${line}\n`),
+    });
   const temporal: ChaosStack['temporal'] = {
     server: await startTemporal(),
     async restart() {
@@ -85,6 +98,9 @@ export async function startChaosStack(logDir: string, log: (line: string) => voi
     RATE_LIMIT_PER_MINUTE: '0',
     // A killed streaming worker's relays are presumed dead after this, so clients can resume (default 10 s).
     LIVE_HEARTBEAT_TIMEOUT_MS: '3000',
+    // One streaming worker, restarted in place: on a busy machine its restart can outlast the default 30 s window
+    // (a deployment has other streaming workers to resume on at once).
+    LIVE_RESUME_WINDOW_MS: '120000',
     SHUTDOWN_GRACE_MS: '5000',
     WORKFLOW_BUNDLE_PATH: workflowBundle,
     LOG_LEVEL: 'info',
@@ -122,6 +138,7 @@ export async function startChaosStack(logDir: string, log: (line: string) => voi
       await Promise.all(parts.map((p) => p.closeLog()));
       await temporal.server?.stop();
       temporalLog.end();
+      if (dbDir !== logDir) await rm(dbDir, { recursive: true, force: true });
       await postgres.destroy();
     },
   };

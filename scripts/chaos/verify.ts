@@ -31,7 +31,9 @@ export async function jobRows(databaseUrl: string, jobs: SubmittedJob[], webhook
     const status = new Map(jobRowsDb.map((r) => [r.id, r.status]));
     const transcripts = new Map(transcriptRows.map((r) => [r.job_id, Number(r.n)]));
     const usage = new Map(usageRows.map((r) => [r.source_id, Number(r.n)]));
-    const submittedIds = new Set(ids);
+    const keys = new Set(jobs.map((j) => j.key));
+    const perKey = new Map<string, number>();
+    for (const r of jobRowsDb) if (r.idempotency_key) perKey.set(r.idempotency_key, (perKey.get(r.idempotency_key) ?? 0) + 1);
 
     const completed = ids.filter((id) => status.get(id) === 'completed');
     const failed = ids.filter((id) => status.get(id) === 'failed' || status.get(id) === 'canceled');
@@ -48,11 +50,12 @@ export async function jobRows(databaseUrl: string, jobs: SubmittedJob[], webhook
       { section: 'async jobs', name: 'failed or canceled', value: failed.length, mustBeZero: true },
       {
         section: 'async jobs',
-        name: 'duplicate jobs (2 jobs for 1 idempotency key, or unknown jobs)',
-        value: jobs.filter((j) => j.idsSeen.size > 1).length + jobRowsDb.filter((r) => !submittedIds.has(r.id)).length,
+        name: 'duplicate jobs (> 1 job for one idempotency key, or a job no client asked for)',
+        value: jobs.filter((j) => j.idsSeen.size > 1).length + [...perKey.values()].filter((n) => n > 1).length + jobRowsDb.filter((r) => !keys.has(r.idempotency_key ?? '')).length,
         mustBeZero: true,
       },
-      { section: 'async jobs', name: 'duplicate transcripts (> 1 per job, or one for an unfinished job)', value: ids.filter((id) => (transcripts.get(id) ?? 0) > (status.get(id) === 'completed' ? 1 : 0)).length, mustBeZero: true },
+      { section: 'async jobs', name: 'duplicate transcripts (> 1 per job)', value: [...transcripts.values()].filter((n) => n > 1).length, mustBeZero: true },
+      { section: 'async jobs', name: 'transcripts of jobs not completed', value: ids.filter((id) => transcripts.has(id) && status.get(id) !== 'completed').length, mustBeZero: true },
       { section: 'async jobs', name: 'billed twice (> 1 usage record per job)', value: ids.filter((id) => (usage.get(id) ?? 0) > 1).length, mustBeZero: true },
       { section: 'async jobs', name: 'completed but not billed (no usage record)', value: completed.filter((id) => !usage.has(id)).length, mustBeZero: true },
       { section: 'async jobs', name: 'Deepgram calls repeated (worker killed while the call ran)', value: repeatedCalls },

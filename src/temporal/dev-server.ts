@@ -22,6 +22,8 @@ export interface DevServerOptions {
   uiPort: number;
   /** SQLite file; omitted = in-memory (tests). */
   dbFile?: string;
+  /** `PRAGMA=VALUE` settings of that file (e.g. `journal_mode=wal`: readers stop waiting on the writer). */
+  sqlitePragmas?: readonly string[];
   headless?: boolean;
   namespace: string;
   readyTimeoutMs?: number;
@@ -48,6 +50,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.dbFile) {
     await mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   }
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));

@@ -30,6 +30,8 @@ const HEAVY = [
   'test/integration/fair-share.test.ts',
   'test/integration/processes.test.ts',
   'test/integration/long-timers.test.ts',
+  // Seven processes of its own (API, workers, Temporal, PostgreSQL, emulator), killed and restarted.
+  'test/integration/chaos.test.ts',
   // Not heavy, but long: here they even out the two lanes (the other one took ~2 minutes longer without them).
   'test/integration/outages.test.ts',
   'test/integration/worker-crash.test.ts',

@@ -75,6 +75,7 @@ const EnvVariables = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+  WORKFLOW_BUNDLE_PATH: optionalString,
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_API_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -224,6 +225,8 @@ export interface Config {
     devServerPort: number;
     uiPort: number;
     uiUrl?: string;
+    /** A workflow bundle built ahead (`npm run build:workflows`): workers load it instead of bundling at start. */
+    workflowBundlePath?: string;
   };
   deepgram: {
     apiKey?: string;
@@ -330,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       devServerPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/$/, ''),
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     deepgram: {
       apiKey: e.DEEPGRAM_API_KEY,

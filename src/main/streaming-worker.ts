@@ -3,6 +3,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
+import { loadWorkflowBundle } from '../runtime/workflow-code.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { bootstrap, deepgramTarget, fail, failOnRefusal, onShutdown } from './bootstrap.js';
 
@@ -32,6 +33,7 @@ const worker = await startStreamingWorker({
   tracing,
   // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
+  workflowBundle: await loadWorkflowBundle(config.temporal.workflowBundlePath),
 }).catch(failOnRefusal);
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');
 

@@ -4,6 +4,7 @@ import { startStatusServer } from '../runtime/status-server.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
+import { loadWorkflowBundle } from '../runtime/workflow-code.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 
 const { config, logger } = bootstrap('worker');
@@ -17,7 +18,8 @@ const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dat
 await migrate();
 const metrics = createMetrics();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger });
-const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, shutdownGraceMs: config.http.shutdownGraceMs });
+const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, workflowBundle, shutdownGraceMs: config.http.shutdownGraceMs });
 let shuttingDown = false;
 const statusServer = await startStatusServer({
   metrics,

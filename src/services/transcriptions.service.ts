@@ -5,7 +5,7 @@ import type { BlobStore } from '../adapters/blob-store/index.js';
 import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/response.js';
 import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Db } from '../db/database.js';
-import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, queuePosition } from '../db/repositories/jobs.repository.js';
+import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, NOT_STARTED, queuePosition, requeueNotStartedJob } from '../db/repositories/jobs.repository.js';
 import { keyAudioSecondsSince } from '../db/repositories/usage.repository.js';
 import { tenantWebhookSecrets } from '../db/repositories/tenants.repository.js';
 import { monthStart, type Caller } from '../domain/tenancy.js';
@@ -23,7 +23,7 @@ import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
-import { createWorkflowStarter } from './workflow-starter.js';
+import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
 
 export type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 
@@ -178,22 +178,35 @@ export function createTranscriptionService(deps: ServiceDeps) {
       if (existing.requestFingerprint !== fingerprint) {
         throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(request.idempotencyKey)} was already used for a different request`);
       }
-      if (existing.status === 'queued' && !(await starter.exists(existing.id))) {
-        // The earlier request stored the job but never reached Temporal; start it now.
-        await starter.start(buildTranscriptionInput(settings, caller, { ...request, jobId: existing.id, source: existing.source }, deps.searchAttributes), workflowTaskQueue(settings, caller));
+      const notStarted = existing.status === 'failed' && existing.error?.code === NOT_STARTED;
+      // The earlier request was answered 503 ("nothing was started, retry"): this is that retry. The job is live
+      // again, and started now unless the earlier start landed after all (then its workflow is already at work).
+      if (notStarted) await requeueNotStartedJob(db, existing.id);
+      if ((existing.status === 'queued' || notStarted) && !(await starter.exists(existing.id))) {
+        // (A concurrent retry may start it first; starting twice is refused by the workflow id.)
+        await startOrRefuse(caller, { ...request, jobId: existing.id, source: existing.source });
       }
       const mode = existing.mode ?? (request.mode === 'auto' ? null : request.mode);
       return finish(caller, existing.id, mode, waitBudget(), true);
     }
 
-    const input = buildTranscriptionInput(settings, caller, { ...request, jobId }, deps.searchAttributes);
-    const started = await starter.start(input, workflowTaskQueue(settings, caller));
-    if (!started.started && started.reason === 'unreachable') {
-      await markJobFailed(db, jobId, { code: 'not_started', message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
-      throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
-    }
+    const started = await startOrRefuse(caller, { ...request, jobId });
     const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, settings.routing);
     return finish(caller, jobId, mode, waitBudget(), false);
+  }
+
+  /**
+   * Starts a stored job's workflow. When Temporal cannot take it, the job is recorded as not started and the client
+   * gets a 503: a retry with the same Idempotency-Key starts that same job (above), a client that gives up leaves
+   * a failed job, not a queued one that never moves.
+   */
+  async function startOrRefuse(caller: Caller, request: Parameters<typeof buildTranscriptionInput>[2]): Promise<StartResult> {
+    const started = await starter.start(buildTranscriptionInput(settings, caller, request, deps.searchAttributes), workflowTaskQueue(settings, caller));
+    if (!started.started && started.reason === 'unreachable') {
+      await markJobFailed(db, request.jobId, { code: NOT_STARTED, message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
+      throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
+    }
+    return started;
   }
 
   return {

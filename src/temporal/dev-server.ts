@@ -22,6 +22,8 @@ export interface DevServerOptions {
   uiPort: number;
   /** SQLite file; omitted = in-memory (tests). */
   dbFile?: string;
+  /** `PRAGMA=VALUE` settings of that file (e.g. `journal_mode=wal`: readers stop waiting on the writer). */
+  sqlitePragmas?: readonly string[];
   headless?: boolean;
   namespace: string;
   readyTimeoutMs?: number;
@@ -34,6 +36,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would (the chaos run); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -46,6 +50,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.dbFile) {
     await mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   }
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
@@ -82,6 +87,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     address,
     uiUrl: options.headless ? null : `http://127.0.0.1:${options.uiPort}`,
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
 }
 
@@ -97,6 +103,14 @@ async function answers(address: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -7,12 +7,14 @@ import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js'
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { insertJob, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, NOT_STARTED } from '../../src/db/repositories/jobs.repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, getJson, postJson } from '../helpers/stack.js';
 
 /** When a dependency is down the API says so clearly (503 + Retry-After) instead of a 500 or a lost job. */
 describe('dependency outages', () => {
   let temporalServer: DevServer;
+  let cliPath: string;
   let temporal: Awaited<ReturnType<typeof createTemporalClient>>;
   let database: TestDatabase;
   let emulator: DeepgramEmulator;
@@ -21,6 +23,7 @@ describe('dependency outages', () => {
   before(async () => {
     const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
     assert.ok(cli, 'the Temporal CLI is installed');
+    cliPath = cli;
     // A server of its own, because this test stops it.
     temporalServer = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
     temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default' });
@@ -58,5 +61,42 @@ describe('dependency outages', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 'failed');
     assert.equal(rows[0]!.error?.code, 'not_started');
+  });
+
+  test('a job recorded as not started whose start landed after all (it timed out on our side) is moved on by its workflow', async () => {
+    const source = { kind: 'url' as const, url: 'https://8.8.8.8/c.wav' };
+    await insertJob(database.db, { id: 'job-landed', tenantId: 'default', requestedMode: 'async', source, options: {} });
+    await markJobFailed(database.db, 'job-landed', { code: NOT_STARTED, message: 'The workflow engine did not accept the job' }, null);
+    const row = () => database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-landed').executeTakeFirstOrThrow();
+    await markJobRouted(database.db, 'job-landed', { mode: 'async', durationSeconds: 4 });
+    assert.deepEqual([(await row()).status, (await row()).error, (await row()).completed_at], ['queued', null, null]);
+    await markJobProcessing(database.db, 'job-landed');
+    await markJobCompleted(database.db, 'job-landed', { deepgramRequestId: 'dg-1', durationSeconds: 4 });
+    const done = await row();
+    assert.equal(done.status, 'completed');
+    assert.equal(done.error, null);
+    // A real failure is final: a late step of its workflow does not revive it.
+    await markJobFailed(database.db, 'job-landed', { code: 'deepgram_rejected', message: 'no' }, null);
+    assert.equal((await row()).status, 'completed');
+  });
+
+  test('the retry the 503 asks for (same Idempotency-Key) starts that same job once Temporal is back', async () => {
+    const request = { url: 'https://8.8.8.8/b.wav', mode: 'async' };
+    const headers = { 'idempotency-key': 'retry-after-temporal-outage' };
+    const refused = await postJson(`${api.url}/v1/transcriptions`, request, headers);
+    assert.equal(refused.status, 503);
+
+    const port = Number(temporalServer.address.split(':').at(-1));
+    temporalServer = await startTemporalDevServer({ cliPath, port, uiPort: 0, headless: true, namespace: 'default' });
+    const retried = await postJson(`${api.url}/v1/transcriptions`, request, headers);
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+    const rows = await database.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', headers['idempotency-key']).execute();
+    assert.equal(rows.length, 1, 'one job for the key');
+    assert.equal(retried.body.id, rows[0]!.id);
+    assert.notEqual(rows[0]!.status, 'failed');
+    assert.equal(rows[0]!.error, null);
+    const described = await temporal.client.workflow.getHandle(rows[0]!.id).describe();
+    assert.equal(described.workflowId, rows[0]!.id, 'its workflow runs');
   });
 });

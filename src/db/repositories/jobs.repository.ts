@@ -1,4 +1,4 @@
-import { sql, type UpdateObject } from 'kysely';
+import { sql, type ExpressionBuilder, type UpdateObject } from 'kysely';
 import type { Db } from '../database.js';
 import type { Database, JobRow } from '../schema.js';
 import type { AudioSource, DeepgramOptions, Job, JobError, RequestedMode, ResolvedMode } from '../../domain/transcription.js';
@@ -34,6 +34,16 @@ export async function findJobAudio(db: Db, id: string): Promise<{ source: AudioS
 
 /** Statuses a worker may still move a job out of; canceled and deleted jobs are left alone. */
 const LIVE_STATUSES = ['queued', 'processing'] as const;
+
+/** The error code of a job whose submission never reached Temporal (the client was answered 503). */
+export const NOT_STARTED = 'not_started';
+
+/**
+ * A job its workflow may move on: a live one, or one the API recorded as not started while the start was in fact
+ * landing (it timed out on our side): the workflow running proves it started, so its steps revive the job.
+ */
+const movable = (eb: ExpressionBuilder<Database, 'jobs'>) =>
+  eb.or([eb('status', 'in', LIVE_STATUSES), eb.and([eb('status', '=', 'failed'), eb(sql<string>`error->>'code'`, '=', NOT_STARTED)])]);
 
 export interface NewJob {
   id: string;
@@ -100,10 +110,14 @@ export async function markJobRouted(db: Db, id: string, update: { mode: Resolved
     .set({
       mode: update.mode,
       audio_duration_seconds: sql`coalesce(${update.durationSeconds}::double precision, audio_duration_seconds)`,
+      // A job wrongly recorded as not started goes back to queued (a live job has neither error nor finish time).
+      status: sql`case when status = 'failed' then 'queued' else status end`,
+      error: null,
+      completed_at: null,
       updated_at: new Date(),
     })
     .where('id', '=', id)
-    .where('status', 'in', LIVE_STATUSES)
+    .where(movable)
     .execute();
 }
 
@@ -129,15 +143,15 @@ export async function queuePosition(db: Db, job: Pick<Job, 'id' | 'tenantId' | '
 export async function markJobProcessing(db: Db, id: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ status: 'processing', updated_at: new Date() })
+    .set({ status: 'processing', error: null, completed_at: null, updated_at: new Date() })
     .where('id', '=', id)
-    .where('status', 'in', LIVE_STATUSES)
+    .where(movable)
     .execute();
 }
 
 /** The request id Deepgram gave a callback-mode submission: only a callback carrying it is taken. */
 export async function recordDeepgramSubmission(db: Db, id: string, deepgramRequestId: string): Promise<void> {
-  await db.updateTable('jobs').set({ deepgram_request_id: deepgramRequestId, updated_at: new Date() }).where('id', '=', id).where('status', 'in', LIVE_STATUSES).execute();
+  await db.updateTable('jobs').set({ deepgram_request_id: deepgramRequestId, updated_at: new Date() }).where('id', '=', id).where(movable).execute();
 }
 
 /** What a job's metrics need when it finishes, read while it is still running (undefined once it has finished). */
@@ -180,11 +194,26 @@ async function finishJob(db: Db, id: string, status: 'completed' | 'failed', fie
   const now = new Date();
   await db
     .updateTable('jobs')
-    .set({ ...fields, status, updated_at: now, completed_at: sql`coalesce(completed_at, ${now})` })
+    .set({ ...fields, status, updated_at: now, completed_at: sql`case when error->>'code' = ${NOT_STARTED} then ${now} else coalesce(completed_at, ${now}) end` })
     .where('id', '=', id)
-    .where('status', 'in', [...LIVE_STATUSES, status])
+    .where((eb) => eb.or([movable(eb), eb('status', '=', status)]))
     .execute();
   return finishing;
+}
+
+/**
+ * A job whose submission was answered 503 because Temporal could not take it goes back to `queued`, for the retry
+ * (same Idempotency-Key) that starts it. Returns whether it was such a job.
+ */
+export async function requeueNotStartedJob(db: Db, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ status: 'queued', error: null, completed_at: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .where(sql<string>`error->>'code'`, '=', NOT_STARTED)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {

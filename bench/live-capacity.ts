@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -103,6 +104,7 @@ export async function benchLiveCapacity(temporalAddress: string, options: { leve
       STREAMING_PORT: String(port),
       HOST: '127.0.0.1',
       LIVE_TASK_QUEUE: 'bench-live-capacity',
+      PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
       LIVE_MAX_SESSIONS_PER_WORKER: String(max + 10),
       DEEPGRAM_MAX_LIVE_SESSIONS: String(max + 10),
     },

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js';
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
+import { TEST_PAYLOAD_KEYS, TEST_PAYLOAD_KEYS_ENV } from '../helpers/payload-keys.js';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, getJson, postJson } from '../helpers/stack.js';
@@ -23,7 +24,7 @@ describe('dependency outages', () => {
     assert.ok(cli, 'the Temporal CLI is installed');
     // A server of its own, because this test stops it.
     temporalServer = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
-    temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default' });
+    temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     database = await createTestDatabase();
     emulator = await startDeepgramEmulator({ apiKey: 'k' });
     const config = loadConfig({
@@ -33,6 +34,7 @@ describe('dependency outages', () => {
       TEMPORAL_ADDRESS: temporalServer.address,
       DEEPGRAM_API_URL: emulator.url,
       LOG_LEVEL: 'silent',
+      PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     });
     api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
   });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { jobStatusQuery, startTranscription, TRANSCRIPTION_WORKFLOW } from '../../src/client/index.js';
+import { jobStatusQuery, startTranscription, transcriptionDataConverter, TRANSCRIPTION_WORKFLOW } from '../../src/client/index.js';
+import { EncryptionCodec } from '../../src/temporal/encryption-codec.js';
+import { historyPayloads } from '../helpers/history-payloads.js';
+import { TEST_PAYLOAD_KEYS, TEST_PAYLOAD_KEYS_ENV } from '../helpers/payload-keys.js';
 import { getJson } from '../helpers/stack.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
@@ -9,7 +12,8 @@ import { describeWithStack } from '../helpers/describe-with-stack.js';
 describeWithStack('programmatic use through Temporal (src/client)', { media: true, transcripts: { 'testing-websocket.wav': 'Testing, testing.' } }, (t) => {
   let otherService: Client;
   before(() => {
-    otherService = new Client({ connection: t.parts.temporal.client.connection, namespace: 'default' });
+    // Its own client, made as the README says: with the platform's payload encryption.
+    otherService = new Client({ connection: t.parts.temporal.client.connection, namespace: 'default', dataConverter: transcriptionDataConverter(TEST_PAYLOAD_KEYS_ENV) });
   });
 
   test('startTranscription + result(): ids and numbers (never the transcript, which stays out of Temporal), and the job with its transcript in the HTTP API', async () => {
@@ -23,7 +27,7 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     assert.equal(outcome.status, 'completed');
     assert.equal(outcome.status === 'completed' && typeof outcome.deepgramRequestId, 'string');
     assert.doesNotMatch(JSON.stringify(outcome), /Testing/, 'no transcript text in the workflow result');
-    const payloads = payloadTexts(await handle.fetchHistory());
+    const payloads = await payloadTexts(await handle.fetchHistory());
     assert.ok(payloads.some((p) => p.includes(outcome.status === 'completed' ? outcome.deepgramRequestId : '?')), 'the payloads were read');
     assert.ok(!payloads.some((p) => p.includes('Testing, testing')), 'no transcript text in any payload of the workflow history');
     assert.equal(outcome.mode, 'sync');
@@ -56,17 +60,8 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
   });
 });
 
-/** Every payload in a history (inputs, results, signals, memos), decoded as text. */
-function payloadTexts(history: unknown): string[] {
-  const texts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    if (value instanceof Uint8Array) return;
-    const record = value as Record<string, unknown>;
-    if (record.data instanceof Uint8Array && 'metadata' in record) texts.push(Buffer.from(record.data).toString('utf8'));
-    for (const child of Object.values(record)) walk(child);
-  };
-  walk(history);
-  return texts;
+/** Every payload in a history (inputs, results, signals, memos), decrypted and read as text. */
+async function payloadTexts(history: unknown): Promise<string[]> {
+  const decoded = await new EncryptionCodec(TEST_PAYLOAD_KEYS).decode(historyPayloads(history));
+  return decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8'));
 }
-

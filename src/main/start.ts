@@ -3,6 +3,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { createDb } from '../db/database.js';
+import { CODEC_PATH } from '../http/routes/codec.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
 import { startApiServer } from '../runtime/api-server.js';
 import { OpenApiRefusedError } from '../runtime/exposure.js';
@@ -159,7 +160,15 @@ async function startEmbeddedTemporal(): Promise<DevServer> {
     uiPort: config.temporal.uiPort,
     dbFile: path.resolve(config.dataDir, 'temporal.sqlite'),
     namespace: config.temporal.namespace,
+    // The UI shows payloads through the API's codec endpoint (open under the default open API; else the admin key).
+    ...(config.http.port > 0 ? { uiCodecEndpoint: `http://${browsable(config.http.host)}:${config.http.port}${CODEC_PATH}` } : {}),
   });
+}
+
+/** The address a browser on this machine uses for a server bound to `host`. */
+function browsable(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function progress(message: string): void {

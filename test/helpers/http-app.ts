@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createBlobStore } from '../../src/adapters/blob-store/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
-import { encryptedDataConverter } from '../../src/temporal/encryption-codec.js';
+import { EncryptionCodec, encryptedDataConverter } from '../../src/temporal/encryption-codec.js';
 import { TEST_PAYLOAD_KEYS_ENV } from './payload-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -48,6 +48,8 @@ export async function createHttpApp(env: Record<string, string> = {}): Promise<H
     readiness: async () => ({ checks: { database: true, temporal: false } }),
     config,
     maxJsonBytes: 1024 * 1024,
+    payloadCodec: new EncryptionCodec(config.temporal.payloadKeys),
+    codecOrigins: ['http://127.0.0.1:8233'],
     isShuttingDown: () => false,
   });
   return {

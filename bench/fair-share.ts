@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config.js';
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { startDeepgramEmulator } from '../src/emulator/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startApiServer } from '../src/runtime/api-server.js';
@@ -39,6 +40,7 @@ export async function benchFairShare(
   const media = await startMediaServer(AUDIO_DIR);
   const database = await createTestDatabase();
   const config = loadConfig({
+    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
@@ -55,7 +57,7 @@ export async function benchFairShare(
     LOG_LEVEL: 'silent',
   });
   const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrls: [emulator.url], apiKey: KEY } });
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
   const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
   const url = media.file('testing-websocket.wav');
   const submit = async (key: string) => {

@@ -1,3 +1,4 @@
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from '../src/runtime/free-port.js';
@@ -55,6 +56,7 @@ export async function benchLiveCapacity(temporalAddress: string, options: { leve
       STREAMING_PORT: String(port),
       HOST: '127.0.0.1',
       LIVE_TASK_QUEUE: 'bench-live-capacity',
+      PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
       LIVE_MAX_SESSIONS_PER_WORKER: String(max + 10),
       DEEPGRAM_MAX_LIVE_SESSIONS: String(max + 10),
     },

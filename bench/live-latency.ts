@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startDeepgramEmulator } from '../src/emulator/index.js';
@@ -37,8 +38,8 @@ export async function benchLiveLatency(temporalAddress: string, runs: number, lo
   const emulator = await startDeepgramEmulator({ apiKey: KEY });
   const database = await createTestDatabase();
   const pcm = (await readFile(path.join(AUDIO_DIR, 'preamble-16k.wav'))).subarray(44);
-  const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress, LIVE_TASK_QUEUE: 'bench-live-latency', STREAMING_PORT: '0', LOG_LEVEL: 'silent' });
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+  const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress, LIVE_TASK_QUEUE: 'bench-live-latency', STREAMING_PORT: '0', LOG_LEVEL: 'silent', PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV });
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
   log('starting a streaming worker ...');
   const worker = await startStreamingWorker({
     live: config.live,
@@ -47,6 +48,7 @@ export async function benchLiveLatency(temporalAddress: string, runs: number, lo
     temporal: temporal.client,
     temporalAddress,
     namespace: config.temporal.namespace,
+    payloadKeys: config.temporal.payloadKeys,
     deepgram: { apiUrls: [emulator.url], apiKey: KEY },
     logger: createLogger({ level: 'silent' }),
   });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import path from 'node:path';
 import { DeepgramClient } from '@deepgram/sdk';
 import { loadConfig } from '../src/config.js';
@@ -27,6 +28,7 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
   const url = media.file(audioFile);
 
   const config = loadConfig({
+    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
@@ -40,7 +42,7 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
   const logger = createLogger({ level: 'silent' });
   log('starting worker and API ...');
   const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrls: [emulator.url], apiKey: KEY } });
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
   const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger });
   const sdk = new DeepgramClient({ apiKey: KEY, baseUrl: emulator.url, maxRetries: 0 });
 

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { freePort } from '../src/runtime/free-port.js';
 import { createTestDatabase } from '../test/helpers/database.js';
+import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { startDeepgramSink } from './deepgram-sink.js';
 import { rssBytes, spawnEntry, stopChild } from './processes.js';
 
@@ -108,6 +109,7 @@ export async function benchUploadMemory(
     BLOB_DIR: blobDir,
     MAX_UPLOAD_BYTES: String(Math.max(options.singleBytes, options.concurrentBytes) + MiB),
     RATE_LIMIT_PER_MINUTE: '0',
+    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     METRICS_PORT: String(await freePort()),
     TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',

@@ -51,8 +51,37 @@ function parseApiKeys(raw: string | undefined): ApiKey[] | string {
   return keys;
 }
 
+/** One AES-256-GCM key for Temporal payloads and the id written next to every payload it encrypts. */
+export interface PayloadKey {
+  id: string;
+  key: Buffer;
+}
+
+/** AES-256 takes exactly 32 bytes: the floor every secret of the project meets. */
+export const PAYLOAD_KEY_BYTES = MIN_SECRET_BYTES;
+
+/** PAYLOAD_ENCRYPTION_KEYS: `keyId:base64-of-32-bytes`, comma-separated, the first encrypting. Returns a problem (never quoting a key) or the keys. */
+export function parsePayloadKeys(raw: string | undefined): PayloadKey[] | string {
+  if (raw === undefined) return [];
+  const keys: PayloadKey[] = [];
+  for (const [index, entry] of raw.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    const at = entry.indexOf(':');
+    const id = at > 0 ? entry.slice(0, at) : '';
+    const where = `entry ${index + 1}${id ? ` (${id})` : ''}`;
+    if (!API_KEY_NAME.test(id)) return `${where} must be keyId:base64-key, the id made of letters, digits, '.', '_' or '-'`;
+    const material = entry.slice(at + 1);
+    const key = Buffer.from(material, 'base64');
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material) || key.length !== PAYLOAD_KEY_BYTES) {
+      return `${where} must be the base64 of exactly ${PAYLOAD_KEY_BYTES} bytes (\`openssl rand -base64 ${PAYLOAD_KEY_BYTES}\` makes one)`;
+    }
+    if (keys.some((k) => k.id === id)) return `${where}: the key id is used twice`;
+    keys.push({ id, key });
+  }
+  return keys;
+}
+
 /** Variables whose values never appear in a configuration error. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS']);
+const SECRET_VARIABLES = new Set(['API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS', 'PAYLOAD_ENCRYPTION_KEYS']);
 
 const EnvVariables = z.object({
   PORT: port(3000),
@@ -101,6 +130,15 @@ const EnvVariables = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   API_KEYS: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((raw, ctx) => {
     const keys = parseApiKeys(raw);
+    if (typeof keys === 'string') {
+      ctx.addIssue({ code: 'custom', message: keys });
+      return z.NEVER;
+    }
+    return keys;
+  }),
+  // Unset: `npm start` keeps a generated key in DATA_DIR; the separate entry points refuse to start without one.
+  PAYLOAD_ENCRYPTION_KEYS: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((raw, ctx) => {
+    const keys = parsePayloadKeys(raw);
     if (typeof keys === 'string') {
       ctx.addIssue({ code: 'custom', message: keys });
       return z.NEVER;
@@ -227,6 +265,11 @@ export interface Config {
     uiUrl?: string;
     /** A workflow bundle built ahead (`npm run build:workflows`): workers load it instead of bundling at start. */
     workflowBundlePath?: string;
+    /**
+     * Every payload Temporal stores is AES-256-GCM encrypted: the first key encrypts, all of them decrypt (rotation).
+     * Empty when PAYLOAD_ENCRYPTION_KEYS is unset (`npm start` then uses its local key; the other entry points refuse).
+     */
+    payloadKeys: readonly PayloadKey[];
   };
   deepgram: {
     apiKey?: string;
@@ -334,6 +377,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/$/, ''),
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS,
     },
     deepgram: {
       apiKey: e.DEEPGRAM_API_KEY,

@@ -93,6 +93,8 @@ export async function startChaosStack(logDir: string, log: (line: string) => voi
     // The webhook receiver listens on 127.0.0.1.
     ALLOW_PRIVATE_URLS: 'true',
     WEBHOOK_SECRET: webhookSecret,
+    // Every process encrypts Temporal payloads with the same key, as a deployment does.
+    PAYLOAD_ENCRYPTION_KEYS: `chaos:${randomBytes(32).toString('base64')}`,
     WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '500',
     WEBHOOK_RETRY_MAX_INTERVAL_MS: '5000',
     RATE_LIMIT_PER_MINUTE: '0',

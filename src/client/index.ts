@@ -1,13 +1,18 @@
 /**
  * For other services: start and await transcriptions straight through Temporal (no HTTP hop), and verify
- * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll.
+ * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll, with the platform's
+ * payload encryption (the same PAYLOAD_ENCRYPTION_KEYS as the workers):
  *
+ *   const client = new Client({ connection, dataConverter: transcriptionDataConverter(process.env.PAYLOAD_ENCRYPTION_KEYS!) });
  *   const handle = await startTranscription(client, { url: 'https://…/call.mp3', options: { model: 'nova-3' } });
  *   const outcome = await handle.result(); // { status: 'completed', jobId, deepgramRequestId, durationSeconds, … }
  *   // The transcript itself never travels through Temporal: read it with GET /v1/transcriptions/:jobId.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { parsePayloadKeys, type PayloadKey } from '../config.js';
+import { encryptedDataConverter } from '../temporal/encryption-codec.js';
 import type { DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
 import type { transcription } from '../../workflows/transcription.workflow.js';
 import { TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
@@ -16,6 +21,19 @@ import { DEFAULT_PRIORITY, DEFAULT_TENANT_ID } from '../domain/tenancy.js';
 export { verifyWebhookSignature, signWebhook, standardSecret, SIGNATURE_HEADER, EVENT_ID_HEADER, TIMESTAMP_HEADER } from '../adapters/webhook-signature.js';
 export { TRANSCRIPTION_WORKFLOW, jobStatusQuery, type TranscriptionProgress } from '../../workflows/definitions.js';
 export type { TranscriptionInput, TranscriptionOutcome, DeepgramOptions, RequestedMode, AudioSource } from '../domain/transcription.js';
+
+export { EncryptionCodec } from '../temporal/encryption-codec.js';
+export type { PayloadKey } from '../config.js';
+
+/**
+ * The `dataConverter` option of a Temporal `Client` that talks to the platform's workers: they read and write only
+ * encrypted payloads. `keys`: the PAYLOAD_ENCRYPTION_KEYS value (`keyId:base64,…`) or parsed keys.
+ */
+export function transcriptionDataConverter(keys: string | readonly PayloadKey[]): DataConverter {
+  const parsed = typeof keys === 'string' ? parsePayloadKeys(keys) : keys;
+  if (typeof parsed === 'string') throw new Error(`PAYLOAD_ENCRYPTION_KEYS: ${parsed}`);
+  return encryptedDataConverter(parsed);
+}
 
 /** The task queue the batch workers poll unless TEMPORAL_TASK_QUEUE says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'transcription';

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'wrong_region'
   | 'callback_mismatch'
   | 'session_active'
+  | 'undecodable_payload'
   | 'internal_error';
 
 export class AppError extends Error {

@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { PayloadCodec } from '@temporalio/common';
 import type { RateLimitStore } from '../domain/rate-limits.js';
 import type { Config } from '../config.js';
 import type { Caller } from '../domain/tenancy.js';
@@ -32,6 +33,10 @@ export interface AppDeps {
   /** Per-client budgets on /v1 (RATE_LIMIT_PER_MINUTE); none when it is 0. */
   rateLimits?: RateLimitStore;
   maxJsonBytes: number;
+  /** Temporal's payload codec (PAYLOAD_ENCRYPTION_KEYS), served to the Temporal UI and CLI at /v1/admin/codec. */
+  payloadCodec: PayloadCodec;
+  /** Browser origins (the Temporal UI's) allowed to call the codec endpoint. */
+  codecOrigins: readonly string[];
   /** True once the process is draining: /ready turns 503 and responses close their connections. */
   isShuttingDown: () => boolean;
   /** With tracing on: a server span per request, the parent of the Temporal and Deepgram spans it causes. */

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { isStorageOutage } from '../services/failures.js';
 import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { createAllowedMethods } from './openapi/allowed-methods.js';
-import { requireAdminKey, requireApiKey } from './auth.js';
+import { requireAdminKey, requireApiKey, requireCodecAccess } from './auth.js';
 import { rateLimit } from './rate-limit.js';
 import { adminRoutes, usageRoutes } from './routes/admin.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { CODEC_PATH, CODEC_MAX_BYTES, codecRoutes } from './routes/codec.js';
 import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -37,13 +39,29 @@ export function createApp(deps: AppDeps) {
     // Draining: finish this request, but send the client elsewhere for the next one.
     if (deps.isShuttingDown()) c.header('Connection', 'close');
   });
+  // The Temporal UI calls the codec from the browser: its preflight carries no key, so CORS answers before auth.
+  app.use(
+    `${CODEC_PATH}/*`,
+    cors({
+      origin: (origin) => (deps.codecOrigins.includes(origin) ? origin : null),
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
+      // The UI's "include credentials" option sends cookies; harmless when it does not.
+      credentials: true,
+      maxAge: 600,
+    }),
+  );
   // Deepgram's callbacks carry their own signed token and the admin API its own key; everything else under /v1
   // names its tenant by key (when keys are in use) and spends its client's budget.
   const isCallback = (path: string) => path.startsWith('/v1/callbacks/');
+  const isCodec = (path: string) => path.startsWith(`${CODEC_PATH}/`);
   const isAdmin = (path: string) => path === '/v1/admin' || path.startsWith('/v1/admin/');
   const authenticate = requireApiKey(deps.keys);
   const authenticateAdmin = requireAdminKey(deps.config.auth.adminKey, deps.keys);
-  app.use('/v1/*', (c, next) => (isCallback(c.req.path) ? next() : isAdmin(c.req.path) ? authenticateAdmin(c, next) : authenticate(c, next)));
+  const authenticateCodec = requireCodecAccess(deps.config.auth.adminKey, deps.keys);
+  app.use('/v1/*', (c, next) =>
+    isCallback(c.req.path) ? next() : isCodec(c.req.path) ? authenticateCodec(c, next) : isAdmin(c.req.path) ? authenticateAdmin(c, next) : authenticate(c, next),
+  );
   if (deps.rateLimits) {
     const limiter = rateLimit(deps.rateLimits, deps.config.http.rateLimitPerMinute, deps.config.http.trustedProxyHops);
     app.use('/v1/*', (c, next) => (isCallback(c.req.path) || isAdmin(c.req.path) ? next() : limiter(c, next)));
@@ -54,8 +72,17 @@ export function createApp(deps: AppDeps) {
       throw new AppError(413, 'payload_too_large', `The request body exceeds ${deps.maxJsonBytes} bytes`);
     },
   });
+  // A codec request holds whole payloads (up to Temporal's 2 MiB each), more than an API request may.
+  const codecLimit = bodyLimit({
+    maxSize: CODEC_MAX_BYTES,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `The request body exceeds ${CODEC_MAX_BYTES} bytes`);
+    },
+  });
   // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself; Deepgram's callbacks have their own limit.
-  app.use('/v1/*', (c, next) => (isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : jsonLimit(c, next)));
+  app.use('/v1/*', (c, next) =>
+    isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : isCodec(c.req.path) ? codecLimit(c, next) : jsonLimit(c, next),
+  );
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
@@ -64,6 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
+  app.route(CODEC_PATH, codecRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
   app.route('/v1/usage', usageRoutes(deps));
 

@@ -49,3 +49,17 @@ export function requireAdminKey(adminKey: string | undefined, keys: KeyDirectory
     throw unauthorized('The admin key is not valid');
   };
 }
+
+/**
+ * The payload codec endpoint: the admin key, as for /v1/admin (it reads every tenant's workflow payloads). One
+ * exception: an API that is open (no key anywhere, no admin key: loopback, or ALLOW_UNAUTHENTICATED) serves every
+ * job's data to anyone already, so there the codec is open too and `npm start`'s Temporal UI, which cannot send a
+ * key, shows payloads in clear.
+ */
+export function requireCodecAccess(adminKey: string | undefined, keys: KeyDirectory): MiddlewareHandler<AppEnv> {
+  const admin = requireAdminKey(adminKey, keys);
+  return async (c, next) => {
+    if (!adminKey && !(await keys.required())) return next();
+    return admin(c, next);
+  };
+}

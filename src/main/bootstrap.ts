@@ -46,6 +46,15 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
+/** The separate entry points share their payload keys through configuration: a key of their own would split histories. */
+export function requirePayloadKeys(config: Config, entryPoint: string): void {
+  if (config.temporal.payloadKeys.length > 0) return;
+  fail(
+    `npm run ${entryPoint} needs PAYLOAD_ENCRYPTION_KEYS (keyId:base64 of 32 bytes, e.g. k1:$(openssl rand -base64 32)), the same in every process: ` +
+      'Temporal payloads are encrypted. Only `npm start` makes a local key of its own.',
+  );
+}
+
 /** Deepgram endpoints and key from config; the public API when only a key is given. */
 export function deepgramTarget(config: Config): { apiUrls: string[]; apiKey?: string } | null {
   if (config.deepgram.apiUrls.length > 0) return { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey };

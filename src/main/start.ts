@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
+import type { Config } from '../config.js';
 import { createDb } from '../db/database.js';
+import { CODEC_PATH } from '../http/routes/codec.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../emulator/index.js';
 import { startApiServer } from '../runtime/api-server.js';
 import { OpenApiRefusedError } from '../runtime/exposure.js';
@@ -17,12 +19,18 @@ import { createTracing } from '../observability/tracing.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
 import { chooseEmulatorEngine } from './emulator-engine.js';
+import { localPayloadKeys } from './local-payload-key.js';
 
 /**
  * `npm start`: the whole platform on one machine. Whatever is not configured is embedded:
  * Temporal dev server (SQLite under DATA_DIR), PGlite, and the Deepgram emulator.
  */
-const { config, logger } = bootstrap('start');
+const { config: configured, logger } = bootstrap('start');
+// Payloads are always encrypted: with no PAYLOAD_ENCRYPTION_KEYS, by a key made on the first start and kept in DATA_DIR.
+const config: Config =
+  configured.temporal.payloadKeys.length > 0
+    ? configured
+    : { ...configured, temporal: { ...configured.temporal, payloadKeys: await localPayloadKeys(configured.dataDir).catch((err: Error) => fail(err.message)) } };
 installTemporalRuntime(logger, { prometheusPort: config.metrics.temporalSdkPort });
 const stops: Array<() => Promise<void>> = [];
 const stopAll = async () => {
@@ -85,7 +93,7 @@ try {
     void stopAll().finally(() => process.exit(1));
   });
 
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, interceptors: apiTracing?.clientInterceptors });
+  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, interceptors: apiTracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys });
   stops.push(() => temporal.close());
   const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing, awaitsLiveEndpoint: true });
   stops.push(() => api.close());
@@ -100,6 +108,7 @@ try {
     temporal: temporal.client,
     temporalAddress,
     namespace: config.temporal.namespace,
+    payloadKeys: config.temporal.payloadKeys,
     // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.
     deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
     logger,
@@ -151,7 +160,15 @@ async function startEmbeddedTemporal(): Promise<DevServer> {
     uiPort: config.temporal.uiPort,
     dbFile: path.resolve(config.dataDir, 'temporal.sqlite'),
     namespace: config.temporal.namespace,
+    // The UI shows payloads through the API's codec endpoint (open under the default open API; else the admin key).
+    ...(config.http.port > 0 ? { uiCodecEndpoint: `http://${browsable(config.http.host)}:${config.http.port}${CODEC_PATH}` } : {}),
   });
+}
+
+/** The address a browser on this machine uses for a server bound to `host`. */
+function browsable(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function progress(message: string): void {

@@ -5,19 +5,20 @@ import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { loadWorkflowBundle } from '../runtime/workflow-code.js';
 import { createTemporalClient } from '../temporal/client.js';
-import { bootstrap, deepgramTarget, fail, failOnRefusal, onShutdown } from './bootstrap.js';
+import { bootstrap, deepgramTarget, fail, failOnRefusal, onShutdown, requirePayloadKeys } from './bootstrap.js';
 
 const { config, logger } = bootstrap('streaming-worker');
 installTemporalRuntime(logger);
 if (!config.db.url) fail('npm run streaming-worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
 if (!config.temporal.address) fail('npm run streaming-worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
+requirePayloadKeys(config, 'streaming-worker');
 const deepgram = deepgramTarget(config);
 if (!deepgram) fail('npm run streaming-worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
 
 const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
 await migrate();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-streaming-worker', logger });
-const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys });
 const worker = await startStreamingWorker({
   live: config.live,
   apiKeys: config.auth.keys,
@@ -27,6 +28,7 @@ const worker = await startStreamingWorker({
   temporal: temporal.client,
   temporalAddress: config.temporal.address,
   namespace: config.temporal.namespace,
+  payloadKeys: config.temporal.payloadKeys,
   // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.
   deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
   logger,

@@ -5,12 +5,13 @@ import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
 import { loadWorkflowBundle } from '../runtime/workflow-code.js';
-import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
+import { bootstrap, deepgramTarget, fail, onShutdown, requirePayloadKeys } from './bootstrap.js';
 
 const { config, logger } = bootstrap('worker');
 installTemporalRuntime(logger, { prometheusPort: config.metrics.temporalSdkPort });
 if (!config.db.url) fail('npm run worker needs DATABASE_URL: the embedded database is only for `npm start`, which runs everything in one process.');
 if (!config.temporal.address) fail('npm run worker needs TEMPORAL_ADDRESS: the embedded Temporal dev server is only for `npm start`.');
+requirePayloadKeys(config, 'worker');
 const deepgram = deepgramTarget(config);
 if (!deepgram) fail('npm run worker needs DEEPGRAM_API_KEY (Deepgram) or DEEPGRAM_API_URL (self-hosted Deepgram or `npm run emulator`).');
 

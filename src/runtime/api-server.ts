@@ -21,6 +21,7 @@ import { createTenantsService } from '../services/tenants.service.js';
 import { seedWebhookSecrets } from '../db/repositories/tenants.repository.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
+import { EncryptionCodec } from '../temporal/encryption-codec.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
 import { transcriptionSettings } from './service-settings.js';
@@ -53,6 +54,13 @@ export interface ApiServerOptions {
    * and a WebSocket upgrade is answered 503 (starting), not mistaken for a plain request.
    */
   awaitsLiveEndpoint?: boolean;
+}
+
+/** The Temporal UI's origin, which calls the codec endpoint from the browser; on loopback under either name. */
+function uiOrigins(uiUrl: string): string[] {
+  const origin = new URL(uiUrl).origin;
+  const twin = origin.includes('//127.0.0.1') ? origin.replace('//127.0.0.1', '//localhost') : origin.includes('//localhost') ? origin.replace('//localhost', '//127.0.0.1') : undefined;
+  return twin ? [origin, twin] : [origin];
 }
 
 /** Builds the Hono app from its dependencies and serves it; `port: 0` picks a free port (tests). */
@@ -93,6 +101,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (depth) for (const [status, n] of Object.entries(depth)) metrics.transcriptionQueueDepth.set({ status }, n);
     },
     maxJsonBytes: 1024 * 1024,
+    payloadCodec: new EncryptionCodec(config.temporal.payloadKeys),
+    codecOrigins: uiUrl ? uiOrigins(uiUrl) : [],
     rateLimits,
     tracer: options.tracing?.tracer,
     config,

@@ -11,6 +11,7 @@ import type { Db } from '../db/database.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { Tracing } from '../observability/tracing.js';
+import { encryptedDataConverter } from '../temporal/encryption-codec.js';
 import { deepgramTaskQueue, regionTaskQueue } from '../temporal/task-queues.js';
 import { createGlobalCallSlots } from './deepgram-call-slots.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
@@ -76,6 +77,8 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   const { config, db, metrics } = options;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
+  // One converter for every worker of the process: payloads are encrypted before they reach Temporal.
+  const dataConverter = encryptedDataConverter(config.temporal.payloadKeys);
   const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   /** One region's pair of workers: its own task queues, its own Deepgram endpoints (data residency). */
@@ -103,7 +106,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     });
     const { limits } = config.deepgram;
     const taskQueue = regionTaskQueue(config.temporal.taskQueue, region);
-    const common = { connection, namespace: config.temporal.namespace, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
+    const common = { connection, namespace: config.temporal.namespace, dataConverter, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
     const main = await Worker.create({
       ...common,
       taskQueue,

@@ -9,7 +9,7 @@ import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { EndpointCircuit } from '../adapters/deepgram/circuit-breaker.js';
 import { createFailoverLiveClient } from '../adapters/deepgram/live-failover.js';
-import { DEFAULT_REGION, type ApiKey, type Config, type LiveConfig } from '../config.js';
+import { DEFAULT_REGION, type ApiKey, type Config, type LiveConfig, type PayloadKey } from '../config.js';
 import { isDatabaseReachable, type Db } from '../db/database.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -19,6 +19,7 @@ import { createLiveSessionsService } from '../services/live-sessions.service.js'
 import { ConnectionRegistry } from '../live-gateway/connection-registry.js';
 import { createLiveGateway, type UpgradeSource } from '../live-gateway/live-gateway.js';
 import { statusRoutes } from './status-server.js';
+import { encryptedDataConverter } from '../temporal/encryption-codec.js';
 import { liveRelayTaskQueue } from '../temporal/live-ids.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import type { RunningWorker } from './batch-worker.js';
@@ -40,6 +41,8 @@ export interface StreamingWorkerOptions {
   temporal: Client;
   temporalAddress: string;
   namespace: string;
+  /** Its workers' payloads are encrypted like every other Temporal payload of the project (PAYLOAD_ENCRYPTION_KEYS). */
+  payloadKeys: readonly PayloadKey[];
   /**
    * Deepgram Live endpoints in priority order (DEEPGRAM_API_URL) with the circuit settings the prerecorded failover
    * uses (DEEPGRAM_CIRCUIT_FAILURES, DEEPGRAM_CIRCUIT_COOLDOWN_MS; 3 and 30 s when unset).
@@ -138,7 +141,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
   });
 
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const common = { connection, namespace: options.namespace, identity: `streaming@${workerId}`, activities };
+  const common = { connection, namespace: options.namespace, dataConverter: encryptedDataConverter(options.payloadKeys), identity: `streaming@${workerId}`, activities };
   const workflows = await Worker.create({
     ...common,
     taskQueue: live.taskQueue,

@@ -28,6 +28,8 @@ export interface DevServerOptions {
   namespace: string;
   readyTimeoutMs?: number;
   onLog?: (line: string) => void;
+  /** The Web UI decodes payloads through this remote codec (Temporal's codec server protocol). */
+  uiCodecEndpoint?: string;
   /** `KEY=VALUE` dynamic config; default DEV_SERVER_DYNAMIC_CONFIG (benchmarks compare against others). */
   dynamicConfig?: readonly string[];
 }
@@ -53,7 +55,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   }
   if (options.headless) args.push('--headless');
-  else args.push('--ui-port', String(options.uiPort));
+  else {
+    args.push('--ui-port', String(options.uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   // Task-queue fairness (tenants share Deepgram's capacity by their fairness key); priority is on by default.
   for (const setting of options.dynamicConfig ?? DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);

@@ -3,6 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { createBlobStore } from '../../src/adapters/blob-store/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
+import { EncryptionCodec, encryptedDataConverter } from '../../src/temporal/encryption-codec.js';
+import { TEST_PAYLOAD_KEYS_ENV } from './payload-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createKeyDirectory } from '../../src/services/api-keys.js';
@@ -27,8 +29,12 @@ export interface HttpApp {
  */
 export async function createHttpApp(env: Record<string, string> = {}): Promise<HttpApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'silent', ALLOW_PRIVATE_URLS: 'true', KEY_CACHE_MS: '0', ...env });
-  const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }), namespace: config.temporal.namespace });
+  const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'silent', ALLOW_PRIVATE_URLS: 'true', KEY_CACHE_MS: '0', PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV, ...env });
+  const temporal = new Client({
+    connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }),
+    namespace: config.temporal.namespace,
+    dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
+  });
   const db = database.db;
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const app = createApp({
@@ -42,6 +48,8 @@ export async function createHttpApp(env: Record<string, string> = {}): Promise<H
     readiness: async () => ({ checks: { database: true, temporal: false } }),
     config,
     maxJsonBytes: 1024 * 1024,
+    payloadCodec: new EncryptionCodec(config.temporal.payloadKeys),
+    codecOrigins: ['http://127.0.0.1:8233'],
     isShuttingDown: () => false,
   });
   return {

@@ -31,6 +31,7 @@ export async function startTestStreamingWorker(
     temporal: parts.temporal.client,
     temporalAddress: parts.temporal.address,
     namespace: config.temporal.namespace,
+    payloadKeys: config.temporal.payloadKeys,
     // DEEPGRAM_API_URL: the shared emulator unless the test lists its own endpoints.
     deepgram: { apiUrls: config.deepgram.apiUrls, apiKey: config.deepgram.apiKey, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
     logger: createLogger({ level: config.log.level }),

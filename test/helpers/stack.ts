@@ -8,7 +8,9 @@ import type { DeepgramEmulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js';
+import { encryptedDataConverter } from '../../src/temporal/encryption-codec.js';
 import { startBatchWorker, type RunningWorker } from '../../src/runtime/batch-worker.js';
+import { TEST_PAYLOAD_KEYS_ENV } from './payload-keys.js';
 import { workflowBundle } from './temporal.js';
 
 export interface SharedParts {
@@ -43,6 +45,8 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
     // Test audio is served from 127.0.0.1; the SSRF guard has its own test with the default.
     ALLOW_PRIVATE_URLS: 'true',
     WEBHOOK_SECRET: 'test-webhook-secret-0123456789abcdef',
+    // The same keys as the test Temporal client's (helpers/temporal.ts): every payload of the suite is encrypted.
+    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     WEBHOOK_RETRY_INITIAL_INTERVAL_MS: '200',
     // Tests poll hard; the per-client limit has its own test.
     RATE_LIMIT_PER_MINUTE: '0',
@@ -73,11 +77,15 @@ export async function startStack(
           shutdownGraceMs: 1_000,
           metrics,
         });
-  // A traced API needs a client whose interceptors carry the request's trace into the workflows it starts.
+  // The API's own client, as an entry point makes it: this stack's payload keys (a test may rotate them), and when traced
+  // the interceptors that carry the request's trace into the workflows it starts.
   const apiTracing = options.tracing?.api;
-  const temporal = apiTracing
-    ? new Client({ connection: parts.temporal.connection, namespace: parts.temporal.namespace, interceptors: apiTracing.clientInterceptors })
-    : parts.temporal.client;
+  const temporal = new Client({
+    connection: parts.temporal.connection,
+    namespace: parts.temporal.namespace,
+    interceptors: apiTracing?.clientInterceptors,
+    dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
+  });
   const api = await startApiServer({ config, db: parts.db, temporal, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing, metrics, awaitsLiveEndpoint: options.awaitsLiveEndpoint });
   return {
     config,

@@ -8,6 +8,7 @@ import { WORKFLOWS_PATH } from '../../src/runtime/batch-worker.js';
 import { bundleWorkflows } from '../../src/runtime/workflow-code.js';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
+import { testDataConverter } from './payload-keys.js';
 
 let runtimeInstalled = false;
 
@@ -21,10 +22,13 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
     runtimeInstalled = true;
   }
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (address) return TestWorkflowEnvironment.createFromExistingServer({ address });
+  // Its client encrypts like the stacks' (stackEnv's PAYLOAD_ENCRYPTION_KEYS), so tests read and start workflows as they do.
+  const client = { dataConverter: testDataConverter() };
+  if (address) return TestWorkflowEnvironment.createFromExistingServer({ address, client });
   const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, process.env.PATH);
   if (!cli) throw new Error('No Temporal CLI: run `npm run setup` or set TEMPORAL_CLI_PATH');
   return TestWorkflowEnvironment.createLocal({
+    client,
     server: {
       executable: { type: 'existing-path', path: cli },
       searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) =>

@@ -9,13 +9,16 @@ import { defaultPayloadConverter } from '@temporalio/common';
  */
 export async function startWithTimeSkipping(client: Client, options: { workflowType: string; taskQueue: string; workflowId?: string; args: unknown[] }) {
   const workflowId = options.workflowId ?? randomUUID();
+  // The raw request bypasses the client's data converter: encode (encrypt) the input as the client would.
+  let payloads = options.args.map((arg) => defaultPayloadConverter.toPayload(arg));
+  for (const codec of client.options.dataConverter.payloadCodecs ?? []) payloads = await codec.encode(payloads);
   await client.connection.workflowService.startWorkflowExecution({
     namespace: client.options.namespace,
     workflowId,
     requestId: randomUUID(),
     workflowType: { name: options.workflowType },
     taskQueue: { name: options.taskQueue },
-    input: { payloads: options.args.map((arg) => defaultPayloadConverter.toPayload(arg)) },
+    input: { payloads },
     timeSkippingConfig: { enabled: true },
   });
   return client.workflow.getHandle(workflowId);

@@ -69,3 +69,24 @@ describe('the admin API switched off', () => {
     assert.equal(((await res.json()) as any).error.code, 'admin_disabled');
   });
 });
+
+describe('the payload codec endpoint without ADMIN_API_KEY', () => {
+  let app: HttpApp;
+  before(async () => {
+    app = await createHttpApp();
+  });
+  after(() => app?.close());
+  const decode = () =>
+    app.request('/v1/admin/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hi"').toString('base64') }] }) });
+
+  test('open while the whole API is (no key anywhere: npm start’s Temporal UI decodes), admin_disabled once keys exist', async () => {
+    const open = await decode();
+    assert.equal(open.status, 200);
+    assert.deepEqual(((await open.json()) as any).payloads[0].data, Buffer.from('"hi"').toString('base64'), 'an unencrypted payload comes back as it was');
+    await app.tenants.createTenant('acme');
+    await app.tenants.createKey({ tenant: 'acme' });
+    const closed = await decode();
+    assert.equal(closed.status, 403);
+    assert.equal(((await closed.json()) as any).error.code, 'admin_disabled');
+  });
+});

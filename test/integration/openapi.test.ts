@@ -17,7 +17,7 @@ describeWithStack('OpenAPI document, reference page, and an external fuzzer', { 
     const { status, body } = await getJson(t.stack.url('/openapi.json'));
     assert.equal(status, 200);
     assert.equal(body.openapi, '3.1.0');
-    for (const p of ['/v1/transcriptions', '/v1/transcriptions/{id}', '/v1/transcriptions/{id}/cancel', '/v1/transcriptions/{id}/webhooks', '/v1/transcriptions/{id}/webhooks/redeliver', '/v1/listen', '/v1/usage', '/v1/admin/tenants', '/v1/admin/tenants/{id}/webhook-secret', '/v1/admin/keys', '/v1/admin/keys/{id}', '/v1/admin/keys/{id}/rotate', '/v1/admin/usage', '/health', '/ready', '/metrics']) {
+    for (const p of ['/v1/transcriptions', '/v1/transcriptions/{id}', '/v1/transcriptions/{id}/cancel', '/v1/transcriptions/{id}/webhooks', '/v1/transcriptions/{id}/webhooks/redeliver', '/v1/listen', '/v1/usage', '/v1/admin/tenants', '/v1/admin/tenants/{id}/webhook-secret', '/v1/admin/keys', '/v1/admin/keys/{id}', '/v1/admin/keys/{id}/rotate', '/v1/admin/usage', '/v1/admin/codec/decode', '/v1/admin/codec/encode', '/health', '/ready', '/metrics']) {
       assert.ok(body.paths[p], `documents ${p}`);
     }
     const request = body.components.schemas.TranscriptionRequest;
@@ -64,6 +64,6 @@ describeWithStack('OpenAPI document, reference page, and an external fuzzer', { 
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
     assert.equal(code, 0, output.slice(-4000));
     assert.match(output, /No issues found/);
-    assert.match(output, /Tested: 20/);
+    assert.match(output, /Tested: 22/);
   });
 });

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server.js';
 import { findTemporalCli } from '../../src/temporal/cli-path.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
+import { TEST_PAYLOAD_KEYS, TEST_PAYLOAD_KEYS_ENV } from '../helpers/payload-keys.js';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { insertJob, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, NOT_STARTED } from '../../src/db/repositories/jobs.repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -26,7 +27,7 @@ describe('dependency outages', () => {
     cliPath = cli;
     // A server of its own, because this test stops it.
     temporalServer = await startTemporalDevServer({ cliPath: cli, port: await freePort(), uiPort: 0, headless: true, namespace: 'default' });
-    temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default' });
+    temporal = await createTemporalClient({ address: temporalServer.address, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     database = await createTestDatabase();
     emulator = await startDeepgramEmulator({ apiKey: 'k' });
     const config = loadConfig({
@@ -36,6 +37,7 @@ describe('dependency outages', () => {
       TEMPORAL_ADDRESS: temporalServer.address,
       DEEPGRAM_API_URL: emulator.url,
       LOG_LEVEL: 'silent',
+      PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
     });
     api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
   });

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { jobStatusQuery, startTranscription, TRANSCRIPTION_WORKFLOW } from '../../src/client/index.js';
+import { jobStatusQuery, startTranscription, transcriptionDataConverter, TRANSCRIPTION_WORKFLOW } from '../../src/client/index.js';
+import { payloadTexts } from '../helpers/history-payloads.js';
+import { TEST_PAYLOAD_KEYS_ENV } from '../helpers/payload-keys.js';
 import { getJson } from '../helpers/stack.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
-import { payloadTexts } from '../helpers/history-payloads.js';
 
 /** Another service, with nothing but its own Temporal client, starts and awaits a transcription. */
 describeWithStack('programmatic use through Temporal (src/client)', { media: true, transcripts: { 'testing-websocket.wav': 'Testing, testing.' } }, (t) => {
   let otherService: Client;
   before(() => {
-    otherService = new Client({ connection: t.parts.temporal.client.connection, namespace: 'default' });
+    // Its own client, made as the README says: with the platform's payload encryption.
+    otherService = new Client({ connection: t.parts.temporal.client.connection, namespace: 'default', dataConverter: transcriptionDataConverter(TEST_PAYLOAD_KEYS_ENV) });
   });
 
   test('startTranscription + result(): ids and numbers (never the transcript, which stays out of Temporal), and the job with its transcript in the HTTP API', async () => {
@@ -25,9 +27,9 @@ describeWithStack('programmatic use through Temporal (src/client)', { media: tru
     assert.equal(outcome.status === 'completed' && typeof outcome.deepgramRequestId, 'string');
     assert.doesNotMatch(JSON.stringify(outcome), /Testing/, 'no transcript text in the workflow result');
     const history = await handle.fetchHistory();
-    const payloads = payloadTexts(history);
+    const payloads = await payloadTexts(history);
     // Started straight through Temporal, the job has no row yet: its URL is in the start event, and only there.
-    const afterStart = payloadTexts((history.events ?? []).filter((e) => !e.workflowExecutionStartedEventAttributes));
+    const afterStart = await payloadTexts({ events: (history.events ?? []).filter((e) => !e.workflowExecutionStartedEventAttributes) });
     assert.ok(payloads.some((p) => p.includes(t.media.url)), 'the start event holds the source URL');
     assert.ok(!afterStart.some((p) => p.includes(t.media.url)), 'no activity input or result repeats the source URL');
     assert.ok(payloads.some((p) => p.includes(outcome.status === 'completed' ? outcome.deepgramRequestId : '?')), 'the payloads were read');

@@ -26,7 +26,7 @@ describeWithStack('workflow payloads carry ids', { media: true, transcripts: { '
     assert.ok(emulatorSaw, 'Deepgram was sent the source URL');
     assert.deepEqual(emulatorSaw.query.tag, `tag${secret}`, 'and the options, read from the job row');
 
-    const payloads = payloadTexts(await t.parts.temporal.client.workflow.getHandle(jobId).fetchHistory());
+    const payloads = await payloadTexts(await t.parts.temporal.client.workflow.getHandle(jobId).fetchHistory());
     assert.ok(payloads.some((p) => p.includes(jobId)), 'the payloads were read');
     for (const needle of [secret, 'Testing, testing', t.media.url]) {
       assert.ok(!payloads.some((p) => p.includes(needle)), `"${needle}" appears in a payload of the workflow history`);

@@ -21,7 +21,10 @@ function envOf(service: { environment?: Record<string, unknown> | string[] }): R
 }
 
 /** What an operator must set (compose's `${VAR:?why}`), as they would. */
-const REQUIRED_SAMPLE: Record<string, string> = { API_KEYS: 'mobile:0123456789abcdef0123456789abcdef' };
+const REQUIRED_SAMPLE: Record<string, string> = {
+  API_KEYS: 'mobile:0123456789abcdef0123456789abcdef',
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+};
 
 /** The config a service would run with: its environment, compose's `${VAR:-default}` defaults and required values substituted. */
 function configOf(name: string) {
@@ -96,12 +99,15 @@ test('each worker\'s healthcheck asks the port its config serves status on', () 
   assert.match(probe('streaming-worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('streaming-worker').live.port}/health`));
 });
 
-test('secure by default: only the API and the live endpoint are published beyond loopback, and API keys are required', () => {
+test('secure by default: only the API and the live endpoint are published beyond loopback; API keys and payload encryption keys are required', () => {
   const open = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).some((p) => published(p).ip !== '127.0.0.1')).map(([name]) => name);
   assert.deepEqual(open.sort(), ['api', 'streaming-worker']);
   for (const name of ['api', 'worker', 'streaming-worker']) {
     assert.match(String(envOf(compose.services[name]!).API_KEYS), /^\$\{API_KEYS:\?/, `${name} refuses to start without API_KEYS`);
     assert.ok(configOf(name).auth.keys.length > 0);
     assert.equal(configOf(name).auth.allowUnauthenticated, false);
+    // Without it the separate entry points refuse to start; required here so compose says so before anything starts.
+    assert.match(String(envOf(compose.services[name]!).PAYLOAD_ENCRYPTION_KEYS), /^\$\{PAYLOAD_ENCRYPTION_KEYS:\?/, `${name} requires PAYLOAD_ENCRYPTION_KEYS`);
+    assert.equal(configOf(name).temporal.payloadKeys.length, 1);
   }
 });

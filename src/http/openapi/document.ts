@@ -5,6 +5,7 @@ import { TranscriptionFieldsSchema } from '../validation/transcription-request.j
 import { FORMATS } from '../transcript-formats.js';
 import { ApiKeySchema, DeepgramErrorSchema, ErrorSchema, JobListSchema, JobSchema, TenantSchema, UsageSchema, WebhookDeliveriesSchema } from './schemas.js';
 import { NewKeySchema, NewTenantSchema, RotateWebhookSecretSchema } from '../validation/admin-requests.js';
+import { CodecRequestSchema } from '../validation/codec-requests.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
 const strip = ({ $schema: _, ...rest }: Record<string, unknown>) => rest;
@@ -72,6 +73,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
         NewTenant: strip(json(NewTenantSchema)),
         NewKey: strip(json(NewKeySchema)),
         RotateWebhookSecret: strip(json(RotateWebhookSecretSchema)),
+        Payloads: strip(json(CodecRequestSchema)),
       },
     },
     paths: {
@@ -257,6 +259,23 @@ export function buildOpenApiDocument(serverUrl?: string) {
           responses: { '200': { description: 'Usage', content: { 'application/json': { schema: ref('Usage') } } }, ...errors(400, 401, 403, 404) },
         },
       },
+      ...Object.fromEntries(
+        (['decode', 'encode'] as const).map((direction) => [
+          `/v1/admin/codec/${direction}`,
+          {
+            post: {
+              summary: `Temporal's remote codec: ${direction === 'decode' ? 'decrypt payloads for the Temporal UI and CLI' : 'encrypt payloads the Temporal UI sends'} (admin key; open only while the whole API is)`,
+              parameters: [{ name: 'X-Namespace', in: 'header', required: false, description: 'Sent by the Temporal UI and CLI; the keys are the same for every namespace', schema: { type: 'string' } }],
+              requestBody: { required: true, content: { 'application/json': { schema: ref('Payloads') } } },
+              responses: {
+                '200': { description: `The payloads, ${direction}d, in the same order`, content: { 'application/json': { schema: ref('Payloads') } } },
+                ...errors(400, 401, 403, 413, 415),
+                '422': { description: 'undecodable_payload: encrypted with a key id not in PAYLOAD_ENCRYPTION_KEYS, or altered', content: { 'application/json': { schema: ref('Error') } } },
+              },
+            },
+          },
+        ]),
+      ),
       '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
       '/ready': { get: { summary: 'Readiness of each dependency', responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },

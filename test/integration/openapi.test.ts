@@ -149,8 +149,14 @@ describeWithStack(
           ],
           { FUZZ_ADMIN_KEY: ADMIN_KEY },
         );
+      const jobs = async () => {
+        const rows = await t.parts.db.selectFrom('jobs').select(['status']).execute();
+        return { all: rows.length, deleted: rows.filter((r) => r.status === 'deleted').length };
+      };
+      const before = await jobs();
       // The tenant API first: the admin run revokes and rotates keys (the tenant key among them, found by listing).
       const tenant = await run('tenant', ['--exclude-path-regex', '^/v1/admin/']);
+      const made = await jobs();
       const admin = await run('admin', ['--include-path-regex', '^/v1/admin/']);
       let total = 0;
       for (const [name, { code, output }] of [['tenant', tenant], ['admin', admin]] as const) {
@@ -165,6 +171,9 @@ describeWithStack(
         ctx.diagnostic(`${name} run: ${generated[1]} cases (${phases}); ${/Scenarios:\s+\d+/.exec(output)?.[0] ?? ''}`);
       }
       assert.ok(total >= MIN_CASES, `${total} generated cases, at least ${MIN_CASES} wanted`);
+      // Not only refusals: the fuzzer's own requests created jobs (for the stateful phase to read, cancel and delete).
+      assert.ok(made.all > before.all, 'the fuzzer created jobs');
+      ctx.diagnostic(`the fuzzer created ${made.all - before.all} jobs and deleted ${made.deleted - before.deleted}`);
       ctx.diagnostic(`schemathesis generated ${total} cases`);
     });
   },

@@ -111,6 +111,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
       { operationId, parameters: { id: '$response.body#/id' } },
     ]),
   );
+  const linksTo = (operationIds: string[]) => Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/id' } }]));
   const streamResponse = (description: string, schema = 'Stream') => ({ description, content: jsonBody(ref(schema)) });
   return {
     openapi: '3.1.0',
@@ -332,7 +333,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
           summary: 'Create a tenant (admin key)',
           security: ADMIN_SECURITY,
           requestBody: { required: true, content: jsonBody(ref('NewTenant')) },
-          responses: { '201': { description: 'Created, with its webhook secret', content: jsonBody(ref('Tenant')) }, ...adminErrors(400, 409, 413, 415) },
+          responses: { '201': { description: 'Created, with its webhook secret', content: jsonBody(ref('Tenant')), links: linksTo(['rotateWebhookSecret']) }, ...adminErrors(400, 409, 413, 415) },
         },
         get: {
           operationId: 'listTenants',
@@ -371,7 +372,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
           summary: 'Create an API key; its secret is shown once (admin key)',
           security: ADMIN_SECURITY,
           requestBody: { required: true, content: jsonBody(ref('NewKey')) },
-          responses: { '201': { description: 'Created', content: jsonBody(ref('ApiKey')) }, ...adminErrors(400, 404, 413, 415, 422) },
+          responses: { '201': { description: 'Created', content: jsonBody(ref('ApiKey')), links: linksTo(['rotateKey', 'revokeKey']) }, ...adminErrors(400, 404, 413, 415, 422) },
         },
         get: {
           operationId: 'listKeys',

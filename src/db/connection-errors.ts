@@ -16,3 +16,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+// SQLSTATE 22021 (character_not_in_repertoire) and 22P05 (untranslatable_character): PostgreSQL text and jsonb
+// cannot hold U+0000.
+const UNSTORABLE_TEXT_SQLSTATES = new Set(['22021', '22P05']);
+
+/** Whether PostgreSQL refused a value for a character it cannot store (a NUL): the client's input, not our fault. */
+export function isUnstorableText(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && UNSTORABLE_TEXT_SQLSTATES.has(code)) return true;
+  }
+  return false;
+}

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { isStorageOutage } from '../services/failures.js';
+import { isStorageOutage, isUnstorableText } from '../services/failures.js';
 import { deepgramErrCode } from '../domain/deepgram-error-codes.js';
 import { AppError } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
@@ -24,6 +24,11 @@ import { traceRequests } from './tracing.js';
 function isAudioUpload(contentType: string | undefined): boolean {
   const type = (contentType ?? '').toLowerCase();
   return type.startsWith('multipart/form-data') || type.startsWith('audio/') || type.startsWith('video/') || type.startsWith('application/octet-stream');
+}
+
+/** Deepgram's prerecorded API (`POST /v1/listen`) answers errors in Deepgram's shape; a plain GET of the live endpoint in ours. */
+function isDropIn(method: string, path: string): boolean {
+  return method === 'POST' && /^\/v1\/listen\/?$/.test(path);
 }
 
 /** The HTTP API: routing, error envelopes and request ids; business logic lives in the service. */
@@ -114,13 +119,19 @@ export function createApp(deps: AppDeps) {
       if (err.status === 413) c.header('Connection', 'close');
       if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
       // Refused before the drop-in route ran (a key, a budget): still in Deepgram's shape for Deepgram's SDKs.
-      if (/^\/v1\/listen\/?$/.test(c.req.path)) {
+      if (isDropIn(c.req.method, c.req.path)) {
         return deepgramError(c, err.status, deepgramErrCode(err.code), err.message);
       }
       return c.json(err.toJSON(), err.status as 400);
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(new AppError(err.status, 'invalid_request', err.message || 'Bad request').toJSON(), err.status);
+    }
+    // No request can be stored with a NUL character in its text: refused, whichever field carried it.
+    if (isUnstorableText(err)) {
+      const refused = new AppError(400, 'invalid_request', 'Text in the request may not contain the NUL character (U+0000)');
+      if (isDropIn(c.req.method, c.req.path)) return deepgramError(c, 400, 'Bad Request', refused.message);
+      return c.json(refused.toJSON(), 400);
     }
     if (isStorageOutage(err)) {
       deps.logger.warn({ err, requestId: c.get('requestId'), path: c.req.path }, 'database unreachable');

@@ -22,13 +22,19 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   const withKey = (s: SubmitTranscription): SubmitTranscription => (idempotencyKey ? { ...s, idempotencyKey } : s);
 
+  // The query string's fields are checked whatever carries the audio; a field in a JSON or multipart body wins over
+  // the same one in the query (each Deepgram option on its own).
+  const queryFields = fieldsFromQuery(c.req.queries());
+  const fromQuery = parseTranscriptionFields(queryFields, 'upload');
+
   if (type.startsWith('multipart/form-data')) {
     let fields: TranscriptionFields | undefined;
     const result = await readMultipart(c.req.raw, async (stream, info) =>
-      service.ingestUpload(c.get('caller'), stream, { contentType: info.mimeType || 'application/octet-stream' }),
+      // The file is stored as it arrives; raw audio's encoding and sample_rate can only be known from the query by then.
+      service.ingestUpload(c.get('caller'), stream, { contentType: info.mimeType || 'application/octet-stream', deepgramOptions: fromQuery.options }),
     );
     try {
-      fields = parseTranscriptionFields(multipartFields(result.fields), result.file ? 'upload' : 'url');
+      fields = parseTranscriptionFields(withQuery(queryFields, multipartFields(result.fields)), result.file ? 'upload' : 'url');
     } catch (err) {
       if (result.file) await service.discardUpload(result.file.source);
       throw err;
@@ -38,23 +44,13 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
   }
 
   if (type.startsWith('audio/') || type.startsWith('video/') || type.startsWith('application/octet-stream')) {
-    const queries = c.req.queries();
-    const fields = parseTranscriptionFields(
-      {
-        ...(queries.mode ? { mode: queries.mode.at(-1) } : {}),
-        ...(queries.duration_hint ? { duration_hint: Number(queries.duration_hint.at(-1)) } : {}),
-        ...(queries.webhook_url ? { webhook_url: queries.webhook_url.at(-1) } : {}),
-        ...(queries.priority ? { priority: Number(queries.priority.at(-1)) } : {}),
-        options: optionsFromQuery(queries, JOB_FIELDS),
-      },
-      'upload',
-    );
+    const fields = fromQuery;
     if (!c.req.raw.body) throw new AppError(400, 'invalid_request', 'The request has no audio body');
     const upload = await service.ingestUpload(c.get('caller'), c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0]!, deepgramOptions: fields.options });
     return withKey(submission(fields, upload.source, upload.durationSeconds));
   }
 
-  const fields = parseTranscriptionFields(await readJson(c), 'url');
+  const fields = parseTranscriptionFields(withQuery(queryFields, await readJson(c)), 'url');
   return withKey(submission(fields, { kind: 'url', url: fields.url! }, null));
 }
 
@@ -68,6 +64,30 @@ function submission(fields: TranscriptionFields, source: SubmitTranscription['so
     ...(durationHint !== undefined ? { durationHint } : {}),
     ...(fields.webhookUrl ? { webhookUrl: fields.webhookUrl } : {}),
   };
+}
+
+/** A raw upload's fields, which JSON and multipart requests may also put in the query string. */
+function fieldsFromQuery(queries: Record<string, string[]>): Record<string, unknown> {
+  const number = (values: string[]) => {
+    const last = values.at(-1)!;
+    return last.trim() === '' ? last : Number(last);
+  };
+  return {
+    ...(queries.mode ? { mode: queries.mode.at(-1) } : {}),
+    ...(queries.duration_hint ? { duration_hint: number(queries.duration_hint) } : {}),
+    ...(queries.webhook_url ? { webhook_url: queries.webhook_url.at(-1) } : {}),
+    ...(queries.priority ? { priority: number(queries.priority) } : {}),
+    options: optionsFromQuery(queries, JOB_FIELDS),
+  };
+}
+
+/** The body's fields over the query's; a body that is not an object is left for validation to refuse. */
+function withQuery(query: Record<string, unknown>, body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const fields = body as Record<string, unknown>;
+  const bodyOptions = fields.options;
+  const options = typeof bodyOptions === 'object' && bodyOptions !== null && !Array.isArray(bodyOptions) ? { ...(query.options as object), ...bodyOptions } : (bodyOptions ?? query.options);
+  return { ...query, ...fields, options };
 }
 
 /** Multipart fields are strings: `options` is JSON, `duration_hint` a number. */

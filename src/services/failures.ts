@@ -1,4 +1,6 @@
-import { isDatabaseUnavailable } from '../db/connection-errors.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../db/connection-errors.js';
+
+export { isUnstorableText };
 
 /**
  * Whether a failure is an outage of our own storage (PostgreSQL down, restarting, out of connections), which the

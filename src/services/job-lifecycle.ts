@@ -32,6 +32,13 @@ export function createJobLifecycle(deps: {
     return job;
   }
 
+  /** A job that is still there: a deleted one answers 410 deleted to everything but DELETE (see deletedJob). */
+  async function requireLiveJob(caller: Caller, id: string): Promise<Job> {
+    const job = await requireJob(caller, id);
+    if (job.status === 'deleted') throw deletedJob(id);
+    return job;
+  }
+
   /** Asks the workflow to stop; the in-flight Deepgram request is abandoned through activity cancellation. */
   async function cancelWorkflow(id: string): Promise<void> {
     try {
@@ -45,13 +52,13 @@ export function createJobLifecycle(deps: {
     list: (caller: Caller, query: Omit<JobListQuery, 'tenantId'>) => listJobs(db, { ...query, tenantId: caller.tenantId }),
 
     async cancel(caller: Caller, id: string): Promise<Job> {
-      const job = await requireJob(caller, id);
+      const job = await requireLiveJob(caller, id);
       if (FINAL_STATUSES.includes(job.status)) {
         throw new AppError(409, 'not_cancelable', `The job is already ${job.status}`);
       }
       await cancelWorkflow(id);
       await markJobCanceled(db, id);
-      return requireJob(caller, id);
+      return requireLiveJob(caller, id);
     },
 
     /** Cancels if needed, deletes the audio, transcript and delivery log, and keeps a tombstone. Idempotent. */
@@ -64,13 +71,13 @@ export function createJobLifecycle(deps: {
     },
 
     async webhookDeliveries(caller: Caller, id: string) {
-      const job = await requireJob(caller, id);
+      const job = await requireLiveJob(caller, id);
       return { job, deliveries: await listWebhookDeliveries(db, id) };
     },
 
     /** Sends the job's final event again, with the same event id, through a fresh delivery workflow. */
     async redeliverWebhook(caller: Caller, id: string): Promise<{ eventId: string }> {
-      const job = await requireJob(caller, id);
+      const job = await requireLiveJob(caller, id);
       if (!job.webhookUrl) throw new AppError(409, 'no_webhook', 'This job has no webhook_url');
       if (job.status !== 'completed' && job.status !== 'failed') {
         throw new AppError(409, 'not_ready', `The job is ${job.status}; only completed or failed jobs have an event to redeliver`);
@@ -85,4 +92,12 @@ export function createJobLifecycle(deps: {
       return { eventId };
     },
   };
+}
+
+/**
+ * The one answer for a deleted job, to every request but DELETE (which stays idempotent: 204): 410 Gone. The tombstone
+ * (ids, status, times) is only listed, with `GET /v1/transcriptions?status=deleted`.
+ */
+export function deletedJob(id: string): AppError {
+  return new AppError(410, 'deleted', `Transcription ${id} was deleted; only its tombstone is listed (GET /v1/transcriptions?status=deleted)`, { id, status: 'deleted' });
 }

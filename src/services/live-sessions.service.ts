@@ -163,6 +163,7 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
     async close(caller: Caller, id: string): Promise<LiveSession> {
       const session = await findLiveSession(db, id, caller.tenantId);
       if (!session) throw new AppError(404, 'not_found', `No live session with id ${id}`);
+      if (session.deletedAt) throw deletedSession(id);
       if (session.status === 'ended') throw new AppError(409, 'session_ended', `Live session ${id} has already ended (${session.closeReason})`);
       try {
         await temporal.workflow.getHandle(liveSessionWorkflowId(id)).signal(closeLiveSessionSignal);
@@ -173,4 +174,9 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
       return session;
     },
   };
+}
+
+/** The one answer for a deleted live session, to every request but DELETE (204, idempotent): 410 Gone. */
+export function deletedSession(id: string): AppError {
+  return new AppError(410, 'deleted', `Live session ${id} was deleted; only its tombstone is listed (GET /v1/streams?status=deleted)`, { id, status: 'deleted' });
 }

@@ -90,7 +90,7 @@ export function createTenantsService(deps: { db: Db; regions: string[] }) {
       const region = request.region?.toLowerCase();
       if (request.region !== undefined && region !== undefined && !deps.regions.includes(region)) {
         throw new AppError(
-          400,
+          422,
           'unknown_region',
           `Region ${JSON.stringify(request.region)} has no Deepgram endpoint configured (set DEEPGRAM_API_URL_${request.region.toUpperCase().replace(/-/g, '_')}); configured: ${deps.regions.join(', ') || 'none'}`,
         );

@@ -17,6 +17,7 @@ import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMo
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { requestFingerprint } from './fingerprint.js';
+import { isUnstorableText } from './failures.js';
 import { ingestUpload } from './uploads.js';
 import { UrlNotAllowedError, type OutboundHttp } from '../adapters/outbound/index.js';
 import { verifyCallbackToken } from '../adapters/callback-token.js';
@@ -98,7 +99,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
   /** Refuses work we must not do before anything is stored or started. */
   async function checkTargets(caller: Caller, request: SubmitTranscription): Promise<void> {
     if (request.webhookUrl && (await tenantWebhookSecrets(db, caller.tenantId)).length === 0) {
-      throw new AppError(400, 'webhooks_not_configured', 'Your tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API), so webhooks cannot be signed; poll the job instead');
+      throw new AppError(422, 'webhooks_not_configured', 'Your tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API), so webhooks cannot be signed; poll the job instead');
     }
     const checks: Array<[string, string | undefined]> = [
       ['url', request.source.kind === 'url' ? request.source.url : undefined],
@@ -110,7 +111,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
       try {
         await deps.outbound.checkUrl(url);
       } catch (err) {
-        if (err instanceof UrlNotAllowedError) throw new AppError(400, 'url_not_allowed', `Field "${field}": ${err.message}`);
+        if (err instanceof UrlNotAllowedError) throw new AppError(422, 'url_not_allowed', `Field "${field}": ${err.message}`);
         throw err;
       }
     }
@@ -166,7 +167,10 @@ export function createTranscriptionService(deps: ServiceDeps) {
         webhookUrl: request.webhookUrl,
         deepgramCallbackUrl: request.deepgramCallbackUrl,
       });
-    } catch {
+    } catch (err) {
+      if (request.source.kind === 'upload') await blobs.delete(request.source.blobId).catch(() => undefined);
+      // Text PostgreSQL cannot hold (a NUL) is the request's fault: answered 400 by the transport, not 503.
+      if (isUnstorableText(err)) throw err;
       throw new AppError(503, 'service_unavailable', 'The database is unreachable, so nothing was started. Retry shortly.', undefined, 5);
     }
 

@@ -44,7 +44,7 @@ export async function ingestUpload(
   if (reason) {
     await blobs.delete(stored.blobId);
     throw new AppError(
-      415,
+      422,
       'unsupported_audio',
       `The upload is not audio we can read (${reason}). Send WAV, MP3, FLAC, Ogg, WebM, M4A or similar, or raw audio with encoding and sample_rate options`,
     );

@@ -67,13 +67,13 @@ describeWithStack('drop-in Deepgram API (POST /v1/listen) through the unmodified
     );
     await assert.rejects(dg.listen.v1.media.transcribeFile({ data: Buffer.from('garbage bytes, not audio'.repeat(50)), contentType: 'audio/wav' }, {}), (err: unknown) => {
       assert.ok(err instanceof DeepgramError);
-      assert.equal(err.statusCode, 415);
+      assert.equal(err.statusCode, 422);
       return true;
     });
     const corrupt = t.media.put('corrupt-dropin.wav', Buffer.from('RIFF....WAVEfmt garbage'.repeat(40)));
     await assert.rejects(dg.listen.v1.media.transcribeUrl({ url: corrupt }), (err: unknown) => {
       assert.ok(err instanceof DeepgramError);
-      assert.equal(err.statusCode, 400);
+      assert.equal(err.statusCode, 422, 'refused audio: well formed, refused for what it holds');
       assert.equal((err.body as any).err_code, 'Bad Request');
       return true;
     });

@@ -103,9 +103,8 @@ describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats,
     const del = await fetch(t.stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' });
     assert.equal(del.status, 204);
     const tomb = await getJson(t.stack.url(`/v1/transcriptions/${res.body.id}`));
-    assert.equal(tomb.status, 200);
-    assert.equal(tomb.body.status, 'deleted');
-    assert.equal(tomb.body.transcript, undefined);
+    assert.equal(tomb.status, 410, 'a deleted job answers 410 deleted');
+    assert.equal(tomb.body.error.code, 'deleted');
     const rows = await t.parts.db.selectFrom('transcripts').select('job_id').where('job_id', '=', res.body.id).execute();
     assert.equal(rows.length, 0);
     const tombstone = await t.parts.db.selectFrom('jobs').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
@@ -116,7 +115,9 @@ describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats,
     const list = await getJson(t.stack.url('/v1/transcriptions?limit=100'));
     assert.ok(!list.body.data.some((j: any) => j.id === res.body.id));
     const deletedList = await getJson(t.stack.url('/v1/transcriptions?status=deleted'));
-    assert.ok(deletedList.body.data.some((j: any) => j.id === res.body.id));
+    const listed = deletedList.body.data.find((j: any) => j.id === res.body.id);
+    assert.equal(listed?.status, 'deleted', 'the tombstone is listed');
+    assert.equal(listed.transcript, undefined);
     assert.equal((await fetch(t.stack.url(`/v1/transcriptions/${res.body.id}`), { method: 'DELETE' })).status, 204);
     assert.equal((await fetch(t.stack.url('/v1/transcriptions/unknown-id'), { method: 'DELETE' })).status, 404);
   });

@@ -235,10 +235,13 @@ describeWithStack(
     assert.ok(before.transcript.length > 0);
 
     assert.equal((await fetch(t.stack.url(`/v1/streams/${sessionId}`), { method: 'DELETE' })).status, 204);
-    const tomb = (await getJson(t.stack.url(`/v1/streams/${sessionId}`))).body;
+    const gone = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
+    assert.equal(gone.status, 410, 'a deleted session answers 410 deleted');
+    assert.equal(gone.body.error.code, 'deleted');
+    const close = await fetch(t.stack.url(`/v1/streams/${sessionId}/close`), { method: 'POST' });
+    assert.equal(close.status, 410);
+    const tomb = (await getJson(t.stack.url('/v1/streams?status=deleted'))).body.data.find((s: any) => s.id === sessionId);
     assert.equal(tomb.status, 'deleted');
-    assert.equal(tomb.transcript, '');
-    assert.deepEqual(tomb.segments, []);
     assert.deepEqual(tomb.options, {});
     assert.equal(tomb.audio_seconds, before.audio_seconds, 'the billed audio stays on the tombstone');
     const rows = await t.parts.db.selectFrom('live_segments').select('seq').where('session_id', '=', sessionId).execute();

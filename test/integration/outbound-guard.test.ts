@@ -96,7 +96,7 @@ describeWithStack(
     test('submission refuses a name that already resolves privately, without saying to what', { skip }, async () => {
       dns.answer('internal.rebind.test', '10.0.0.7');
       const res = await postJson(t.stack.url('/v1/transcriptions'), { url: `http://${(host as { address: string }).address}:${port}/a.wav`, mode: 'async', webhook_url: 'http://internal.rebind.test/hook' });
-      assert.equal(res.status, 400);
+      assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'url_not_allowed');
       assert.doesNotMatch(res.body.error.message, /10\.0\.0\.7/);
     });

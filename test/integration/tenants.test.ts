@@ -86,7 +86,7 @@ describeWithStack(
     assert.equal((await admin('POST', '/keys', { tenant: 'nobody' })).status, 404);
     assert.equal((await admin('DELETE', '/keys/key_unknown')).status, 404);
     const region = await admin('POST', '/keys', { tenant: 'acme', region: 'mars' });
-    assert.equal(region.status, 400);
+    assert.equal(region.status, 422);
     assert.equal(region.body.error.code, 'unknown_region');
     assert.equal((await admin('POST', '/keys', { tenant: 'acme', max_live_sessions: -1 })).status, 400);
     assert.equal((await admin('POST', '/keys', { tenant: 'acme', surprise: 1 })).status, 400);

@@ -86,14 +86,14 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
     await eventually(async () => ((await blobCount()) === before && (await chunks()) === chunksBefore ? true : undefined), 5_000, 'the partial upload to be removed');
   });
 
-  test('bytes that are not audio → 415 unsupported_audio with the reason, and nothing is kept', async () => {
+  test('bytes that are not audio → 422 unsupported_audio with the reason, and nothing is kept', async () => {
     const before = await blobCount();
     const res = await fetch(t.stack.url('/v1/transcriptions'), {
       method: 'POST',
       headers: { 'content-type': 'audio/wav' },
       body: Buffer.from('<html><body>definitely not a recording</body></html>'.repeat(30)),
     });
-    assert.equal(res.status, 415);
+    assert.equal(res.status, 422);
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'unsupported_audio');
     assert.match(body.error.message, /not audio we can read/);
@@ -153,8 +153,8 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
       assert.equal(del.status, 204);
       assert.equal((await readdir(dir)).length, 0);
       const tomb = await getJson(fsStack.url(`/v1/transcriptions/${body.id}`));
-      assert.equal(tomb.body.status, 'deleted');
-      assert.equal(tomb.body.transcript, undefined);
+      assert.equal(tomb.status, 410);
+      assert.equal(tomb.body.error.code, 'deleted');
     } finally {
       await fsStack.stop();
     }

@@ -105,7 +105,7 @@ describeWithStack(
     const unsigned = await startStack(t.parts, { env: { WEBHOOK_SECRET: '' } });
     try {
       const r3 = await postJson(unsigned.url('/v1/transcriptions'), { url: uniqueAudio(), webhook_url: receiver.url });
-      assert.equal(r3.status, 400);
+      assert.equal(r3.status, 422);
       assert.equal(r3.body.error.code, 'webhooks_not_configured');
     } finally {
       await unsigned.stop();
@@ -129,11 +129,11 @@ describeWithStack(
     const guarded = await startStack(t.parts, { env: { ALLOW_PRIVATE_URLS: 'false', WEBHOOK_SECRET: SECRET } });
     try {
       const r1 = await postJson(guarded.url('/v1/transcriptions'), { url: 'https://8.8.8.8/a.wav', webhook_url: 'http://169.254.169.254/latest' });
-      assert.equal(r1.status, 400);
+      assert.equal(r1.status, 422);
       assert.equal(r1.body.error.code, 'url_not_allowed');
       assert.match(r1.body.error.message, /webhook_url/);
       const r2 = await postJson(guarded.url('/v1/transcriptions'), { url: t.media.file('preamble-rest.wav') });
-      assert.equal(r2.status, 400);
+      assert.equal(r2.status, 422);
       assert.equal(r2.body.error.code, 'url_not_allowed');
       assert.match(r2.body.error.message, /non-public address/);
     } finally {

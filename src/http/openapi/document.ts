@@ -1,42 +1,102 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../../domain/transcription.js';
+import { CURSOR_PATTERN } from '../cursor.js';
 import { DeepgramOptionsSchema } from '../validation/deepgram-options.js';
 import { TranscriptionFieldsSchema } from '../validation/transcription-request.js';
 import { FORMATS } from '../transcript-formats.js';
-import { ApiKeySchema, DeepgramErrorSchema, ErrorSchema, JobListSchema, JobSchema, TenantSchema, UsageSchema, WebhookDeliveriesSchema } from './schemas.js';
+import {
+  ApiKeySchema,
+  DeepgramErrorSchema,
+  ErrorSchema,
+  JobListSchema,
+  JobSchema,
+  StreamListSchema,
+  StreamSchema,
+  StreamWithTranscriptSchema,
+  TenantSchema,
+  UsageSchema,
+  WebhookDeliveriesSchema,
+} from './schemas.js';
 import { NewKeySchema, NewTenantSchema, RotateWebhookSecretSchema } from '../validation/admin-requests.js';
 import { CodecRequestSchema } from '../validation/codec-requests.js';
 
-const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-const strip = ({ $schema: _, ...rest }: Record<string, unknown>) => rest;
+type Json = Record<string, unknown>;
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+const strip = ({ $schema: _, ...rest }: Json) => rest;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } }]));
+const jsonBody = (schema: Json) => ({ 'application/json': { schema } });
+
+/**
+ * What every status means, the same on every operation. 400 is for a request that does not match this document; 422
+ * for one that does but is refused for what it means (a URL whose host is not public, bytes that are not audio, an
+ * empty time range, a region with no endpoint), which no schema can say.
+ */
 const ERROR_TEXT: Record<number, string> = {
-  400: 'The request is malformed (code says which field)',
-  401: 'Missing or wrong API key or callback token',
+  400: 'The request does not match this document (`code` and `message` say which field); also text holding a NUL character, which cannot be stored',
+  401: 'Missing or wrong API key',
   402: "The key's monthly audio budget is spent, or this audio would overrun it",
   403: 'A tenant key on the admin API, or the admin API is off',
   404: "No such job, session, tenant, key or route (or another tenant's)",
-  409: 'Conflicts with the job’s state or an earlier Idempotency-Key',
+  409: 'Conflicts with the state of the job or session, or with an earlier Idempotency-Key',
+  410: 'The job or session was deleted (`code: deleted`): every request naming it but DELETE answers this; its tombstone is listed with `?status=deleted`',
   413: 'Body or upload too large',
-  415: 'Not JSON, multipart or audio; or audio we cannot read',
-  422: 'Deepgram refused the audio or options (sync)',
+  415: 'Not JSON, multipart or audio',
+  422: 'Well formed but refused for what it means: `url_not_allowed` (the host does not resolve to a public address), `unsupported_audio`, `webhooks_not_configured`, `invalid_range`, `unknown_region`; or Deepgram refused the audio or options (sync)',
+  426: 'GET /v1/listen without a WebSocket upgrade',
+  429: 'Rate limited; Retry-After says when to come back',
   502: 'Deepgram failed or stayed unavailable through every retry (sync)',
-  503: 'Temporal or PostgreSQL unreachable; nothing was started',
+  503: 'PostgreSQL, Temporal or every Deepgram endpoint unreachable; nothing was started. Retry-After says when to retry',
 };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s] ?? 'Error', content: jsonBody(ref('Error')) }]));
+/** Answers any tenant operation can give: no or a wrong key, the rate limit, PostgreSQL down. */
+const tenantErrors = (...statuses: number[]) => errors(...[...statuses, 401, 429, 503].sort());
+/** Answers any admin operation can give: no, a wrong or a tenant's key; PostgreSQL down. */
+const adminErrors = (...statuses: number[]) => errors(...[...statuses, 401, 403, 503].sort());
+
+const TENANT_SECURITY = [{}, { token: [] }];
+const ADMIN_SECURITY = [{ adminToken: [] }];
+
+/** An absolute http(s) URL, as the server takes it (other schemes, relative URLs and empty hosts are refused). */
+const HTTP_URL = { type: 'string', format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://[A-Za-z0-9\\[]' };
+/** RFC 3339, exactly as the usage views parse it. */
+const DATE_OR_TIME = { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] };
+const MODE = { type: 'string', enum: ['auto', 'sync', 'async'] };
+const PRIORITY = { type: 'integer', minimum: 1, maximum: 5 };
+const DURATION_HINT = { type: 'number', exclusiveMinimum: 0 };
+const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string', minLength: 1 } });
+const pageParams = (statuses: readonly string[]) => [
+  { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: statuses } },
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+  { name: 'cursor', in: 'query', required: false, description: 'the `next_cursor` of the previous page', schema: { type: 'string', pattern: CURSOR_PATTERN } },
+];
+const usageParams = (groupings: string[]) => [
+  { name: 'from', in: 'query', required: false, description: 'RFC 3339 date or date-time; default the start of this month (UTC)', schema: DATE_OR_TIME },
+  { name: 'to', in: 'query', required: false, description: 'RFC 3339 date or date-time, exclusive, after `from` (else 422 invalid_range); default now', schema: DATE_OR_TIME },
+  { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: groupings, default: groupings[0] } },
+];
 
 /** Deepgram query options as OpenAPI parameters (raw uploads and /v1/listen take them in the query string). */
-function optionParameters() {
-  const props = (strip(json(DeepgramOptionsSchema)).properties ?? {}) as Record<string, Record<string, unknown>>;
+function optionParameters(description?: string) {
+  const props = (strip(json(DeepgramOptionsSchema)).properties ?? {}) as Record<string, Json>;
   return Object.entries(props).map(([name, schema]) => {
-    const anyOf = schema.anyOf as Array<Record<string, unknown>> | undefined;
+    const anyOf = schema.anyOf as Json[] | undefined;
     // Query strings carry scalars; lists repeat the parameter.
     const array = anyOf?.find((s) => s.type === 'array');
     const scalar = anyOf?.find((s) => s.type !== 'array') ?? schema;
-    return { name, in: 'query', required: false, schema: array ?? scalar, ...(array ? { style: 'form', explode: true } : {}) };
+    return { name, in: 'query', required: false, ...(description ? { description } : {}), schema: array ?? scalar, ...(array ? { style: 'form', explode: true } : {}) };
   });
+}
+
+/** A JSON transcription request: the zod schema that validates it, with the checks the service adds (URL shape, modes). */
+function transcriptionRequest(): Json {
+  const base = strip(json(TranscriptionFieldsSchema)) as { properties: Record<string, Json> };
+  return {
+    ...base,
+    required: ['url'],
+    properties: { ...base.properties, url: HTTP_URL, mode: MODE, webhook_url: HTTP_URL, options: ref('DeepgramOptions') },
+  };
 }
 
 /**
@@ -44,27 +104,42 @@ function optionParameters() {
  * responses), so the two cannot drift apart.
  */
 export function buildOpenApiDocument(serverUrl?: string) {
-  const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Job') } } });
+  const jobResponse = (description: string, links?: Json) => ({ description, content: jsonBody(ref('Job')), ...(links ? { links } : {}) });
+  // What a client does next with a job it created: the stateful fuzzer follows these.
+  const jobLinks = Object.fromEntries(
+    ['getTranscription', 'deleteTranscription', 'cancelTranscription', 'listWebhookDeliveries', 'redeliverWebhook'].map((operationId) => [
+      operationId,
+      { operationId, parameters: { id: '$response.body#/id' } },
+    ]),
+  );
+  const linksTo = (operationIds: string[]) => Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/id' } }]));
+  const streamResponse = (description: string, schema = 'Stream') => ({ description, content: jsonBody(ref(schema)) });
   return {
     openapi: '3.1.0',
     info: {
       title: 'Durable transcription platform',
       version: '0.1.0',
-      description: 'Deepgram transcription with durable jobs (Temporal), stored results (PostgreSQL), webhooks, and a Deepgram-compatible /v1/listen.',
+      description:
+        'Deepgram transcription with durable jobs (Temporal), stored results (PostgreSQL), webhooks, live sessions, and a Deepgram-compatible /v1/listen. ' +
+        'Every error is `{"error": {"code", "message"}}` (Deepgram’s shape on /v1/listen). A deleted job or live session answers `410 deleted` to every request but DELETE, which stays `204`.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    // Only enforced when the deployment sets API_KEYS; otherwise the API is open (hence the empty alternative).
-    security: [{}, { token: [] }],
+    // Tenant keys are only enforced once any key exists (API_KEYS or the admin API); otherwise the API is open (hence the empty alternative).
+    security: TENANT_SECURITY,
     components: {
       securitySchemes: {
-        token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <key>` (as the Deepgram SDKs send it) or `Bearer <key>`, with a key from API_KEYS' },
+        token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <key>` (as the Deepgram SDKs send it) or `Bearer <key>`, with a key from API_KEYS or the admin API' },
+        adminToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <ADMIN_API_KEY>`: the admin API only' },
       },
       schemas: {
         Error: strip(json(ErrorSchema)),
         Job: strip(json(JobSchema)),
         JobList: strip(json(JobListSchema)),
+        Stream: strip(json(StreamSchema)),
+        StreamWithTranscript: strip(json(StreamWithTranscriptSchema)),
+        StreamList: strip(json(StreamListSchema)),
         WebhookDeliveries: strip(json(WebhookDeliveriesSchema)),
-        TranscriptionRequest: { ...strip(json(TranscriptionFieldsSchema.extend({ url: z.string(), options: DeepgramOptionsSchema.optional() }))), required: ['url'] },
+        TranscriptionRequest: transcriptionRequest(),
         DeepgramOptions: strip(json(DeepgramOptionsSchema)),
         DeepgramError: strip(json(DeepgramErrorSchema)),
         Tenant: strip(json(TenantSchema)),
@@ -79,14 +154,17 @@ export function buildOpenApiDocument(serverUrl?: string) {
     paths: {
       '/v1/transcriptions': {
         post: {
+          operationId: 'createTranscription',
           summary: 'Transcribe audio by URL, multipart upload or raw body',
+          description:
+            'The fields `mode`, `duration_hint`, `webhook_url`, `priority` and Deepgram options may also come in the query string (a raw upload’s only way); a field in a JSON or multipart body wins over the query’s.',
           parameters: [
             { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } },
-            { name: 'mode', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'string', enum: ['auto', 'sync', 'async'] } },
-            { name: 'duration_hint', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'number', exclusiveMinimum: 0 } },
-            { name: 'webhook_url', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'string', format: 'uri' } },
-            { name: 'priority', in: 'query', required: false, description: 'raw uploads only', schema: { type: 'integer', minimum: 1, maximum: 5 } },
-            ...optionParameters().map((p) => ({ ...p, description: 'raw uploads only' })),
+            { name: 'mode', in: 'query', required: false, schema: MODE },
+            { name: 'duration_hint', in: 'query', required: false, schema: DURATION_HINT },
+            { name: 'webhook_url', in: 'query', required: false, schema: HTTP_URL },
+            { name: 'priority', in: 'query', required: false, schema: PRIORITY },
+            ...optionParameters(),
           ],
           requestBody: {
             required: true,
@@ -95,41 +173,46 @@ export function buildOpenApiDocument(serverUrl?: string) {
               'multipart/form-data': {
                 schema: {
                   type: 'object',
-                  required: ['audio'],
+                  description: 'an `audio` file or a `url`, not both. Raw audio without a container needs `encoding` (and `sample_rate`) in the query string, which is read before the file',
+                  oneOf: [{ required: ['audio'] }, { required: ['url'] }],
+                  additionalProperties: false,
                   properties: {
-                    audio: { type: 'string', contentMediaType: 'application/octet-stream' },
-                    mode: { type: 'string', enum: ['auto', 'sync', 'async'] },
-                    options: { type: 'string', description: 'DeepgramOptions as JSON' },
-                    duration_hint: { type: 'number' },
-                    webhook_url: { type: 'string', format: 'uri' },
-                    priority: { type: 'integer', minimum: 1, maximum: 5 },
+                    audio: { type: 'string', minLength: 1, contentMediaType: 'application/octet-stream' },
+                    url: HTTP_URL,
+                    mode: MODE,
+                    options: ref('DeepgramOptions'),
+                    duration_hint: DURATION_HINT,
+                    webhook_url: HTTP_URL,
+                    priority: PRIORITY,
                   },
                 },
+                encoding: { options: { contentType: 'application/json' } },
               },
-              'audio/*': { schema: { type: 'string', contentMediaType: 'audio/*' } },
+              'audio/*': { schema: { type: 'string', minLength: 1, contentMediaType: 'audio/*' } },
+              'application/octet-stream': { schema: { type: 'string', format: 'binary', minLength: 1 } },
             },
           },
           responses: {
-            '200': jobResponse('Transcribed while you waited (sync), or an Idempotency-Key replay of a finished job'),
-            '202': jobResponse('Accepted; poll the Location'),
-            ...errors(400, 401, 402, 409, 413, 415, 422, 502, 503),
+            '200': jobResponse('Transcribed while you waited (sync), or an Idempotency-Key replay of a finished job', jobLinks),
+            '202': jobResponse('Accepted; poll the Location', jobLinks),
+            ...tenantErrors(400, 402, 409, 410, 413, 415, 422, 502),
+            // A sync job that failed while the client waited is answered with the job itself, its `error` saying why.
+            '422': { description: `${ERROR_TEXT[422]}. A sync job Deepgram refused is answered with the failed job`, content: jsonBody({ anyOf: [ref('Error'), ref('Job')] }) },
+            '502': { description: `${ERROR_TEXT[502]}: the failed job`, content: jsonBody({ anyOf: [ref('Error'), ref('Job')] }) },
           },
         },
         get: {
-          summary: 'List jobs, newest first',
-          parameters: [
-            { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: JOB_STATUSES } },
-            { name: 'mode', in: 'query', required: false, schema: { type: 'string', enum: ['sync', 'async'] } },
-            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
-          ],
-          responses: { '200': { description: 'A page of jobs', content: { 'application/json': { schema: ref('JobList') } } }, ...errors(400) },
+          operationId: 'listTranscriptions',
+          summary: 'List jobs, newest first (deleted ones only with status=deleted)',
+          parameters: [...pageParams(JOB_STATUSES), { name: 'mode', in: 'query', required: false, schema: { type: 'string', enum: ['sync', 'async'] } }],
+          responses: { '200': { description: 'A page of jobs', content: jsonBody(ref('JobList')) }, ...tenantErrors(400) },
         },
       },
       '/v1/transcriptions/{id}': {
         get: {
+          operationId: 'getTranscription',
           summary: 'A job, or its transcript as text or captions',
-          parameters: [idParam, { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: FORMATS } }],
+          parameters: [idParam('job id'), { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: FORMATS } }],
           responses: {
             '200': {
               description: 'The job (json) or its transcript',
@@ -140,123 +223,186 @@ export function buildOpenApiDocument(serverUrl?: string) {
                 'text/vtt': { schema: { type: 'string' } },
               },
             },
-            ...errors(400, 404, 409),
+            ...tenantErrors(400, 404, 409, 410),
           },
         },
         delete: {
-          summary: 'Cancel if running, delete audio and transcript, keep a tombstone',
-          parameters: [idParam],
-          responses: { '204': { description: 'Deleted' }, ...errors(404) },
+          operationId: 'deleteTranscription',
+          summary: 'Cancel if running, delete audio and transcript, keep a tombstone; idempotent',
+          parameters: [idParam('job id')],
+          responses: { '204': { description: 'Deleted (also when it already was)' }, ...tenantErrors(400, 404) },
         },
       },
       '/v1/transcriptions/{id}/cancel': {
-        post: { summary: 'Cancel a running job', parameters: [idParam], responses: { '200': jobResponse('Canceled'), ...errors(404, 409) } },
+        post: { operationId: 'cancelTranscription', summary: 'Cancel a running job', parameters: [idParam('job id')], responses: { '200': jobResponse('Canceled'), ...tenantErrors(400, 404, 409, 410) } },
       },
       '/v1/transcriptions/{id}/webhooks': {
         get: {
+          operationId: 'listWebhookDeliveries',
           summary: 'Every webhook delivery attempt for the job',
-          parameters: [idParam],
-          responses: { '200': { description: 'Delivery log', content: { 'application/json': { schema: ref('WebhookDeliveries') } } }, ...errors(404) },
+          parameters: [idParam('job id')],
+          responses: { '200': { description: 'Delivery log', content: jsonBody(ref('WebhookDeliveries')) }, ...tenantErrors(400, 404, 410) },
         },
       },
       '/v1/transcriptions/{id}/webhooks/redeliver': {
         post: {
+          operationId: 'redeliverWebhook',
           summary: 'Send the final event again (same event id)',
-          parameters: [idParam],
+          parameters: [idParam('job id')],
           responses: {
-            '202': { description: 'Scheduled', content: { 'application/json': { schema: { type: 'object', properties: { event_id: { type: 'string' }, status: { type: 'string' } } } } } },
-            ...errors(404, 409),
+            '202': {
+              description: 'Scheduled',
+              content: jsonBody({ type: 'object', required: ['event_id', 'status'], properties: { event_id: { type: 'string' }, status: { const: 'scheduled' } } }),
+            },
+            ...tenantErrors(400, 404, 409, 410),
           },
         },
       },
-      '/v1/listen': {
+      '/v1/streams': {
+        get: {
+          operationId: 'listStreams',
+          summary: 'Live sessions, newest first (deleted ones only with status=deleted)',
+          parameters: pageParams(['active', 'ended', 'deleted']),
+          responses: { '200': { description: 'A page of sessions', content: jsonBody(ref('StreamList')) }, ...tenantErrors(400) },
+        },
+      },
+      '/v1/streams/{id}': {
+        get: {
+          operationId: 'getStream',
+          summary: 'A live session with its transcript and every final result',
+          parameters: [idParam('session id (the request_id of its Metadata)')],
+          responses: { '200': streamResponse('The session', 'StreamWithTranscript'), ...tenantErrors(400, 404, 410) },
+        },
+        delete: {
+          operationId: 'deleteStream',
+          summary: "Delete an ended session's transcript and results, keep a tombstone; idempotent",
+          parameters: [idParam('session id')],
+          responses: { '204': { description: 'Deleted (also when it already was)' }, ...tenantErrors(400, 404, 409) },
+        },
+      },
+      '/v1/streams/{id}/close': {
         post: {
+          operationId: 'closeStream',
+          summary: 'End a live session from outside (its client gets the last finals, Metadata and a 1000 close)',
+          parameters: [idParam('session id')],
+          responses: { '202': streamResponse('Closing (`status: closing`)'), ...tenantErrors(400, 404, 409, 410) },
+        },
+      },
+      '/v1/listen': {
+        get: {
+          operationId: 'listenLive',
+          summary: 'Live transcription: a WebSocket upgrade with Deepgram’s live query parameters',
+          responses: {
+            '101': { description: 'Switching Protocols: the live session (Deepgram’s message protocol)' },
+            ...tenantErrors(426),
+          },
+        },
+        post: {
+          operationId: 'listen',
           summary: 'Deepgram-compatible prerecorded transcription',
           parameters: [
             ...optionParameters(),
-            { name: 'callback', in: 'query', required: false, schema: { type: 'string', format: 'uri' } },
+            { name: 'callback', in: 'query', required: false, schema: HTTP_URL },
+            { name: 'callback_method', in: 'query', required: false, schema: { type: 'string', pattern: '^[pP][oO][sS][tT]$' } },
           ],
           requestBody: {
             required: true,
             content: {
-              'application/json': { schema: { type: 'object', required: ['url'], properties: { url: { type: 'string', format: 'uri' } } } },
-              'audio/*': { schema: { type: 'string', contentMediaType: 'audio/*' } },
+              'application/json': { schema: { type: 'object', required: ['url'], properties: { url: HTTP_URL } } },
+              'audio/*': { schema: { type: 'string', minLength: 1, contentMediaType: 'audio/*' } },
+              'application/octet-stream': { schema: { type: 'string', format: 'binary', minLength: 1 } },
             },
           },
           responses: {
-            '200': { description: 'Deepgram’s response (or `{request_id}` with callback)', content: { 'application/json': { schema: { type: 'object' } } } },
+            '200': { description: 'Deepgram’s response (or `{request_id}` with callback)', content: jsonBody({ type: 'object' }) },
             ...Object.fromEntries(
-              [400, 401, 402, 413, 415, 422, 502, 503, 504].map((s) => [String(s), { description: 'Deepgram-shaped error', content: { 'application/json': { schema: ref('DeepgramError') } } }]),
+              [400, 401, 402, 409, 413, 415, 422, 429, 502, 503, 504].map((s) => [String(s), { description: `Deepgram-shaped error${ERROR_TEXT[s] ? `: ${ERROR_TEXT[s]}` : ''}`, content: jsonBody(ref('DeepgramError')) }]),
             ),
           },
         },
       },
       '/v1/usage': {
         get: {
+          operationId: 'getUsage',
           summary: "Your tenant's billable audio seconds",
-          parameters: [...[
-            { name: 'from', in: 'query', required: false, description: 'ISO date or time; default the start of this month (UTC)', schema: { type: 'string' } },
-            { name: 'to', in: 'query', required: false, description: 'ISO date or time (exclusive); default now', schema: { type: 'string' } },
-          ], { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: ['day', 'model', 'mode'], default: 'day' } }],
-          responses: { '200': { description: 'Usage', content: { 'application/json': { schema: ref('Usage') } } }, ...errors(400, 401) },
+          parameters: usageParams(['day', 'model', 'mode']),
+          responses: { '200': { description: 'Usage', content: jsonBody(ref('Usage')) }, ...tenantErrors(400, 422) },
         },
       },
       '/v1/admin/tenants': {
         post: {
+          operationId: 'createTenant',
           summary: 'Create a tenant (admin key)',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('NewTenant') } } },
-          responses: { '201': { description: 'Created, with its webhook secret', content: { 'application/json': { schema: ref('Tenant') } } }, ...errors(400, 401, 403, 409, 415) },
+          security: ADMIN_SECURITY,
+          requestBody: { required: true, content: jsonBody(ref('NewTenant')) },
+          responses: { '201': { description: 'Created, with its webhook secret', content: jsonBody(ref('Tenant')), links: linksTo(['rotateWebhookSecret']) }, ...adminErrors(400, 409, 413, 415) },
         },
         get: {
+          operationId: 'listTenants',
           summary: 'Every tenant (admin key)',
-          responses: { '200': { description: 'Tenants', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: ref('Tenant') } } } } } }, ...errors(401, 403) },
+          security: ADMIN_SECURITY,
+          responses: { '200': { description: 'Tenants', content: jsonBody({ type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('Tenant') } } }) }, ...adminErrors() },
         },
       },
       '/v1/admin/tenants/{id}/webhook-secret': {
         post: {
+          operationId: 'rotateWebhookSecret',
           summary: "Rotate a tenant's webhook secret; the old one keeps signing for the overlap (admin key)",
-          parameters: [idParam],
-          requestBody: { required: false, content: { 'application/json': { schema: ref('RotateWebhookSecret') } } },
+          security: ADMIN_SECURITY,
+          parameters: [idParam('tenant id or name')],
+          requestBody: { required: false, content: jsonBody(ref('RotateWebhookSecret')) },
           responses: {
-            '200': { description: 'The new secret', content: { 'application/json': { schema: { type: 'object', properties: { webhook_secret: { type: 'string' }, previous_secret_valid_until: { type: 'string' } } } } } },
-            ...errors(400, 401, 403, 404, 415),
+            '200': {
+              description: 'The new secret',
+              content: jsonBody({
+                type: 'object',
+                required: ['tenant', 'webhook_secret', 'previous_secret_valid_until'],
+                properties: {
+                  tenant: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+                  webhook_secret: { type: 'string' },
+                  previous_secret_valid_until: { type: 'string' },
+                },
+              }),
+            },
+            ...adminErrors(400, 404, 413, 415),
           },
         },
       },
       '/v1/admin/keys': {
         post: {
+          operationId: 'createKey',
           summary: 'Create an API key; its secret is shown once (admin key)',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('NewKey') } } },
-          responses: { '201': { description: 'Created', content: { 'application/json': { schema: ref('ApiKey') } } }, ...errors(400, 401, 403, 404, 415) },
+          security: ADMIN_SECURITY,
+          requestBody: { required: true, content: jsonBody(ref('NewKey')) },
+          responses: { '201': { description: 'Created', content: jsonBody(ref('ApiKey')), links: linksTo(['rotateKey', 'revokeKey']) }, ...adminErrors(400, 404, 413, 415, 422) },
         },
         get: {
+          operationId: 'listKeys',
           summary: 'Every key, without secrets (admin key)',
-          parameters: [{ name: 'tenant', in: 'query', required: false, schema: { type: 'string' } }],
-          responses: { '200': { description: 'Keys', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: ref('ApiKey') } } } } } }, ...errors(401, 403, 404) },
+          security: ADMIN_SECURITY,
+          parameters: [{ name: 'tenant', in: 'query', required: false, description: 'tenant id or name', schema: { type: 'string' } }],
+          responses: { '200': { description: 'Keys', content: jsonBody({ type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('ApiKey') } } }) }, ...adminErrors(400, 404) },
         },
       },
       '/v1/admin/keys/{id}': {
-        delete: { summary: 'Revoke a key (admin key)', parameters: [idParam], responses: { '204': { description: 'Revoked' }, ...errors(401, 403, 404) } },
+        delete: { operationId: 'revokeKey', summary: 'Revoke a key (admin key)', security: ADMIN_SECURITY, parameters: [idParam('key id')], responses: { '204': { description: 'Revoked' }, ...adminErrors(400, 404) } },
       },
       '/v1/admin/keys/{id}/rotate': {
         post: {
+          operationId: 'rotateKey',
           summary: 'A new secret for the same key; the old one stops working (admin key)',
-          parameters: [idParam],
-          responses: { '200': { description: 'Rotated', content: { 'application/json': { schema: ref('ApiKey') } } }, ...errors(401, 403, 404, 409) },
+          security: ADMIN_SECURITY,
+          parameters: [idParam('key id')],
+          responses: { '200': { description: 'Rotated', content: jsonBody(ref('ApiKey')) }, ...adminErrors(400, 404, 409) },
         },
       },
       '/v1/admin/usage': {
         get: {
+          operationId: 'getAdminUsage',
           summary: 'Usage of every tenant (admin key)',
-          parameters: [
-            ...[
-            { name: 'from', in: 'query', required: false, description: 'ISO date or time; default the start of this month (UTC)', schema: { type: 'string' } },
-            { name: 'to', in: 'query', required: false, description: 'ISO date or time (exclusive); default now', schema: { type: 'string' } },
-          ],
-            { name: 'group_by', in: 'query', required: false, schema: { type: 'string', enum: ['tenant', 'day', 'model', 'mode'], default: 'tenant' } },
-            { name: 'tenant', in: 'query', required: false, schema: { type: 'string' } },
-          ],
-          responses: { '200': { description: 'Usage', content: { 'application/json': { schema: ref('Usage') } } }, ...errors(400, 401, 403, 404) },
+          security: ADMIN_SECURITY,
+          parameters: [...usageParams(['tenant', 'day', 'model', 'mode']), { name: 'tenant', in: 'query', required: false, description: 'tenant id or name', schema: { type: 'string' } }],
+          responses: { '200': { description: 'Usage', content: jsonBody(ref('Usage')) }, ...adminErrors(400, 404, 422) },
         },
       },
       ...Object.fromEntries(
@@ -264,21 +410,30 @@ export function buildOpenApiDocument(serverUrl?: string) {
           `/v1/admin/codec/${direction}`,
           {
             post: {
+              operationId: `codec${direction === 'decode' ? 'Decode' : 'Encode'}`,
+              security: ADMIN_SECURITY,
               summary: `Temporal's remote codec: ${direction === 'decode' ? 'decrypt payloads for the Temporal UI and CLI' : 'encrypt payloads the Temporal UI sends'} (admin key; open only while the whole API is)`,
               parameters: [{ name: 'X-Namespace', in: 'header', required: false, description: 'Sent by the Temporal UI and CLI; the keys are the same for every namespace', schema: { type: 'string' } }],
               requestBody: { required: true, content: { 'application/json': { schema: ref('Payloads') } } },
               responses: {
-                '200': { description: `The payloads, ${direction}d, in the same order`, content: { 'application/json': { schema: ref('Payloads') } } },
-                ...errors(400, 401, 403, 413, 415),
-                '422': { description: 'undecodable_payload: encrypted with a key id not in PAYLOAD_ENCRYPTION_KEYS, or altered', content: { 'application/json': { schema: ref('Error') } } },
+                '200': { description: `The payloads, ${direction}d, in the same order`, content: jsonBody(ref('Payloads')) },
+                ...adminErrors(400, 413, 415),
+                '422': { description: 'undecodable_payload: encrypted with a key id not in PAYLOAD_ENCRYPTION_KEYS, or altered', content: jsonBody(ref('Error')) },
               },
             },
           },
         ]),
       ),
-      '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
-      '/ready': { get: { summary: 'Readiness of each dependency', responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/health': { get: { operationId: 'health', summary: 'Liveness', security: [], responses: { '200': { description: 'Alive', content: jsonBody({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } } } },
+      '/ready': {
+        get: {
+          operationId: 'ready',
+          summary: 'Readiness of each dependency',
+          security: [],
+          responses: { '200': { description: 'Ready', content: jsonBody({ type: 'object' }) }, '503': { description: 'A dependency is down', content: jsonBody({ type: 'object' }) } },
+        },
+      },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
     },
   };
 }

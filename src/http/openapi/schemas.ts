@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from '../../domain/transcription.js';
+import { CURSOR_PATTERN } from '../cursor.js';
 
 /** Response shapes of the public API, described in zod so the OpenAPI document and the tests share them. */
 export const ErrorSchema = z.object({
@@ -30,7 +31,50 @@ export const JobSchema = z.object({
   links: z.object({ self: z.string(), temporal_ui: z.string().optional() }),
 });
 
-export const JobListSchema = z.object({ data: z.array(JobSchema), next_cursor: z.string().nullable() });
+/** `next_cursor`: pass it as `?cursor=` for the next page; null on the last page. */
+const NextCursorSchema = z.string().regex(new RegExp(CURSOR_PATTERN)).nullable().describe('`<created_at in Unix ms>.<id>` of the last item; null on the last page');
+
+export const JobListSchema = z.object({ data: z.array(JobSchema), next_cursor: NextCursorSchema });
+
+const LinksSchema = z.object({ self: z.string(), temporal_ui: z.string().optional() });
+
+/** A live session (`GET /v1/streams`). */
+export const StreamSchema = z.object({
+  id: z.string(),
+  status: z.enum(['active', 'ended', 'deleted', 'closing']).describe('`closing` only in the answer to POST …/close'),
+  model: z.string().nullable(),
+  options: z.record(z.string(), z.unknown()),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  audio_seconds: z.number(),
+  resume_from_seconds: z.number().describe('where a client reconnecting with session_id continues'),
+  close_reason: z.string().nullable(),
+  close_message: z.string().optional(),
+  reconnect_count: z.number().int(),
+  resume_count: z.number().int(),
+  deepgram_request_ids: z.array(z.string()),
+  links: LinksSchema,
+});
+
+/** A live session with its transcript (`GET /v1/streams/:id`). */
+export const StreamWithTranscriptSchema = StreamSchema.extend({
+  transcript: z.string(),
+  segments: z.array(
+    z.object({
+      seq: z.number().int(),
+      channel: z.number().int(),
+      start: z.number(),
+      end: z.number(),
+      transcript: z.string(),
+      confidence: z.number().nullable(),
+      speech_final: z.boolean(),
+      from_finalize: z.boolean(),
+      words: z.array(z.unknown()),
+    }),
+  ),
+});
+
+export const StreamListSchema = z.object({ data: z.array(StreamSchema), next_cursor: NextCursorSchema });
 
 export const WebhookDeliveriesSchema = z.object({
   webhook_url: z.string().nullable(),

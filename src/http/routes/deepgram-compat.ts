@@ -5,6 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { optionsFromQuery } from '../validation/deepgram-options.js';
 import { isHttpUrl, parseOptions } from '../validation/transcription-request.js';
+import { failedJobStatus } from '../job-view.js';
 
 const CALLBACK_PARAMS = new Set(['callback', 'callback_method']);
 
@@ -66,7 +67,8 @@ export function deepgramCompatRoutes(deps: AppDeps) {
       }
       if (result.job.status === 'failed' && result.job.error) {
         const e = result.job.error;
-        return deepgramError(c, e.status ?? 502, e.deepgramCode ?? e.code, e.message);
+        // As on /v1/transcriptions: audio or options Deepgram refused are the client's to fix (422), anything else upstream (502).
+        return deepgramError(c, failedJobStatus(e), e.deepgramCode ?? e.code, e.message);
       }
       return deepgramError(c, 504, 'TIMEOUT', `The transcription is still running; poll /v1/transcriptions/${result.job.id}`);
     } catch (err) {

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { AppError } from '../../domain/errors.js';
 import type { LiveSessionStatus } from '../../domain/live.js';
-import type { LiveSessionsService } from '../../services/live-sessions.service.js';
+import { deletedSession, type LiveSessionsService } from '../../services/live-sessions.service.js';
 import { liveSessionWorkflowId } from '../../temporal/live-ids.js';
 import type { AppEnv } from '../app-env.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, parseLimit } from '../cursor.js';
 import { streamView, streamWithTranscriptView } from '../stream-view.js';
 
 const STATUSES: ReadonlyArray<LiveSessionStatus | 'deleted'> = ['active', 'ended', 'deleted'];
@@ -13,13 +13,6 @@ const STATUSES: ReadonlyArray<LiveSessionStatus | 'deleted'> = ['active', 'ended
 function startedBefore(cursor: string): { startedAt: Date; id: string } {
   const { createdAt, id } = decodeCursor(cursor);
   return { startedAt: createdAt, id };
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return 20;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new AppError(400, 'invalid_request', 'Query "limit" must be an integer from 1 to 100');
-  return n;
 }
 
 /** Live sessions: list, read with transcript, close from outside, delete. */
@@ -36,13 +29,14 @@ export function streamRoutes(deps: { liveSessions: LiveSessionsService; temporal
       const page = await deps.liveSessions.list(c.get('caller'), {
         limit: parseLimit(c.req.query('limit')),
         ...(status ? { status: status as LiveSessionStatus | 'deleted' } : {}),
-        ...(cursor ? { before: startedBefore(cursor) } : {}),
+        ...(cursor !== undefined ? { before: startedBefore(cursor) } : {}),
       });
       return c.json({ data: page.sessions.map((s) => streamView(s, links(s.id))), next_cursor: page.next ? encodeCursor(page.next.startedAt, page.next.id) : null }, 200);
     })
     .get('/:id', async (c) => {
       const loaded = await deps.liveSessions.get(c.get('caller'), c.req.param('id'));
       if (!loaded) throw new AppError(404, 'not_found', `No live session with id ${c.req.param('id')}`);
+      if (loaded.session.deletedAt) throw deletedSession(loaded.session.id);
       return c.json(streamWithTranscriptView(loaded.session, loaded.segments, links(loaded.session.id)), 200);
     })
     .post('/:id/close', async (c) => {

@@ -4,8 +4,9 @@ import { modelLabel } from '../../domain/model-label.js';
 import { JOB_STATUSES, type JobStatus } from '../../domain/transcription.js';
 import type { JobWithTranscript } from '../../services/transcriptions.service.js';
 import type { AppDeps, AppEnv } from '../app-env.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, parseLimit } from '../cursor.js';
 import { failedJobStatus, jobView } from '../job-view.js';
+import { deletedJob } from '../../services/job-lifecycle.js';
 import { readSubmission } from '../read-submission.js';
 import { parseFormat, renderTranscript } from '../transcript-formats.js';
 
@@ -17,6 +18,8 @@ export function transcriptionRoutes(deps: AppDeps) {
     .post('/', async (c) => {
       const request = await readSubmission(c, deps.service);
       const result = await deps.service.submit(c.get('caller'), request);
+      // An Idempotency-Key replay of a job deleted since: the same answer as every other request naming it.
+      if (result.replayed && result.job.status === 'deleted') throw deletedJob(result.job.id);
       const body = view(result);
       // The outcome and the latency are counted once, by the worker that finishes the job (sync or async alike).
       if (!result.replayed) deps.metrics.transcriptionRequests.inc({ status: 'accepted', model: modelLabel(request.options.model), region: deps.region });
@@ -32,19 +35,17 @@ export function transcriptionRoutes(deps: AppDeps) {
     .get('/', async (c) => {
       const status = c.req.query('status');
       const mode = c.req.query('mode');
-      const limitText = c.req.query('limit') ?? '20';
       const cursor = c.req.query('cursor');
       if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
         throw new AppError(400, 'invalid_request', `Query "status" must be one of ${JOB_STATUSES.join(', ')}`);
       }
       if (mode !== undefined && mode !== 'sync' && mode !== 'async') throw new AppError(400, 'invalid_mode', 'Query "mode" must be sync or async');
-      const limit = Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AppError(400, 'invalid_request', 'Query "limit" must be an integer from 1 to 100');
+      const limit = parseLimit(c.req.query('limit'));
       const jobs = await deps.service.list(c.get('caller'), {
         limit: limit + 1,
         ...(status ? { status: status as JobStatus } : {}),
         ...(mode ? { mode } : {}),
-        ...(cursor ? { cursor: decodeCursor(cursor) } : {}),
+        ...(cursor !== undefined ? { cursor: decodeCursor(cursor) } : {}),
       });
       const page = jobs.slice(0, limit);
       const last = page.at(-1);
@@ -54,6 +55,7 @@ export function transcriptionRoutes(deps: AppDeps) {
       const format = parseFormat(c.req.query('format'));
       const loaded = await deps.service.get(c.get('caller'), c.req.param('id'));
       if (!loaded) throw new AppError(404, 'not_found', `No transcription with id ${c.req.param('id')}`);
+      if (loaded.job.status === 'deleted') throw deletedJob(loaded.job.id);
       if (format === 'json') return c.json(view(loaded), 200);
       const rendered = renderTranscript(loaded, format);
       c.header('Content-Type', rendered.contentType);

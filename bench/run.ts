@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measurements, printed as tables. Starts its own Temporal dev server (in memory)
  * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size;
- * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine, memory) runs some of them; BENCH_MEMORY_STORES
+ * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine, memory, floor, throughput) runs some of them; BENCH_MEMORY_STORES
  * (postgres,filesystem) picks the blob stores the memory benchmark uploads through.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -15,6 +15,10 @@ import { benchLiveLatency } from './live-latency.js';
 import { benchEngineAccuracy } from './engine-accuracy.js';
 import { benchFairShare } from './fair-share.js';
 import { benchUploadMemory } from './upload-memory.js';
+import { benchTemporalFloor } from './temporal-floor.js';
+import { benchThroughput } from './throughput.js';
+import { benchBullmqPeer } from './bullmq-peer.js';
+import { DEV_SERVER_SQLITE_PRAGMAS } from '../src/temporal/dev-server.js';
 import { loadavg } from 'node:os';
 
 const log = (m: string) => process.stderr.write(`  … ${m}\n`);
@@ -49,6 +53,8 @@ try {
   }
   if (want('fair')) await fairShareTables();
   if (want('memory')) await uploadMemoryTable();
+  if (want('floor')) await temporalFloorTable();
+  if (want('throughput')) await throughputTable();
   if (want('live')) {
     const live = await benchLiveLatency(temporal.address, 5, log);
     printTable(
@@ -90,6 +96,51 @@ try {
   await temporal.stop();
 }
 process.exit(0);
+
+/**
+ * Many async jobs through the whole platform against Temporal's own floor and the reference design's queue (BullMQ on
+ * Redis), same machine, same run: what the platform costs per job beyond the workflow it must run.
+ */
+async function throughputTable(): Promise<void> {
+  const jobs = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 1000);
+  const latencyMs = Number(process.env.BENCH_THROUGHPUT_LATENCY_MS ?? 200);
+  const settings = { jobs, latencyMs, cap: 50 };
+  const lifted = { RATE_LIMIT_PER_MINUTE: '0', DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '600000' };
+  const defaults = await benchThroughput(cli!, { ...settings, label: 'this project, default settings', env: {} }, log);
+  const unthrottled = await benchThroughput(cli!, { ...settings, label: 'this project, rate limits lifted', env: lifted }, log);
+  const floor = await benchTemporalFloor(cli!, { ...settings, label: 'floor', sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS }, log);
+  const bullmq = await benchBullmqPeer({ ...settings, redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }, log);
+  const project = (r: typeof defaults) => [r.label, r.makespanSeconds, r.submitsPerSecond, r.serverCpuMsPerJob, r.apiWorkerCpuMsPerJob, r.postgresCpuMsPerJob, r.serverCpuMsPerJob + r.apiWorkerCpuMsPerJob + r.postgresCpuMsPerJob, r.throttled];
+  printTable(
+    `Throughput: ${jobs} async jobs, Deepgram answers in ${latencyMs} ms, at most 50 calls at once (Temporal: dev server on a SQLite file with ${DEV_SERVER_SQLITE_PRAGMAS.join(', ')}; CPU ms per job; the Deepgram stand-in's CPU not counted)`,
+    ['system', 'makespan s', 'submissions/s', 'Temporal server / Redis CPU', 'API + worker CPU', 'PostgreSQL CPU', 'CPU total', '429s waited out'],
+    [
+      project(defaults),
+      project(unthrottled),
+      ["Temporal's floor: one workflow of one activity per job", floor.makespanSeconds, floor.startsPerSecond, floor.serverCpuMsPerJob, floor.clientWorkerCpuMsPerJob, 0, floor.serverCpuMsPerJob + floor.clientWorkerCpuMsPerJob, 0],
+      ['BullMQ on Redis (the reference design’s queue)', bullmq.makespanSeconds, bullmq.submitsPerSecond, bullmq.redisCpuMsPerJob, bullmq.clientWorkerCpuMsPerJob, 0, bullmq.redisCpuMsPerJob + bullmq.clientWorkerCpuMsPerJob, 0],
+      ['ratio: project (lifted) / floor', unthrottled.makespanSeconds / floor.makespanSeconds, '', '', '', '', project(unthrottled)[6] as number / (floor.serverCpuMsPerJob + floor.clientWorkerCpuMsPerJob), ''],
+    ],
+  );
+}
+
+/** Temporal's own floor per job on a SQLite file: its default settings against the pragmas `npm start` uses. */
+async function temporalFloorTable(): Promise<void> {
+  const jobs = Number(process.env.BENCH_FLOOR_JOBS ?? 1000);
+  const settings = { jobs, latencyMs: 200, cap: 50 };
+  const rows = [];
+  for (const [label, sqlitePragmas] of [
+    ['SQLite defaults (rollback journal, synchronous=full)', []],
+    [`npm start's: ${DEV_SERVER_SQLITE_PRAGMAS.join(', ')}`, DEV_SERVER_SQLITE_PRAGMAS],
+  ] as const) {
+    rows.push(await benchTemporalFloor(cli!, { ...settings, label, sqlitePragmas }, log));
+  }
+  printTable(
+    `Temporal's floor: ${jobs} workflows of one activity (200 ms) each, 50 activities at once, one dev server on a SQLite file (CPU ms per job)`,
+    ['SQLite settings', 'makespan s', 'starts/s', 'server CPU', 'client + worker CPU'],
+    rows.map((r) => [r.label, r.makespanSeconds, r.startsPerSecond, r.serverCpuMsPerJob, r.clientWorkerCpuMsPerJob]),
+  );
+}
 
 /** API and worker memory while uploads of 1 GiB, and of 4 × 500 MiB at once, are accepted and transcribed. */
 async function uploadMemoryTable(): Promise<void> {

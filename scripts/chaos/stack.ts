@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DefaultLogger } from '@temporalio/worker';
 import { bundleWorkflows } from '../../src/runtime/workflow-code.js';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../../src/temporal/cli-path.js';
-import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { DEV_SERVER_SQLITE_PRAGMAS, startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { Part } from './processes.js';
 import { startChaosPostgres, type ChaosPostgres } from './postgres.js';
@@ -52,7 +52,7 @@ export async function startChaosStack(logDir: string, log: (line: string) => voi
       headless: true,
       namespace: 'default',
       dbFile,
-      sqlitePragmas: ['journal_mode=wal', 'synchronous=normal'],
+      sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS,
       readyTimeoutMs: 120_000,
       onLog: (line) => temporalLog.write(`${line}\n`),
     });

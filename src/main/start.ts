@@ -12,7 +12,7 @@ import { bundleWorkflows } from '../runtime/workflow-code.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../temporal/cli-path.js';
 import { createTemporalClient } from '../temporal/client.js';
-import { startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
+import { DEV_SERVER_SQLITE_PRAGMAS, startTemporalDevServer, type DevServer } from '../temporal/dev-server.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createTracing } from '../observability/tracing.js';
@@ -159,6 +159,7 @@ async function startEmbeddedTemporal(): Promise<DevServer> {
     port: config.temporal.devServerPort,
     uiPort: config.temporal.uiPort,
     dbFile: path.resolve(config.dataDir, 'temporal.sqlite'),
+    sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS,
     namespace: config.temporal.namespace,
     // The UI shows payloads through the API's codec endpoint (open under the default open API; else the admin key).
     ...(config.http.port > 0 ? { uiCodecEndpoint: `http://${browsable(config.http.host)}:${config.http.port}${CODEC_PATH}` } : {}),

@@ -28,14 +28,14 @@ describeWithStack(
     },
   },
   (t) => {
-    /** The input the API would give an async job of the recording, under this stack's settings. */
-    const asyncJobInput = (config: Config, jobId: string) =>
-      buildTranscriptionInput(
-        transcriptionSettings(config),
-        OPEN_CALLER,
-        { jobId, source: { kind: 'url', url: t.media.file('testing-websocket.wav') }, mode: 'async', options: {}, priority: 3 },
-        false,
-      );
+    /**
+     * The input the API would give an async job of the recording, under this stack's settings, plus its source and
+     * options: started straight through Temporal, the job has no row until the workflow writes it.
+     */
+    const asyncJobInput = (config: Config, jobId: string) => {
+      const source = { kind: 'url' as const, url: t.media.file('testing-websocket.wav') };
+      return { ...buildTranscriptionInput(transcriptionSettings(config), OPEN_CALLER, { jobId, source, mode: 'async', options: {}, priority: 3 }, false), source, options: {} };
+    };
     const timersOf = async (workflowId: string) => {
       const history = await t.parts.temporal.client.workflow.getHandle(workflowId).fetchHistory();
       return (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));

@@ -110,7 +110,7 @@ describeWithStack('OpenTelemetry tracing: HTTP request → workflow → activiti
       assert.equal(run.service, 'transcription-worker');
       assert.equal(parentOf(run), start, 'the workflow run continues the client span from the start headers');
 
-      for (const activity of ['probeAudioDuration', 'transcribeAudio']) {
+      for (const activity of ['probeJobAudioDuration', 'transcribeAudio']) {
         const scheduled = one(`StartActivity:${activity}`);
         assert.equal(parentOf(scheduled), run, `${activity} is scheduled from the workflow span`);
         const executed = one(`RunActivity:${activity}`);

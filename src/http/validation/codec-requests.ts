@@ -12,6 +12,6 @@ export const JsonPayloadSchema = z.object({
 });
 
 /** `POST /v1/admin/codec/encode` and `/decode`: Temporal's remote codec protocol (`temporal.api.common.v1.Payloads`). */
-export const CodecRequestSchema = z.object({ payloads: z.array(JsonPayloadSchema).max(10_000) });
+export const CodecRequestSchema = z.strictObject({ payloads: z.array(JsonPayloadSchema).max(10_000) });
 
 export type JsonPayload = z.infer<typeof JsonPayloadSchema>;

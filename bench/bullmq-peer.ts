@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpuMs } from './processes.js';
@@ -27,7 +28,9 @@ function redisPid(port: number): number | undefined {
  */
 export async function benchBullmqPeer(options: { jobs: number; latencyMs: number; cap: number; redisUrl: string }, log: (m: string) => void): Promise<QueuePeerResult> {
   const url = new URL(options.redisUrl);
-  const connection = { host: url.hostname, port: Number(url.port || 6379) };
+  const port = Number(url.port || 6379);
+  // BullMQ's workers hold blocking commands: their client must not give up on a request (maxRetriesPerRequest: null).
+  const connection = new Redis({ host: url.hostname, port, maxRetriesPerRequest: null });
   const name = `dtp-bench-${Date.now()}`;
   const queue = new Queue(name, { connection });
   let done = 0;
@@ -43,7 +46,7 @@ export async function benchBullmqPeer(options: { jobs: number; latencyMs: number
   worker.on('completed', () => {
     if (++done === options.jobs) resolveAll();
   });
-  const pid = redisPid(connection.port);
+  const pid = redisPid(port);
   try {
     await worker.waitUntilReady();
     const redisBefore = pid ? cpuMs(pid) : 0;
@@ -73,5 +76,6 @@ export async function benchBullmqPeer(options: { jobs: number; latencyMs: number
     await worker.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
+    connection.disconnect();
   }
 }

@@ -1,13 +1,7 @@
-import { loadConfig } from '../src/config.js';
-import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { startDeepgramEmulator } from '../src/emulator/index.js';
-import { createLogger } from '../src/observability/logger.js';
-import { startApiServer } from '../src/runtime/api-server.js';
-import { startBatchWorker } from '../src/runtime/batch-worker.js';
-import { createTemporalClient } from '../src/temporal/client.js';
-import { createTestDatabase } from '../test/helpers/database.js';
 import { startMediaServer } from '../test/helpers/media-server.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
+import { startInProcessPlatform } from './in-process-platform.js';
 import { stopInOrder, summarize } from './stats.js';
 
 const KEY = 'bench-key';
@@ -38,30 +32,22 @@ export async function benchFairShare(
   const emulator = await startDeepgramEmulator({ apiKey: KEY });
   emulator.injectFault({ latencyMs: options.latencyMs, times: Infinity });
   const media = await startMediaServer(AUDIO_DIR);
-  const database = await createTestDatabase();
-  const config = loadConfig({
-    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-fair-${options.label}`,
-    DEEPGRAM_API_URL: emulator.url,
-    DEEPGRAM_API_KEY: KEY,
-    DEEPGRAM_MAX_CONCURRENT: String(options.cap),
-    // Deepgram limits concurrency, not request rate: only the cap applies here.
-    DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '600000',
-    RATE_LIMIT_PER_MINUTE: '0',
-    API_KEYS: `big:${BIG},small:${SMALL}`,
-    ALLOW_PRIVATE_URLS: 'true',
-    LOG_LEVEL: 'silent',
+  const platform = await startInProcessPlatform({
+    temporalAddress,
+    deepgramUrl: emulator.url,
+    deepgramKey: KEY,
+    taskQueue: `bench-fair-${options.label}`,
+    env: {
+      DEEPGRAM_MAX_CONCURRENT: String(options.cap),
+      // Deepgram limits concurrency, not request rate: only the cap applies here.
+      DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '600000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      API_KEYS: `big:${BIG},small:${SMALL}`,
+    },
   });
-  const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrls: [emulator.url], apiKey: KEY } });
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
-  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
   const url = media.file('testing-websocket.wav');
   const submit = async (key: string) => {
-    const res = await fetch(`${api.url}/v1/transcriptions`, {
+    const res = await fetch(`${platform.apiUrl}/v1/transcriptions`, {
       method: 'POST',
       headers: { authorization: `Token ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ url, mode: 'async', duration_hint: 4.7 }),
@@ -70,7 +56,7 @@ export async function benchFairShare(
     return ((await res.json()) as { id: string }).id;
   };
   const unfinished = async (tenant: string) => {
-    const row = await database.db
+    const row = await platform.db
       .selectFrom('jobs')
       .innerJoin('tenants', 'tenants.id', 'jobs.tenant_id')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -100,7 +86,7 @@ export async function benchFairShare(
     await Promise.all(
       small.map(async ({ id, at }) => {
         while (true) {
-          const res = await fetch(`${api.url}/v1/transcriptions/${id}`, { headers: { authorization: `Token ${SMALL}` } });
+          const res = await fetch(`${platform.apiUrl}/v1/transcriptions/${id}`, { headers: { authorization: `Token ${SMALL}` } });
           const status = ((await res.json()) as { status: string }).status;
           if (status === 'completed' || status === 'failed') return took.push((performance.now() - at) / 1000);
           await new Promise((r) => setTimeout(r, 50));
@@ -113,6 +99,6 @@ export async function benchFairShare(
     const makespanSeconds = (performance.now() - started) / 1000;
     return { small: { ...summarize(took), max: Math.max(...took) }, bigBacklogAtSubmit, bigBacklogWhenSmallDone, makespanSeconds, submitSeconds };
   } finally {
-    await stopInOrder(api, temporal, worker, database, media, emulator);
+    await stopInOrder(platform, media, emulator);
   }
 }

@@ -2,17 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/observability/logger.js';
-import { startApiServer } from '../src/runtime/api-server.js';
-import { startBatchWorker } from '../src/runtime/batch-worker.js';
 import { freePort } from '../src/runtime/free-port.js';
-import { createTemporalClient } from '../src/temporal/client.js';
 import { DEV_SERVER_SQLITE_PRAGMAS, startTemporalDevServer } from '../src/temporal/dev-server.js';
-import { createTestDatabase } from '../test/helpers/database.js';
 import { startMediaServer } from '../test/helpers/media-server.js';
-import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
+import { startInProcessPlatform } from './in-process-platform.js';
 import { cpuMs, spawnEntry, stopChild } from './processes.js';
 import { stopInOrder } from './stats.js';
 
@@ -68,29 +62,18 @@ export async function benchThroughput(
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   await fetch(`${emulatorUrl}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: options.latencyMs, times: 'Infinity' }) });
   const media = await startMediaServer(AUDIO_DIR);
-  const database = await createTestDatabase();
-  const config = loadConfig({
-    PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS_ENV,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: 'bench-throughput',
-    DEEPGRAM_API_URL: emulatorUrl,
-    DEEPGRAM_API_KEY: KEY,
-    DEEPGRAM_MAX_CONCURRENT: String(options.cap),
-    ALLOW_PRIVATE_URLS: 'true',
-    LOG_LEVEL: 'silent',
-    ...options.env,
+  const platform = await startInProcessPlatform({
+    temporalAddress: server.address,
+    deepgramUrl: emulatorUrl,
+    deepgramKey: KEY,
+    taskQueue: 'bench-throughput',
+    env: { DEEPGRAM_MAX_CONCURRENT: String(options.cap), ...options.env },
   });
-  const worker = await startBatchWorker({ config, temporalAddress: server.address, db: database.db, deepgram: { apiUrls: [emulatorUrl], apiKey: KEY } });
-  const temporal = await createTemporalClient({ address: server.address, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
-  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
   const url = media.file('testing-websocket.wav');
   let throttled = 0;
   const submit = async () => {
     for (;;) {
-      const res = await fetch(`${api.url}/v1/transcriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url, mode: 'async', duration_hint: 4.7 }) });
+      const res = await fetch(`${platform.apiUrl}/v1/transcriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url, mode: 'async', duration_hint: 4.7 }) });
       if (res.status === 202) return void (await res.arrayBuffer());
       if (res.status !== 429) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
       throttled++;
@@ -98,7 +81,7 @@ export async function benchThroughput(
       await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
     }
   };
-  const completed = async () => Number((await database.db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'completed').executeTakeFirstOrThrow()).n);
+  const completed = async () => Number((await platform.db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'completed').executeTakeFirstOrThrow()).n);
 
   try {
     const serverBefore = cpuMs(server.pid);
@@ -137,7 +120,7 @@ export async function benchThroughput(
       postgresCpuMsPerJob: postgresSpent(postgresBefore, postgresCpuMs()) / options.jobs,
     };
   } finally {
-    await stopInOrder(api, temporal, worker, database, media);
+    await stopInOrder(platform, media);
     await stopChild(emulator);
     await server.stop();
     await rm(dir, { recursive: true, force: true });

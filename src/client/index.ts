@@ -1,9 +1,9 @@
 /**
  * For other services: start and await transcriptions straight through Temporal (no HTTP hop), and verify
  * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll, with the platform's
- * payload encryption (the same PAYLOAD_ENCRYPTION_KEYS as the workers):
+ * payload encryption (`payloadKeys`: the same PAYLOAD_ENCRYPTION_KEYS value as the workers, from your own config):
  *
- *   const client = new Client({ connection, dataConverter: transcriptionDataConverter(process.env.PAYLOAD_ENCRYPTION_KEYS!) });
+ *   const client = new Client({ connection, dataConverter: transcriptionDataConverter(payloadKeys) });
  *   const handle = await startTranscription(client, { url: 'https://…/call.mp3', options: { model: 'nova-3' } });
  *   const outcome = await handle.result(); // { status: 'completed', jobId, deepgramRequestId, durationSeconds, … }
  *   // The transcript itself never travels through Temporal: read it with GET /v1/transcriptions/:jobId.

@@ -1,27 +1,14 @@
-import type { Db } from '../src/db/database.js';
-import { insertJob, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, runningJob, type FinishingJob } from '../src/db/repositories/jobs.repository.js';
-import { modelLabel } from '../src/domain/model-label.js';
+import { insertJob, markJobCanceled, markJobFailed, markJobProcessing, markJobRouted, runningJob } from '../src/db/repositories/jobs.repository.js';
+import { needsProbe, resolveMode } from '../src/domain/routing.js';
+import { createJobCompletion, type JobCompletionDeps } from './job-completion.js';
 import { DEFAULT_TENANT_ID } from '../src/domain/tenancy.js';
-import { recordJobUsage } from '../src/db/repositories/usage.repository.js';
-import type { JobError, ResolvedMode, TranscriptionInput, TranscriptSummary } from '../src/domain/transcription.js';
-import type { Metrics } from '../src/observability/metrics.js';
+import type { JobError, ResolvedMode, TranscriptionInput } from '../src/domain/transcription.js';
 
 /** Job status bookkeeping. Each write is safe to repeat: status never moves backwards, usage is metered once. */
-export interface JobActivityDeps {
-  db: Db;
-  metrics?: Metrics;
-  /** The `region` label of this worker's job metrics: the host of its first Deepgram endpoint, as the API labels it. */
-  metricsRegion?: string;
-}
+export type JobActivityDeps = JobCompletionDeps;
 
 export function createJobActivities(deps: JobActivityDeps) {
-  /** Once per job, by the call that finished it: its outcome, and for a transcript the time from submission. */
-  const countFinished = (job: FinishingJob | undefined, status: 'completed' | 'failed' | 'canceled') => {
-    if (!job || !deps.metrics) return;
-    const model = modelLabel(job.model);
-    deps.metrics.transcriptionRequests.inc({ status, model, region: deps.metricsRegion ?? 'default' });
-    if (status === 'completed') deps.metrics.transcriptionLatency.observe({ model, mode: job.mode ?? 'sync' }, (Date.now() - job.createdAt.getTime()) / 1000);
-  };
+  const { countFinished, completeJob } = createJobCompletion(deps);
   return {
     /** Creates the job row for workflows started straight through Temporal; the API writes its jobs' rows itself. */
     async recordJob(input: TranscriptionInput): Promise<void> {
@@ -34,6 +21,8 @@ export function createJobActivities(deps: JobActivityDeps) {
         priority: input.priority,
         region: input.region,
         requestedMode: input.mode,
+        // The route, where the request alone decides it (the workflow then records no route of its own).
+        mode: needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, input.routing),
         source: input.source,
         options: input.options ?? {},
         durationSeconds: input.durationHint,
@@ -55,11 +44,7 @@ export function createJobActivities(deps: JobActivityDeps) {
       await markJobProcessing(deps.db, jobId);
     },
     /** Completes the job and meters its audio for its tenant: once, however often this runs. */
-    async markJobCompleted(jobId: string, summary: TranscriptSummary): Promise<void> {
-      countFinished(await markJobCompleted(deps.db, jobId, { deepgramRequestId: summary.deepgramRequestId, durationSeconds: summary.durationSeconds }), 'completed');
-      const metered = await recordJobUsage(deps.db, jobId);
-      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'prerecorded' }, metered.audioSeconds);
-    },
+    markJobCompleted: completeJob,
     async markJobFailed(jobId: string, error: JobError, mode: ResolvedMode | null): Promise<void> {
       countFinished(await markJobFailed(deps.db, jobId, error, mode), 'failed');
     },

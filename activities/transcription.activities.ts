@@ -10,7 +10,8 @@ import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
-import { findJobAudio, markJobProcessing, recordDeepgramSubmission } from '../src/db/repositories/jobs.repository.js';
+import { findJobAudio, markJobProcessing, recordDeepgramSubmission, takeJobForDeepgram, type JobForDeepgram } from '../src/db/repositories/jobs.repository.js';
+import { createJobCompletion } from './job-completion.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
 import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
@@ -23,6 +24,8 @@ export interface TranscriptionActivityDeps {
   /** Every request to a user-supplied URL goes through the outbound guard. */
   outbound: OutboundHttp;
   metrics?: Metrics;
+  /** The `region` label of job metrics (see JobCompletionDeps). */
+  metricsRegion?: string;
   logger?: Logger;
 }
 
@@ -34,17 +37,31 @@ export interface DeepgramJobRequest {
   jobId: string;
   source?: AudioSource;
   options?: DeepgramOptions;
+  /**
+   * The call completes the job itself (status, usage, metrics) once the transcript is stored, saving the workflow a
+   * bookkeeping step (workflows from `lean-job-path` on). Older workflows complete it with their own activity.
+   */
+  completeJob?: boolean;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
 export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
-  /** The request's own source and options (older workflows), else the job row's. */
-  async function jobAudio(request: DeepgramJobRequest): Promise<{ source: AudioSource; options: DeepgramOptions }> {
-    if (request.source) return { source: request.source, options: request.options ?? {} };
-    const audio = await findJobAudio(deps.db, request.jobId);
-    if (!audio) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'DeepgramRejected', { code: 'job_deleted', message: 'The job was deleted' });
-    return audio;
+  const completion = createJobCompletion(deps);
+
+  /**
+   * The job as its Deepgram call starts: marked processing, with its source, options and any transcript already
+   * stored. Older workflows pass the source and options themselves; newer ones the id alone (one round trip).
+   */
+  async function takeJob(request: DeepgramJobRequest): Promise<JobForDeepgram> {
+    if (request.source) {
+      const stored = await findTranscript(deps.db, request.jobId);
+      if (!stored) await markJobProcessing(deps.db, request.jobId);
+      return { source: request.source, options: request.options ?? {}, ...(stored ? { stored: summaryOf(stored.deepgramRequestId, stored.result) } : {}) };
+    }
+    const job = await takeJobForDeepgram(deps.db, request.jobId);
+    if (!job) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'DeepgramRejected', { code: 'job_deleted', message: 'The job was deleted' });
+    return job;
   }
 
   /** Duration from the audio's header (ranged read); null when it cannot be told. */
@@ -80,25 +97,26 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
-        const stored = await findTranscript(deps.db, request.jobId);
-        if (stored) return summaryOf(stored.deepgramRequestId, stored.result);
-        // This worker holds a Deepgram slot now: the job is no longer waiting in the queue.
-        await markJobProcessing(deps.db, request.jobId);
-        if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
-        const { source, options } = await jobAudio(request);
-        const response = await deps.transcriber.transcribe({ audio: audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal });
-        const text = transcriptText(response);
-        // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
-        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
-          saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
-        );
-        const duration = audioDuration(response);
-        deps.logger?.info(
-          { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
-          'transcript stored',
-        );
-        if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
-        return { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
+        const job = await takeJob(request);
+        let summary = job.stored;
+        if (!summary) {
+          if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
+          const response = await deps.transcriber.transcribe({ audio: audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
+          const text = transcriptText(response);
+          // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
+          await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
+            saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
+          );
+          const duration = audioDuration(response);
+          deps.logger?.info(
+            { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
+            'transcript stored',
+          );
+          if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
+          summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
+        }
+        if (request.completeJob) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, summary));
+        return summary;
       } catch (err) {
         throw deepgramFailure(err);
       } finally {
@@ -112,8 +130,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       if (!publicBaseUrl || !secret) throw new Error('callback mode needs PUBLIC_BASE_URL and CALLBACK_SECRET on the worker');
       try {
         const ctx = Context.current();
-        await markJobProcessing(deps.db, request.jobId);
-        const { source, options } = await jobAudio(request);
+        const { source, options } = await takeJob(request);
         const accepted = await deps.transcriber.submitWithCallback(
           { audio: audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),

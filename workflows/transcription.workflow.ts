@@ -46,6 +46,12 @@ const QUEUED_UNTIL_DEEPGRAM = 'queued-until-deepgram';
  * job row (hardening, 2026-12): no Temporal payload repeats a (possibly presigned) source URL.
  */
 const ACTIVITIES_BY_JOB_ID = 'activities-by-job-id';
+/**
+ * `patched()` id of the shorter job path (throughput, 2026-12): no bookkeeping step the job row does not need. The API
+ * writes the route with the job and sets the search attributes in the start request, and the Deepgram call marks
+ * the job processing and completes it itself, so a job is one workflow task, one activity, one workflow task.
+ */
+const LEAN_JOB_PATH = 'lean-job-path';
 const LEGACY_OWNER = { tenantId: 'default', tenantName: 'default', apiKeyId: null } as const;
 
 /**
@@ -122,16 +128,25 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   const probe = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } });
 
   try {
-    await bookkeeping.recordJob(input);
+    const lean = patched(LEAN_JOB_PATH);
+    // Jobs the API started have their row already; those started straight through Temporal (src/client) do not.
+    if (!lean || input.source) await bookkeeping.recordJob(input);
     // Running workflows from before this change replay the old commands (no early upsert, `processing` at routing).
-    const queuedUntilDeepgram = patched(QUEUED_UNTIL_DEEPGRAM);
-    if (queuedUntilDeepgram) setStatus('queued');
-    const byJobId = patched(ACTIVITIES_BY_JOB_ID);
-    const duration = needsProbe(input.mode, input.durationHint)
+    // The lean path implies the two changes before it: one patch marker per job instead of three.
+    const queuedUntilDeepgram = lean || patched(QUEUED_UNTIL_DEEPGRAM);
+    const attributesSet = lean && input.searchAttributesAtStart === true;
+    if (queuedUntilDeepgram && !attributesSet) setStatus('queued');
+    const byJobId = lean || patched(ACTIVITIES_BY_JOB_ID);
+    const probed = needsProbe(input.mode, input.durationHint);
+    const duration = probed
       ? await (byJobId ? probe.probeJobAudioDuration(input.jobId) : probe.probeAudioDuration(input.source!)).catch(() => null)
       : (input.durationHint ?? null);
     progress.durationSeconds = duration;
-    if (queuedUntilDeepgram) {
+    if (lean && !probed) {
+      // The request decided the route, and the job row and search attributes were written with it.
+      progress.mode = resolveMode(input.mode, duration, input.routing);
+      if (!attributesSet) setStatus('queued', progress.mode);
+    } else if (queuedUntilDeepgram) {
       // Routed, but still queued: the job turns `processing` when a Deepgram call takes it (the activity marks it).
       setStatus('queued', resolveMode(input.mode, duration, input.routing));
       await bookkeeping.markJobRouted(input.jobId, progress.mode!, duration);
@@ -142,6 +157,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
 
     const request = byJobId ? { jobId: input.jobId } : { jobId: input.jobId, source: input.source!, options: input.options! };
     let summary: TranscriptSummary | undefined;
+    let completedByCall = false;
     if (progress.mode === 'async' && input.useCallback) {
       const accepted = await throughOutages(() => deepgram.submitToDeepgramWithCallback(request));
       progress.deepgramRequestId = accepted.deepgramRequestId;
@@ -151,11 +167,14 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       }
       // No callback in time (lost by Deepgram or by us): fall through and transcribe directly.
     }
-    summary ??= await throughOutages(() => deepgram.transcribeAudio(request));
+    if (!summary) {
+      summary = await throughOutages(() => deepgram.transcribeAudio(lean ? { ...request, completeJob: true } : request));
+      completedByCall = lean;
+    }
 
     progress.deepgramRequestId = summary.deepgramRequestId;
     progress.durationSeconds = summary.durationSeconds ?? progress.durationSeconds;
-    await bookkeeping.markJobCompleted(input.jobId, summary);
+    if (!completedByCall) await bookkeeping.markJobCompleted(input.jobId, summary);
     setStatus('completed');
     await notify(input, 'completed');
     return { status: 'completed', jobId: input.jobId, mode: progress.mode!, ...summary };

@@ -71,6 +71,8 @@ export interface TranscriptionInput {
   deepgramCallbackUrl?: string;
   /** Whether the Temporal namespace has our search attributes (JobStatus, JobMode) registered. */
   searchAttributes: boolean;
+  /** The starter set them already (JobStatus `queued`, Tenant, and JobMode where the request decides the route). */
+  searchAttributesAtStart?: boolean;
   /** Task queue of the Deepgram-calling activities, where the global rate and concurrency caps apply. */
   deepgramTaskQueue: string;
   /** How long a job waits out an outage of every Deepgram endpoint before failing. */

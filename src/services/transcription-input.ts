@@ -36,6 +36,7 @@ export function buildTranscriptionInput(settings: TranscriptionSettings, caller:
     ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: workflow.webhookRetry } } : {}),
     ...(request.deepgramCallbackUrl ? { deepgramCallbackUrl: request.deepgramCallbackUrl } : {}),
     searchAttributes,
+    ...(searchAttributes ? { searchAttributesAtStart: true } : {}),
     deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
     outageMaxWaitMs: workflow.outageMaxWaitMs,
   };

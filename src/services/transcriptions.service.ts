@@ -12,7 +12,7 @@ import { monthStart, type Caller } from '../domain/tenancy.js';
 import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { AppError } from '../domain/errors.js';
-import { resolveMode } from '../domain/routing.js';
+import { needsProbe, resolveMode } from '../domain/routing.js';
 import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
@@ -159,6 +159,8 @@ export function createTranscriptionService(deps: ServiceDeps) {
         priority: request.priority,
         region: caller.region,
         requestedMode: request.mode,
+        // Known now unless routing must look at the audio first (the workflow then records it).
+        mode: needsProbe(request.mode, request.durationHint) ? null : resolveMode(request.mode, request.durationHint, settings.routing),
         source: request.source,
         options: request.options,
         durationSeconds: request.durationHint,

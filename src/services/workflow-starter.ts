@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { resolveMode } from '../domain/routing.js';
+import { needsProbe, resolveMode } from '../domain/routing.js';
+import { JOB_MODE_SEARCH_ATTRIBUTE, JOB_STATUS_SEARCH_ATTRIBUTE, TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 import type { ResolvedMode, RoutingThresholds, TranscriptionInput } from '../domain/transcription.js';
 import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
 import type { transcription } from '../../workflows/transcription.workflow.js';
@@ -34,6 +35,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
 
     async start(input: TranscriptionInput, taskQueue: string): Promise<StartResult> {
       const workflowId = transcriptionWorkflowId(input.jobId);
+      const routedMode = needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, routing);
       const options = {
         taskQueue,
         workflowId,
@@ -41,6 +43,16 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
         workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
         // Fair share from the first workflow task on: one tenant's backlog never queues another's behind it.
         priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
+        // Set in the start request rather than by the workflow's first task: one visibility write fewer per job.
+        ...(input.searchAttributesAtStart
+          ? {
+              typedSearchAttributes: [
+                { key: JOB_STATUS_SEARCH_ATTRIBUTE, value: 'queued' },
+                { key: TENANT_SEARCH_ATTRIBUTE, value: input.owner.tenantName },
+                ...(routedMode ? [{ key: JOB_MODE_SEARCH_ATTRIBUTE, value: routedMode }] : []),
+              ],
+            }
+          : {}),
       };
       try {
         if (input.mode === 'auto' && input.durationHint === undefined) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import proto from '@temporalio/proto';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { payloadTexts } from '../helpers/history-payloads.js';
 import { eventually } from '../helpers/live.js';
@@ -31,5 +32,28 @@ describeWithStack('workflow payloads carry ids', { media: true, transcripts: { '
     for (const needle of [secret, 'Testing, testing', t.media.url]) {
       assert.ok(!payloads.some((p) => p.includes(needle)), `"${needle}" appears in a payload of the workflow history`);
     }
+  });
+
+  test('an async job costs one workflow task, one Deepgram activity, one workflow task: search attributes set at start, the call completes the job', async () => {
+    const submitted = await postJson(t.stack.url('/v1/transcriptions'), { url: t.media.file('testing-websocket.wav'), mode: 'async' });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const jobId = submitted.body.id as string;
+    await eventually(async () => ((await getJson(t.stack.url(`/v1/transcriptions/${jobId}`))).body.status === 'completed' ? true : undefined));
+    const handle = t.parts.temporal.client.workflow.getHandle(jobId);
+    await handle.result();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const count = (type: keyof typeof proto.temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === proto.temporal.api.enums.v1.EventType[type]).length;
+    assert.equal(count('EVENT_TYPE_WORKFLOW_TASK_COMPLETED'), 2, 'workflow tasks');
+    assert.equal(count('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'), 1, 'activities');
+    // The one marker is the lean path's patch; no local bookkeeping activity runs.
+    assert.equal(count('EVENT_TYPE_MARKER_RECORDED'), 1, 'markers');
+    const described = await handle.describe();
+    assert.equal(described.searchAttributes.JobStatus?.[0], 'completed');
+    assert.equal(described.searchAttributes.JobMode?.[0], 'async');
+    // Still every step the job row shows: routed at submission, completed by the Deepgram call, metered once.
+    const row = await t.parts.db.selectFrom('jobs').select(['mode', 'status', 'audio_duration_seconds']).where('id', '=', jobId).executeTakeFirstOrThrow();
+    assert.deepEqual({ mode: row.mode, status: row.status }, { mode: 'async', status: 'completed' });
+    const usage = await t.parts.db.selectFrom('usage_records').select('audio_seconds').where('source_id', '=', jobId).execute();
+    assert.equal(usage.length, 1);
   });
 });

@@ -7,6 +7,7 @@ import * as createDeepgramCallSlots from './2026_11_25_140000_create_deepgram_ca
 import * as createRateLimits from './2026_11_25_150000_create_rate_limits.js';
 import * as addTenantsKeysAndUsage from './2026_12_02_100000_add_tenants_keys_and_usage.js';
 import * as addLiveSessionDeletedAt from './2026_12_02_160000_add_live_session_deleted_at.js';
+import * as addAcquireDeepgramCallSlot from './2026_12_03_100000_add_acquire_deepgram_call_slot.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_25_150000_create_rate_limits': createRateLimits,
   '2026_12_02_100000_add_tenants_keys_and_usage': addTenantsKeysAndUsage,
   '2026_12_02_160000_add_live_session_deleted_at': addLiveSessionDeletedAt,
+  '2026_12_03_100000_add_acquire_deepgram_call_slot': addAcquireDeepgramCallSlot,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { secondsInterval, withAdvisoryLock, type Db } from '../database.js';
+import { secondsInterval, type Db } from '../database.js';
 
 /** Arbitrary but fixed: the advisory lock that serialises slot grants across every batch worker. */
 const SLOTS_LOCK = 0x6467736c; // "dgsl"
@@ -8,23 +8,14 @@ const SLOTS_LOCK = 0x6467736c; // "dgsl"
 /**
  * Takes one place under the global Deepgram concurrency cap for `holder`, if fewer than `limit` live leases exist.
  * Counted and inserted under one advisory lock, so two workers never both take the last place. Lapsed leases (their
- * worker died without releasing them) are swept first. Returns the lease id, or null when every place is taken.
+ * worker died without releasing them) are swept first. One round trip: the steps run in a database function
+ * (migration 2026_12_03_100000). Returns the lease id, or null when every place is taken.
  */
 export async function tryAcquireCallSlot(db: Db, request: { holder: string; limit: number; leaseMs: number }): Promise<string | null> {
-  return withAdvisoryLock(db, SLOTS_LOCK, async (tx) => {
-    await tx.deleteFrom('deepgram_call_slots').where('expires_at', '<', sql<Date>`now()`).execute();
-    const { held } = await tx
-      .selectFrom('deepgram_call_slots')
-      .select((eb) => eb.fn.countAll<string>().as('held'))
-      .executeTakeFirstOrThrow();
-    if (Number(held) >= request.limit) return null;
-    const id = randomUUID();
-    await tx
-      .insertInto('deepgram_call_slots')
-      .values({ id, holder: request.holder, expires_at: sql<Date>`now() + ${secondsInterval(request.leaseMs / 1000)}` })
-      .execute();
-    return id;
-  });
+  const id = randomUUID();
+  const { rows } = await sql<{ granted: boolean }>`
+    select acquire_deepgram_call_slot(${id}, ${request.holder}, ${request.limit}::integer, ${request.leaseMs / 1000}::double precision, ${SLOTS_LOCK}::bigint) as granted`.execute(db);
+  return rows[0]?.granted ? id : null;
 }
 
 export async function releaseCallSlot(db: Db, id: string): Promise<void> {

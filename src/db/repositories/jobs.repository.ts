@@ -52,6 +52,8 @@ export interface NewJob {
   priority?: number;
   region?: string | null;
   requestedMode: RequestedMode;
+  /** The route, when the request decides it (an explicit mode, or a duration to route by); else the workflow records it. */
+  mode?: ResolvedMode | null;
   source: AudioSource;
   options: DeepgramOptions;
   durationSeconds?: number;
@@ -76,7 +78,7 @@ export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
       region: job.region ?? null,
       status: 'queued',
       requested_mode: job.requestedMode,
-      mode: null,
+      mode: job.mode ?? null,
       source: JSON.stringify(job.source),
       options: JSON.stringify(job.options),
       deepgram_request_id: null,
@@ -149,6 +151,35 @@ export async function markJobProcessing(db: Db, id: string): Promise<void> {
     .execute();
 }
 
+/** What a Deepgram call needs of its job, read as the call takes it; `stored` when a transcript is already kept. */
+export interface JobForDeepgram {
+  source: AudioSource;
+  options: DeepgramOptions;
+  stored?: { deepgramRequestId: string; durationSeconds: number | null };
+}
+
+/**
+ * One round trip as a Deepgram call starts: the job moves to processing (never backwards) and its source, options
+ * and any transcript already stored are read. Undefined once the job is deleted.
+ */
+export async function takeJobForDeepgram(db: Db, id: string): Promise<JobForDeepgram | undefined> {
+  const { rows } = await sql<{ source: AudioSource; options: DeepgramOptions; deepgram_request_id: string | null; duration: number | null }>`
+    with taken as (
+      update jobs set status = 'processing', error = null, completed_at = null, updated_at = now()
+      where id = ${id} and (status in ('queued', 'processing') or (status = 'failed' and error->>'code' = ${NOT_STARTED}))
+    )
+    select j.source, j.options, t.deepgram_request_id, (t.result->'metadata'->>'duration')::double precision as duration
+    from jobs j left join transcripts t on t.job_id = j.id
+    where j.id = ${id} and j.deleted_at is null`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    source: row.source,
+    options: row.options,
+    ...(row.deepgram_request_id !== null ? { stored: { deepgramRequestId: row.deepgram_request_id, durationSeconds: row.duration === null ? null : Number(row.duration) } } : {}),
+  };
+}
+
 /** The request id Deepgram gave a callback-mode submission: only a callback carrying it is taken. */
 export async function recordDeepgramSubmission(db: Db, id: string, deepgramRequestId: string): Promise<void> {
   await db.updateTable('jobs').set({ deepgram_request_id: deepgramRequestId, updated_at: new Date() }).where('id', '=', id).where(movable).execute();
@@ -188,17 +219,22 @@ export function markJobFailed(db: Db, id: string, error: JobError, mode: Resolve
   });
 }
 
-/** A running job (or one already in `status`) takes its final status; the first finish time is kept. */
+/**
+ * A running job (or one already in `status`) takes its final status; the first finish time is kept. One statement:
+ * the row as it was (locked) tells whether this call is the one that finished it.
+ */
 async function finishJob(db: Db, id: string, status: 'completed' | 'failed', fields: UpdateObject<Database, 'jobs'>): Promise<FinishingJob | undefined> {
-  const finishing = await runningJob(db, id);
   const now = new Date();
-  await db
+  const row = await db
     .updateTable('jobs')
-    .set({ ...fields, status, updated_at: now, completed_at: sql`case when error->>'code' = ${NOT_STARTED} then ${now} else coalesce(completed_at, ${now}) end` })
-    .where('id', '=', id)
-    .where((eb) => eb.or([movable(eb), eb('status', '=', status)]))
-    .execute();
-  return finishing;
+    .from(db.selectFrom('jobs').select(['id as before_id', 'status as before_status', 'created_at as before_created_at', 'mode as before_mode', 'options as before_options']).where('id', '=', id).forUpdate().as('before'))
+    .set({ ...fields, status, updated_at: now, completed_at: sql`case when jobs.error->>'code' = ${NOT_STARTED} then ${now} else coalesce(jobs.completed_at, ${now}) end` })
+    .whereRef('jobs.id', '=', 'before.before_id')
+    .where((eb) => eb.or([movable(eb), eb('jobs.status', '=', status)]))
+    .returning(['before.before_status', 'before.before_created_at', 'before.before_mode', 'before.before_options'])
+    .executeTakeFirst();
+  if (!row || !(LIVE_STATUSES as readonly string[]).includes(row.before_status)) return undefined;
+  return { createdAt: row.before_created_at, mode: row.before_mode as ResolvedMode | null, model: (row.before_options as { model?: unknown } | null)?.model };
 }
 
 /**

@@ -120,12 +120,14 @@ const EnvVariables = z.object({
   DEEPGRAM_HEARTBEAT_TIMEOUT_MS: positiveInt(30_000),
   DEEPGRAM_MAX_CONCURRENT: positiveInt(100),
   DEEPGRAM_MAX_LIVE_SESSIONS: positiveInt(50),
-  DEEPGRAM_MAX_REQUESTS_PER_MINUTE: positiveInt(1000),
+  // Deepgram's documented limits are on concurrency (DEEPGRAM_MAX_CONCURRENT), not request rate: no rate cap unless set.
+  DEEPGRAM_MAX_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   DEEPGRAM_CIRCUIT_FAILURES: positiveInt(3),
   DEEPGRAM_CIRCUIT_COOLDOWN_MS: positiveInt(30_000),
   DEEPGRAM_OUTAGE_MAX_WAIT_MS: positiveInt(86_400_000),
   DEEPGRAM_HEALTH_INTERVAL_MS: positiveInt(5_000),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  // 200 requests/s with bursts as large: a batch of a thousand submissions and their polls fits without tuning.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
   RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   API_KEYS: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()).transform((raw, ctx) => {

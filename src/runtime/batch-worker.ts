@@ -132,7 +132,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
         localActivityTaskSlotSupplier: unused,
         nexusTaskSlotSupplier: unused,
       },
-      maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60,
+      ...(limits.maxRequestsPerMinute > 0 ? { maxTaskQueueActivitiesPerSecond: limits.maxRequestsPerMinute / 60 } : {}),
       ...activityWorkerOptions(options.tracing),
     });
     return { main, deepgramCalls, callSlots, transcriber };

@@ -13,6 +13,13 @@ test('defaults give a runnable single-machine setup', () => {
   assert.deepEqual(config.routing, { syncMaxSeconds: 60, asyncMinSeconds: 300 });
 });
 
+test('defaults fit a batch: 200 requests a second per client (a thousand submissions and their polls in one burst), no cap on Deepgram call rate, only on concurrency', () => {
+  const config = loadConfig({});
+  assert.equal(config.http.rateLimitPerMinute, 12_000);
+  assert.deepEqual(config.deepgram.limits, { maxConcurrent: 100, maxRequestsPerMinute: 0 });
+  assert.equal(loadConfig({ DEEPGRAM_MAX_REQUESTS_PER_MINUTE: '600' }).deepgram.limits.maxRequestsPerMinute, 600);
+});
+
 test('secure defaults: loopback bind, no open API by accident, database timeouts that answer within 5 s', () => {
   const config = loadConfig({});
   assert.equal(config.http.host, '127.0.0.1');

@@ -68,6 +68,16 @@ try {
   const delivery = receiver.received.find((r) => r.body?.id === sync.body.id)!;
   await save('webhook-delivery', `${sync.body.id}-${delivery.headers['webhook-id']}`);
 
+  if (wanted('transcription-batch')) {
+    log('a batch of two jobs (one with a webhook) ...');
+    const batch = await postJson(stack.url('/v1/transcriptions/batch'), {
+      items: [{ url: media.file('testing-websocket.wav'), mode: 'async' }, { url: media.file('testing-websocket.wav'), webhook_url: receiver.url, duration_hint: 4.7 }],
+    });
+    for (const item of batch.body.items) await waitForJob(stack, item.job.id);
+    await shared.parts.temporal.client.workflow.getHandle(`batch-${batch.body.batch_id}`).result();
+    await save('transcription-batch', `batch-${batch.body.batch_id}`);
+  }
+
   log('a live session ...');
   const live = await openRawLive(`${streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`);
   await sendAudio((c) => live.ws.send(c), audio.subarray(44), 3200, 0);

@@ -32,6 +32,8 @@ const HEAVY = [
   'test/integration/long-timers.test.ts',
   // Seven processes of its own (API, workers, Temporal, PostgreSQL, emulator), killed and restarted.
   'test/integration/chaos.test.ts',
+  // A thousand-job batch through the whole stack.
+  'test/integration/transcription-batch.test.ts',
   // Not heavy, but long: here they even out the two lanes (with the chaos run and the strict fuzzer in this lane, the
   // outages file went back to the other one: this lane had run ~2.5 minutes longer).
   'test/integration/worker-crash.test.ts',

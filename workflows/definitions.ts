@@ -25,3 +25,6 @@ export const deepgramCallbackSignal = defineSignal<[DeepgramCallbackNotice]>('de
 
 /** Resolves once the workflow has chosen sync or async, so the API knows whether to wait for the result. */
 export const routingUpdate = defineUpdate<ResolvedMode>('routing');
+
+/** Workflow type name of a batch's dispatcher; renaming it breaks running batches. */
+export const TRANSCRIPTION_BATCH_WORKFLOW = 'transcriptionBatch';

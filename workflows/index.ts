@@ -2,3 +2,4 @@ export { transcription } from './transcription.workflow.js';
 export { webhookDelivery } from './webhook-delivery.workflow.js';
 export { liveSession } from './live-session.workflow.js';
 export { dataRetention } from './retention.workflow.js';
+export { transcriptionBatch } from './transcription-batch.workflow.js';

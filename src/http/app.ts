@@ -19,7 +19,11 @@ import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
 import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
+import { transcriptionBatchRoutes } from './routes/transcription-batch.js';
 import { traceRequests } from './tracing.js';
+
+const BATCH_PATH = '/v1/transcriptions/batch';
+const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 function isAudioUpload(contentType: string | undefined): boolean {
   const type = (contentType ?? '').toLowerCase();
@@ -84,13 +88,21 @@ export function createApp(deps: AppDeps) {
       throw new AppError(413, 'payload_too_large', `The request body exceeds ${CODEC_MAX_BYTES} bytes`);
     },
   });
+  // A batch carries up to 1,000 requests, each with its own URLs (presigned ones run long).
+  const batchLimit = bodyLimit({
+    maxSize: BATCH_MAX_BYTES,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `The request body exceeds ${BATCH_MAX_BYTES} bytes`);
+    },
+  });
   // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself; Deepgram's callbacks have their own limit.
   app.use('/v1/*', (c, next) =>
-    isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : isCodec(c.req.path) ? codecLimit(c, next) : jsonLimit(c, next),
+    isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : isCodec(c.req.path) ? codecLimit(c, next) : c.req.path === BATCH_PATH ? batchLimit(c, next) : jsonLimit(c, next),
   );
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  app.route('/v1/transcriptions/batch', transcriptionBatchRoutes(deps));
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));

@@ -4,11 +4,11 @@ import type { SubmitTranscription, TranscriptionService } from '../services/tran
 import type { AppEnv } from './app-env.js';
 import { readMultipart } from './multipart.js';
 import { readJson } from './read-json.js';
+import { IDEMPOTENCY_KEY_PATTERN } from './validation/idempotency-key.js';
 import { optionsFromQuery } from './validation/deepgram-options.js';
 import { parseTranscriptionFields, type TranscriptionFields } from './validation/transcription-request.js';
 
 const JOB_FIELDS = new Set(['mode', 'duration_hint', 'webhook_url', 'priority']);
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * A transcription request in any of its three shapes: JSON `{ url }`, multipart with an `audio` file
@@ -16,7 +16,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export async function readSubmission(c: Context<AppEnv>, service: TranscriptionService): Promise<SubmitTranscription> {
   const idempotencyKey = c.req.header('idempotency-key');
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–128 characters of letters, digits, ".", "_", ":" or "-"');
   }
   const type = (c.req.header('content-type') ?? '').toLowerCase();

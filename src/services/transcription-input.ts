@@ -1,6 +1,7 @@
 import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Caller } from '../domain/tenancy.js';
 import { deepgramTaskQueue, regionTaskQueue } from '../temporal/task-queues.js';
+import type { BatchCommon } from '../domain/batch.js';
 import type { JobOwner, TranscriptionInput } from '../domain/transcription.js';
 import type { SubmitTranscription } from './submission.js';
 
@@ -14,30 +15,37 @@ export function workflowTaskQueue(settings: Pick<TranscriptionSettings, 'taskQue
   return regionTaskQueue(settings.taskQueue, caller.region);
 }
 
+/** What every job of a caller shares in its workflow input: the owner, the deployment's settings, the task queues. */
+export function commonJobInput(settings: TranscriptionSettings, caller: Caller, searchAttributes: boolean): BatchCommon {
+  const { workflow } = settings;
+  return {
+    owner: ownerOf(caller),
+    region: caller.region,
+    routing: settings.routing,
+    retry: workflow.retry,
+    useCallback: workflow.useCallback,
+    callbackTimeoutMs: workflow.callbackTimeoutMs,
+    timeouts: workflow.timeouts,
+    searchAttributes,
+    ...(searchAttributes ? { searchAttributesAtStart: true } : {}),
+    deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
+    outageMaxWaitMs: workflow.outageMaxWaitMs,
+  };
+}
+
 /**
  * Builds the workflow input from a validated request, its caller and the deployment's settings. The source and
  * options stay out of it: the job row (written before the workflow starts) holds them, and the activities read them
  * from there by job id.
  */
 export function buildTranscriptionInput(settings: TranscriptionSettings, caller: Caller, request: InputRequest, searchAttributes: boolean): TranscriptionInput {
-  const { workflow } = settings;
   return {
+    ...commonJobInput(settings, caller, searchAttributes),
     jobId: request.jobId,
-    owner: ownerOf(caller),
     priority: request.priority,
-    region: caller.region,
     mode: request.mode,
     ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
-    routing: settings.routing,
-    retry: workflow.retry,
-    useCallback: workflow.useCallback,
-    callbackTimeoutMs: workflow.callbackTimeoutMs,
-    timeouts: workflow.timeouts,
-    ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: workflow.webhookRetry } } : {}),
+    ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: settings.workflow.webhookRetry } } : {}),
     ...(request.deepgramCallbackUrl ? { deepgramCallbackUrl: request.deepgramCallbackUrl } : {}),
-    searchAttributes,
-    ...(searchAttributes ? { searchAttributesAtStart: true } : {}),
-    deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
-    outageMaxWaitMs: workflow.outageMaxWaitMs,
   };
 }

@@ -6,9 +6,8 @@ import { isPrerecordedResponse, transcriptText } from '../adapters/deepgram/resp
 import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Db } from '../db/database.js';
 import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, NOT_STARTED, queuePosition, requeueNotStartedJob } from '../db/repositories/jobs.repository.js';
-import { keyAudioSecondsSince } from '../db/repositories/usage.repository.js';
-import { tenantWebhookSecrets } from '../db/repositories/tenants.repository.js';
-import { monthStart, type Caller } from '../domain/tenancy.js';
+import type { Caller } from '../domain/tenancy.js';
+import { budgetRefusal, checkRequestUrls, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
 import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { AppError } from '../domain/errors.js';
@@ -16,13 +15,14 @@ import { needsProbe, resolveMode } from '../domain/routing.js';
 import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
-import { requestFingerprint } from './fingerprint.js';
+import { submissionFingerprint } from './fingerprint.js';
 import { isUnstorableText } from './failures.js';
 import { ingestUpload } from './uploads.js';
-import { UrlNotAllowedError, type OutboundHttp } from '../adapters/outbound/index.js';
+import type { OutboundHttp } from '../adapters/outbound/index.js';
 import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
+import { createBatchSubmission } from './batch-submission.js';
 import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
 import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
 
@@ -69,24 +69,10 @@ export function createTranscriptionService(deps: ServiceDeps) {
     return { job, ...(transcript ? { transcript } : {}), ...(position !== undefined ? { queuePosition: position } : {}) };
   }
 
-  /**
-   * A key's monthly budget: refused (402) once spent, or when a job of known length would overrun it. Jobs of
-   * unknown length are accepted while any budget is left; they are metered by what Deepgram reports.
-   */
+  /** A key's monthly budget: refused (402) once spent, or when a job of known length would overrun it. */
   async function checkBudget(caller: Caller, knownSeconds: number | undefined): Promise<void> {
-    if (caller.monthlyAudioSeconds === null || caller.keyId === null) return;
-    const used = await keyAudioSecondsSince(db, caller.keyId, monthStart(new Date()));
-    const remaining = Math.max(0, caller.monthlyAudioSeconds - used);
-    if (remaining > 0 && (knownSeconds === undefined || knownSeconds <= remaining)) return;
-    const rounded = Math.floor(remaining * 1000) / 1000;
-    throw new AppError(
-      402,
-      'budget_exceeded',
-      knownSeconds !== undefined && remaining > 0
-        ? `This ${knownSeconds.toFixed(1)} s of audio exceeds what is left of the key's monthly budget: ${rounded} of ${caller.monthlyAudioSeconds} s`
-        : `The key's monthly audio budget (${caller.monthlyAudioSeconds} s) is spent; it renews on the 1st (UTC)`,
-      { remaining_seconds: rounded, monthly_audio_seconds: caller.monthlyAudioSeconds, ...(knownSeconds !== undefined ? { requested_seconds: knownSeconds } : {}) },
-    );
+    const refusal = budgetRefusal(caller, await remainingBudgetSeconds(db, caller), knownSeconds);
+    if (refusal) throw refusal;
   }
 
   async function finish(caller: Caller, jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean): Promise<SubmitResult> {
@@ -98,23 +84,8 @@ export function createTranscriptionService(deps: ServiceDeps) {
 
   /** Refuses work we must not do before anything is stored or started. */
   async function checkTargets(caller: Caller, request: SubmitTranscription): Promise<void> {
-    if (request.webhookUrl && (await tenantWebhookSecrets(db, caller.tenantId)).length === 0) {
-      throw new AppError(422, 'webhooks_not_configured', 'Your tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API), so webhooks cannot be signed; poll the job instead');
-    }
-    const checks: Array<[string, string | undefined]> = [
-      ['url', request.source.kind === 'url' ? request.source.url : undefined],
-      ['webhook_url', request.webhookUrl],
-      ['callback', request.deepgramCallbackUrl],
-    ];
-    for (const [field, url] of checks) {
-      if (!url) continue;
-      try {
-        await deps.outbound.checkUrl(url);
-      } catch (err) {
-        if (err instanceof UrlNotAllowedError) throw new AppError(422, 'url_not_allowed', `Field "${field}": ${err.message}`);
-        throw err;
-      }
-    }
+    if (request.webhookUrl) await requireWebhookSecret(db, caller.tenantId);
+    await checkRequestUrls(deps.outbound, request);
   }
 
   /** During an outage of every Deepgram endpoint a caller waiting for a result would only time out: say so now. */
@@ -141,14 +112,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
     const waitBudget = () => (request.syncWaitMs ?? settings.syncWaitMs) - (Date.now() - startedAt);
     // Always ours: a client's Idempotency-Key is looked up per tenant, never used as a job or workflow id.
     const jobId = randomUUID();
-    const fingerprint = requestFingerprint({
-      source: request.source.kind === 'url' ? request.source.url : { upload: request.source.sha256 },
-      mode: request.mode,
-      options: request.options,
-      durationHint: request.durationHint,
-      webhookUrl: request.webhookUrl,
-      deepgramCallbackUrl: request.deepgramCallbackUrl,
-    });
+    const fingerprint = submissionFingerprint(request);
 
     let inserted: boolean;
     try {
@@ -225,6 +189,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
       if (source.kind === 'upload') await blobs.delete(source.blobId);
     },
     ...createJobLifecycle({ settings, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
+    ...createBatchSubmission({ settings, db, temporal, searchAttributes: deps.searchAttributes, outbound: deps.outbound }),
 
     /** Whether a callback URL's token is the one we handed Deepgram for this job (CALLBACK_SECRET). */
     isCallbackTokenValid: (jobId: string, token: string | undefined): boolean =>

@@ -11,6 +11,7 @@ import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-s
 import { insertJob, markJobCompleted, markJobFailed, markJobProcessing, markJobRouted, NOT_STARTED } from '../../src/db/repositories/jobs.repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, getJson, postJson } from '../helpers/stack.js';
+import { payloadTexts } from '../helpers/history-payloads.js';
 
 /** When a dependency is down the API says so clearly (503 + Retry-After) instead of a 500 or a lost job. */
 describe('dependency outages', () => {
@@ -100,5 +101,29 @@ describe('dependency outages', () => {
     assert.equal(rows[0]!.error, null);
     const described = await temporal.client.workflow.getHandle(rows[0]!.id).describe();
     assert.equal(described.workflowId, rows[0]!.id, 'its workflow runs');
+  });
+
+  test('a batch while Temporal is down: 503 for the whole batch, its jobs recorded as not started; the same batch again (same keys) starts those same jobs', async () => {
+    await temporalServer.stop();
+    const items = ['d', 'e'].map((n) => ({ url: `https://8.8.8.8/${n}.wav`, mode: 'async', idempotency_key: `batch-outage-${n}` }));
+    const refused = await postJson(`${api.url}/v1/transcriptions/batch`, { items });
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'service_unavailable');
+    assert.equal(refused.headers.get('retry-after'), '5');
+    const rows = () => database.db.selectFrom('jobs').selectAll().where('idempotency_key', 'in', ['batch-outage-d', 'batch-outage-e']).orderBy('idempotency_key').execute();
+    assert.deepEqual((await rows()).map((r) => [r.status, r.error?.code]), [['failed', 'not_started'], ['failed', 'not_started']]);
+
+    const port = Number(temporalServer.address.split(':').at(-1));
+    temporalServer = await startTemporalDevServer({ cliPath, port, uiPort: 0, headless: true, namespace: 'default' });
+    const retried = await postJson(`${api.url}/v1/transcriptions/batch`, { items });
+    assert.equal(retried.status, 207, JSON.stringify(retried.body));
+    const jobs = await rows();
+    assert.deepEqual(retried.body.items.map((i: any) => [i.status, i.replayed, i.job.id, i.job.status]), jobs.map((r) => [202, true, r.id, 'queued']));
+    assert.deepEqual(jobs.map((r) => [r.status, r.error]), [['queued', null], ['queued', null]]);
+    // Handed to Temporal: the batch's dispatcher (no worker runs here to start each job's own workflow) holds both jobs.
+    const dispatcher = temporal.client.workflow.getHandle(`batch-${retried.body.batch_id}`);
+    assert.equal((await dispatcher.describe()).status.name, 'RUNNING');
+    const payloads = await payloadTexts(await dispatcher.fetchHistory());
+    for (const job of jobs) assert.ok(payloads.some((p) => p.includes(job.id)), `job ${job.id} is in the dispatcher's input`);
   });
 });

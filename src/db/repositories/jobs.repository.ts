@@ -63,35 +63,61 @@ export interface NewJob {
   deepgramCallbackUrl?: string;
 }
 
+function newJobRow(job: NewJob) {
+  return {
+    id: job.id,
+    tenant_id: job.tenantId,
+    api_key_id: job.apiKeyId ?? null,
+    priority: job.priority ?? 3,
+    region: job.region ?? null,
+    status: 'queued' as const,
+    requested_mode: job.requestedMode,
+    mode: job.mode ?? null,
+    source: JSON.stringify(job.source),
+    options: JSON.stringify(job.options),
+    deepgram_request_id: null,
+    audio_duration_seconds: job.durationSeconds ?? null,
+    error: null,
+    idempotency_key: job.idempotencyKey ?? null,
+    request_fingerprint: job.requestFingerprint ?? null,
+    webhook_url: job.webhookUrl ?? null,
+    deepgram_callback_url: job.deepgramCallbackUrl ?? null,
+  };
+}
+
 /**
  * Inserts a queued job; a second insert with the same id, or the same tenant's Idempotency-Key, is a no-op
  * (idempotent submit). Returns whether it inserted.
  */
 export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
-  const result = await db
-    .insertInto('jobs')
-    .values({
-      id: job.id,
-      tenant_id: job.tenantId,
-      api_key_id: job.apiKeyId ?? null,
-      priority: job.priority ?? 3,
-      region: job.region ?? null,
-      status: 'queued',
-      requested_mode: job.requestedMode,
-      mode: job.mode ?? null,
-      source: JSON.stringify(job.source),
-      options: JSON.stringify(job.options),
-      deepgram_request_id: null,
-      audio_duration_seconds: job.durationSeconds ?? null,
-      error: null,
-      idempotency_key: job.idempotencyKey ?? null,
-      request_fingerprint: job.requestFingerprint ?? null,
-      webhook_url: job.webhookUrl ?? null,
-      deepgram_callback_url: job.deepgramCallbackUrl ?? null,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .executeTakeFirst();
+  const result = await db.insertInto('jobs').values(newJobRow(job)).onConflict((oc) => oc.doNothing()).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Many queued jobs in one statement (a batch): the ids inserted, with their creation times; one whose Idempotency-Key is taken is not. */
+export async function insertJobs(db: Db, jobs: NewJob[]): Promise<Map<string, Date>> {
+  if (jobs.length === 0) return new Map();
+  const rows = await db.insertInto('jobs').values(jobs.map(newJobRow)).onConflict((oc) => oc.doNothing()).returning(['id', 'created_at']).execute();
+  return new Map(rows.map((r) => [r.id, r.created_at]));
+}
+
+/** A tenant's jobs by Idempotency-Key (one query for a batch). */
+export async function findJobsByIdempotencyKeys(db: Db, tenantId: string, keys: string[]): Promise<Map<string, Job & { requestFingerprint: string | null }>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', 'in', keys).execute();
+  return new Map(rows.map((row) => [row.idempotency_key!, { ...rowToJob(row), requestFingerprint: row.request_fingerprint }]));
+}
+
+/** Jobs whose workflows Temporal did not take (the batch was answered 503): failed as not started, for a retry to revive. */
+export async function markJobsNotStarted(db: Db, ids: string[], message: string): Promise<void> {
+  if (ids.length === 0) return;
+  const now = new Date();
+  await db
+    .updateTable('jobs')
+    .set({ status: 'failed', error: JSON.stringify({ code: NOT_STARTED, message }), completed_at: now, updated_at: now })
+    .where('id', 'in', ids)
+    .where('status', '=', 'queued')
+    .execute();
 }
 
 /** A job by id; with `tenantId`, only that tenant's (another tenant's job is as missing as an unknown one). */
@@ -250,6 +276,20 @@ export async function requeueNotStartedJob(db: Db, id: string): Promise<boolean>
     .where(sql<string>`error->>'code'`, '=', NOT_STARTED)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** requeueNotStartedJob for many (a retried batch): returns the ids revived. */
+export async function requeueNotStartedJobs(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('jobs')
+    .set({ status: 'queued', error: null, completed_at: null, updated_at: new Date() })
+    .where('id', 'in', ids)
+    .where('status', '=', 'failed')
+    .where(sql<string>`error->>'code'`, '=', NOT_STARTED)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function findJobByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<(Job & { requestFingerprint: string | null }) | undefined> {

@@ -6,6 +6,7 @@ import { TranscriptionFieldsSchema } from '../validation/transcription-request.j
 import { FORMATS } from '../transcript-formats.js';
 import {
   ApiKeySchema,
+  BatchResultSchema,
   DeepgramErrorSchema,
   ErrorSchema,
   JobListSchema,
@@ -19,6 +20,8 @@ import {
 } from './schemas.js';
 import { NewKeySchema, NewTenantSchema, RotateWebhookSecretSchema } from '../validation/admin-requests.js';
 import { CodecRequestSchema } from '../validation/codec-requests.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../validation/idempotency-key.js';
+import { MAX_BATCH_ITEMS } from '../../domain/batch.js';
 
 type Json = Record<string, unknown>;
 
@@ -140,6 +143,23 @@ export function buildOpenApiDocument(serverUrl?: string) {
         StreamList: strip(json(StreamListSchema)),
         WebhookDeliveries: strip(json(WebhookDeliveriesSchema)),
         TranscriptionRequest: transcriptionRequest(),
+        TranscriptionBatchRequest: {
+          type: 'object',
+          required: ['items'],
+          additionalProperties: false,
+          properties: {
+            items: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_BATCH_ITEMS,
+              items: {
+                ...transcriptionRequest(),
+                properties: { ...(transcriptionRequest().properties as Json), idempotency_key: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } },
+              },
+            },
+          },
+        },
+        TranscriptionBatchResult: strip(json(BatchResultSchema)),
         DeepgramOptions: strip(json(DeepgramOptionsSchema)),
         DeepgramError: strip(json(DeepgramErrorSchema)),
         Tenant: strip(json(TenantSchema)),
@@ -206,6 +226,21 @@ export function buildOpenApiDocument(serverUrl?: string) {
           summary: 'List jobs, newest first (deleted ones only with status=deleted)',
           parameters: [...pageParams(JOB_STATUSES), { name: 'mode', in: 'query', required: false, schema: { type: 'string', enum: ['sync', 'async'] } }],
           responses: { '200': { description: 'A page of jobs', content: jsonBody(ref('JobList')) }, ...tenantErrors(400) },
+        },
+      },
+      '/v1/transcriptions/batch': {
+        post: {
+          operationId: 'createTranscriptionBatch',
+          summary: `Up to ${MAX_BATCH_ITEMS} jobs by URL in one request, answered item by item`,
+          description:
+            'Accepted items are stored in one insert and handed to Temporal in one workflow start, so a batch is accepted (durably) in about the time one job is. ' +
+            'Each item is answered with the status its request alone would get: 202 accepted, 200 an Idempotency-Key replay of a finished job, 4xx refused (the others go ahead). ' +
+            'The batch never waits for transcripts; poll each job or give it a webhook. The whole batch gets 503 only when nothing could be stored or started.',
+          requestBody: { required: true, content: jsonBody(ref('TranscriptionBatchRequest')) },
+          responses: {
+            '207': { description: 'One answer per item, in order', content: jsonBody(ref('TranscriptionBatchResult')) },
+            ...tenantErrors(400, 413, 415),
+          },
         },
       },
       '/v1/transcriptions/{id}': {

@@ -31,6 +31,20 @@ export const JobSchema = z.object({
   links: z.object({ self: z.string(), temporal_ui: z.string().optional() }),
 });
 
+/** `POST /v1/transcriptions/batch`: one answer per item, in the order sent. */
+export const BatchResultSchema = z.object({
+  batch_id: z.string(),
+  accepted: z.number().int(),
+  replayed: z.number().int(),
+  refused: z.number().int(),
+  items: z.array(
+    z.union([
+      z.object({ index: z.number().int(), status: z.number().int().describe('202 accepted (or replayed, still running), 200 replay of a finished job'), replayed: z.boolean().optional(), job: JobSchema }),
+      z.object({ index: z.number().int(), status: z.number().int().describe('what the same request alone would have been answered'), replayed: z.boolean().optional(), error: ErrorSchema.shape.error }),
+    ]),
+  ),
+});
+
 /** `next_cursor`: pass it as `?cursor=` for the next page; null on the last page. */
 const NextCursorSchema = z.string().regex(new RegExp(CURSOR_PATTERN)).nullable().describe('`<created_at in Unix ms>.<id>` of the last item; null on the last page');
 

@@ -1,5 +1,5 @@
 import { insertJob, markJobCanceled, markJobFailed, markJobProcessing, markJobRouted, runningJob } from '../src/db/repositories/jobs.repository.js';
-import { needsProbe, resolveMode } from '../src/domain/routing.js';
+import { routeAtSubmission } from '../src/domain/routing.js';
 import { createJobCompletion, type JobCompletionDeps } from './job-completion.js';
 import { DEFAULT_TENANT_ID } from '../src/domain/tenancy.js';
 import type { JobError, ResolvedMode, TranscriptionInput } from '../src/domain/transcription.js';
@@ -22,7 +22,7 @@ export function createJobActivities(deps: JobActivityDeps) {
         region: input.region,
         requestedMode: input.mode,
         // The route, where the request alone decides it (the workflow then records no route of its own).
-        mode: needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, input.routing),
+        mode: routeAtSubmission(input),
         source: input.source,
         options: input.options ?? {},
         durationSeconds: input.durationHint,

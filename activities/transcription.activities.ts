@@ -26,6 +26,11 @@ export interface TranscriptionActivityDeps {
   metrics?: Metrics;
   /** The `region` label of job metrics (see JobCompletionDeps). */
   metricsRegion?: string;
+  /**
+   * Places under the global Deepgram cap for calls made outside the Deepgram queue (sync jobs' local activities);
+   * absent when such calls must not be made (a Deepgram rate cap, which only the queue enforces).
+   */
+  localDeepgramPlaces?: { tryTake(): Promise<string | null>; giveBack(leaseId: string): void };
   logger?: Logger;
 }
 
@@ -49,6 +54,35 @@ const HEARTBEAT_EVERY_MS = 1_000;
 export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
   const completion = createJobCompletion(deps);
 
+  /** Takes the job, calls Deepgram unless a transcript is already stored, stores it, and completes the job if asked. */
+  async function transcribeJob(ctx: Context, request: DeepgramJobRequest): Promise<TranscriptSummary> {
+    try {
+      const job = await takeJob(request);
+      let summary = job.stored;
+      if (!summary) {
+        if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
+        const response = await deps.transcriber.transcribe({ audio: audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
+        const text = transcriptText(response);
+        // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
+        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
+          saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
+        );
+        const duration = audioDuration(response);
+        deps.logger?.info(
+          { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
+          'transcript stored',
+        );
+        if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
+        summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
+      }
+      const done = summary;
+      if (request.completeJob) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, done));
+      return summary;
+    } catch (err) {
+      throw deepgramFailure(err);
+    }
+  }
+
   /**
    * The job as its Deepgram call starts: marked processing, with its source, options and any transcript already
    * stored. Older workflows pass the source and options themselves; newer ones the id alone (one round trip).
@@ -57,10 +91,12 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     if (request.source) {
       const stored = await findTranscript(deps.db, request.jobId);
       if (!stored) await markJobProcessing(deps.db, request.jobId);
-      return { source: request.source, options: request.options ?? {}, ...(stored ? { stored: summaryOf(stored.deepgramRequestId, stored.result) } : {}) };
+      return { canceled: false, source: request.source, options: request.options ?? {}, ...(stored ? { stored: summaryOf(stored.deepgramRequestId, stored.result) } : {}) };
     }
     const job = await takeJobForDeepgram(deps.db, request.jobId);
     if (!job) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'DeepgramRejected', { code: 'job_deleted', message: 'The job was deleted' });
+    // Canceled before its workflow could be told (it had not started yet): Deepgram is not asked.
+    if (job.canceled) throw ApplicationFailure.nonRetryable(`job ${request.jobId} was canceled`, 'DeepgramRejected', { code: 'job_canceled', message: 'The job was canceled' });
     return job;
   }
 
@@ -97,30 +133,27 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), HEARTBEAT_EVERY_MS);
       try {
-        const job = await takeJob(request);
-        let summary = job.stored;
-        if (!summary) {
-          if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
-          const response = await deps.transcriber.transcribe({ audio: audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
-          const text = transcriptText(response);
-          // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
-          await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
-            saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
-          );
-          const duration = audioDuration(response);
-          deps.logger?.info(
-            { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
-            'transcript stored',
-          );
-          if (duration !== null) deps.metrics?.audioSecondsProcessed.inc({ mode: 'prerecorded' }, duration);
-          summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
-        }
-        if (request.completeJob) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, summary));
-        return summary;
-      } catch (err) {
-        throw deepgramFailure(err);
+        return await transcribeJob(ctx, request);
       } finally {
         clearInterval(beat);
+      }
+    },
+
+    /**
+     * A sync job's Deepgram call as a local activity, in the workflow's own task: no dispatch through the Deepgram
+     * queue and no second workflow task, most of what a waiting caller would otherwise spend in Temporal. Only with a
+     * place under the global cap free right now (taken like the Deepgram queue's own slots, renewed the same way);
+     * null without one, and the job then queues on the Deepgram queue like any other. Completes the job itself.
+     */
+    async transcribeSyncJobHere(jobId: string): Promise<TranscriptSummary | null> {
+      const places = deps.localDeepgramPlaces;
+      if (!places) return null;
+      const leaseId = await places.tryTake();
+      if (!leaseId) return null;
+      try {
+        return await transcribeJob(Context.current(), { jobId, completeJob: true });
+      } finally {
+        places.giveBack(leaseId);
       }
     },
 

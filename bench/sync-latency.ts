@@ -17,9 +17,10 @@ const KEY = 'bench-key';
 
 /**
  * Sync transcription latency through the whole platform (HTTP → Temporal workflow → activity →
- * SDK → emulator → PostgreSQL → HTTP) against the same request made straight to the emulator with the SDK.
+ * SDK → emulator → PostgreSQL → HTTP) against the same request made straight to the emulator with the SDK. With
+ * `shareWorkerConnection` the API's client shares the worker's connection as under `npm start` (eager workflow start).
  */
-export async function benchSyncLatency(temporalAddress: string, iterations: number, log: (m: string) => void) {
+export async function benchSyncLatency(temporalAddress: string, iterations: number, log: (m: string) => void, options: { shareWorkerConnection: boolean } = { shareWorkerConnection: false }) {
   const emulator = await startDeepgramEmulator({ apiKey: KEY });
   const media = await startMediaServer(AUDIO_DIR);
   const database = await createTestDatabase();
@@ -42,8 +43,14 @@ export async function benchSyncLatency(temporalAddress: string, iterations: numb
   const logger = createLogger({ level: 'silent' });
   log('starting worker and API ...');
   const worker = await startBatchWorker({ config, temporalAddress, db: database.db, deepgram: { apiUrls: [emulator.url], apiKey: KEY } });
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
-  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger });
+  // npm start's layout shares the worker's connection (eager workflow start); separate processes cannot.
+  const temporal = await createTemporalClient({
+    address: temporalAddress,
+    namespace: config.temporal.namespace,
+    payloadKeys: config.temporal.payloadKeys,
+    ...(options.shareWorkerConnection ? { workerConnection: worker.connection } : {}),
+  });
+  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, eagerWorkflowStart: temporal.eagerStart, logger });
   const sdk = new DeepgramClient({ apiKey: KEY, baseUrl: emulator.url, maxRetries: 0 });
 
   const viaPlatform = async () => {

@@ -45,14 +45,14 @@ function postgresCpuMs(): Map<number, number> {
 const postgresSpent = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 
 /**
- * `jobs` async jobs through the API, one client, 16 submissions in flight, against a Deepgram stand-in (the emulator,
+ * `jobs` async jobs through the API, one client, 16 submissions in flight (or `batchSize` jobs per batch request), against a Deepgram stand-in (the emulator,
  * its own process) that answers each call in `latencyMs`, under DEEPGRAM_MAX_CONCURRENT=`cap`. The API and the batch
  * worker run in this process, Temporal is a dev server on a SQLite file as under `npm start`. `env` holds the settings
  * that differ between rows; a submission answered 429 waits its Retry-After and is sent again.
  */
 export async function benchThroughput(
   cliPath: string,
-  options: { label: string; jobs: number; latencyMs: number; cap: number; env: Record<string, string> },
+  options: { label: string; jobs: number; latencyMs: number; cap: number; env: Record<string, string>; batchSize?: number },
   log: (m: string) => void,
 ): Promise<ThroughputResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dtp-bench-throughput-'));
@@ -89,15 +89,26 @@ export async function benchThroughput(
     const postgresBefore = postgresCpuMs();
     const started = performance.now();
     let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < options.jobs) {
-          const n = ++next;
-          await submit();
-          if (n % 250 === 0) log(`throughput (${options.label}): submitted ${n}/${options.jobs}`);
-        }
-      }),
-    );
+    if (options.batchSize) {
+      // Batches one after another, each answered once its jobs are stored and handed to Temporal.
+      for (let sent = 0; sent < options.jobs; sent += options.batchSize) {
+        const items = Array.from({ length: Math.min(options.batchSize, options.jobs - sent) }, () => ({ url, mode: 'async', duration_hint: 4.7 }));
+        const res = await fetch(`${platform.apiUrl}/v1/transcriptions/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+        const body = (await res.json()) as { accepted?: number };
+        if (res.status !== 207 || body.accepted !== items.length) throw new Error(`batch answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        log(`throughput (${options.label}): submitted ${sent + items.length}/${options.jobs}`);
+      }
+    } else {
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < options.jobs) {
+            const n = ++next;
+            await submit();
+            if (n % 250 === 0) log(`throughput (${options.label}): submitted ${n}/${options.jobs}`);
+          }
+        }),
+      );
+    }
     const submitSeconds = (performance.now() - started) / 1000;
     let lastLog = performance.now();
     for (let done = await completed(); done < options.jobs; done = await completed()) {

@@ -1,5 +1,6 @@
 import { ParentClosePolicy, startChild, TemporalFailure } from '@temporalio/workflow';
-import { batchJobInput, routeAtSubmission, type TranscriptionBatchInput } from '../src/domain/batch.js';
+import { batchJobInput, type TranscriptionBatchInput } from '../src/domain/batch.js';
+import { routeAtSubmission } from '../src/domain/routing.js';
 import { TRANSCRIPTION_WORKFLOW } from './definitions.js';
 import type { transcription } from './transcription.workflow.js';
 

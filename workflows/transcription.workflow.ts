@@ -167,6 +167,11 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       }
       // No callback in time (lost by Deepgram or by us): fall through and transcribe directly.
     }
+    if (!summary && lean && progress.mode === 'sync') {
+      // A caller is waiting: call Deepgram right here if a place under the cap is free (null if not: queue as usual).
+      summary = (await syncCallHere(input).catch(rethrowIfRejected)) ?? undefined;
+      completedByCall = summary !== undefined;
+    }
     if (!summary) {
       summary = await throughOutages(() => deepgram.transcribeAudio(lean ? { ...request, completeJob: true } : request));
       completedByCall = lean;
@@ -194,6 +199,23 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     await notify(input, 'failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);
   }
+}
+
+/**
+ * A sync job's Deepgram call as a local activity (one attempt). Deepgram refusing the job is final, as on the queue;
+ * any other failure (an outage, a timeout, our database) leaves the job to the Deepgram queue and its retries.
+ */
+function syncCallHere(input: TranscriptionInput): Promise<TranscriptSummary | null> {
+  const local = proxyLocalActivities<Activities>({
+    startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
+    retry: { maximumAttempts: 1 },
+  });
+  return local.transcribeSyncJobHere(input.jobId);
+}
+
+function rethrowIfRejected(err: unknown): null {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'DeepgramRejected') throw err;
+  return null;
 }
 
 /** Starts the job's notifications as independent workflows that outlive this one (webhooks retry for a day). */

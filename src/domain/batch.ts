@@ -1,5 +1,4 @@
-import { needsProbe, resolveMode } from './routing.js';
-import type { RequestedMode, ResolvedMode, TranscriptionInput, WebhookTarget } from './transcription.js';
+import type { RequestedMode, TranscriptionInput, WebhookTarget } from './transcription.js';
 
 /** The most jobs one `POST /v1/transcriptions/batch` may carry. */
 export const MAX_BATCH_ITEMS = 1000;
@@ -41,7 +40,8 @@ export function batchJobInput(batch: TranscriptionBatchInput, job: BatchJob): Tr
   };
 }
 
-/** The route a job takes when its request decides it (an explicit mode, or a duration to route by); null when the audio must be probed. */
-export function routeAtSubmission(input: Pick<TranscriptionInput, 'mode' | 'durationHint' | 'routing'>): ResolvedMode | null {
-  return needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, input.routing);
+
+/** A job as a dispatcher carries it. */
+export function batchJob(jobId: string, priority: number, mode: RequestedMode, durationHint: number | undefined, webhookUrl: string | null | undefined): BatchJob {
+  return { jobId, priority, mode, ...(durationHint !== undefined ? { durationHint } : {}), ...(webhookUrl ? { webhookUrl } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { RequestedMode, ResolvedMode, RoutingThresholds } from './transcription.js';
+import type { RequestedMode, ResolvedMode, RoutingThresholds, TranscriptionInput } from './transcription.js';
 
 /**
  * Decides sync or async for a request. `auto` follows the duration rule:
@@ -21,4 +21,9 @@ export function resolveMode(
 /** Whether `auto` routing can decide from a known duration alone, without probing the audio. */
 export function needsProbe(requested: RequestedMode, durationHint: number | undefined): boolean {
   return requested === 'auto' && durationHint === undefined;
+}
+
+/** The route a job takes when its request decides it (an explicit mode, or a duration to route by); null when the audio must be probed. */
+export function routeAtSubmission(input: Pick<TranscriptionInput, 'mode' | 'durationHint' | 'routing'>): ResolvedMode | null {
+  return needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, input.routing);
 }

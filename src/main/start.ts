@@ -93,9 +93,16 @@ try {
     void stopAll().finally(() => process.exit(1));
   });
 
-  const temporal = await createTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace, interceptors: apiTracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys });
+  // The API shares the worker's connection: a sync job's first workflow task comes back in its start (eager start).
+  const temporal = await createTemporalClient({
+    address: temporalAddress,
+    namespace: config.temporal.namespace,
+    interceptors: apiTracing?.clientInterceptors,
+    payloadKeys: config.temporal.payloadKeys,
+    workerConnection: worker.connection,
+  });
   stops.push(() => temporal.close());
-  const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing, awaitsLiveEndpoint: true });
+  const api = await startApiServer({ config, db, temporal: temporal.client, eagerWorkflowStart: temporal.eagerStart, logger, temporalUiUrl, deepgramUrls: deepgram.apiUrls, metrics, tracing: apiTracing, awaitsLiveEndpoint: true });
   stops.push(() => api.close());
   // Live streams share the API's port: ws://…/v1/listen next to POST /v1/listen, one base URL as with Deepgram.
   const streaming = await startStreamingWorker({

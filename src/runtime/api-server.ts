@@ -40,6 +40,8 @@ export interface ApiServerOptions {
   config: Config;
   db: Db;
   temporal: Client;
+  /** `temporal` shares a worker's connection in this process, so sync starts may be eager (npm start). */
+  eagerWorkflowStart?: boolean;
   logger: Logger;
   /** Base URL of the Temporal Web UI for deep links, when one is known. */
   temporalUiUrl?: string;
@@ -80,7 +82,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const deepgramUrls = options.deepgramUrls ?? config.deepgram.apiUrls;
   const deepgramHealth = createEndpointHealth({ apiUrls: deepgramUrls, intervalMs: config.deepgram.healthIntervalMs });
   deepgramHealth.start();
-  const service = createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs, searchAttributes, deepgramHealth, outbound: outboundHttpFor(config.urls) });
+  const service = createTranscriptionService({
+    settings: transcriptionSettings(config),
+    db,
+    temporal,
+    eagerStart: options.eagerWorkflowStart ?? false,
+    blobs,
+    searchAttributes,
+    deepgramHealth,
+    outbound: outboundHttpFor(config.urls),
+  });
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const metrics = options.metrics ?? createMetrics();
   let shuttingDown = false;

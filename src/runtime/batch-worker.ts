@@ -41,6 +41,8 @@ export interface RunningWorker {
 }
 
 export interface BatchWorker extends RunningWorker {
+  /** The workers' connection: an API client in the same process may share it (eager workflow start). */
+  connection: NativeConnection;
   /** The Deepgram-calls worker, beside `worker` (workflows and the other activities). */
   deepgramWorker: Worker;
   transcriber: ReturnType<typeof createFailoverTranscriber>;
@@ -93,6 +95,16 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       onCall: (endpoint, outcome) => metrics?.deepgramCalls.inc({ endpoint, outcome }),
       tracer: options.tracing?.tracer,
     });
+    // Every region's slots are leases in the same table: DEEPGRAM_MAX_CONCURRENT holds across regions too.
+    const { limits } = config.deepgram;
+    const callSlots = createGlobalCallSlots({
+      db,
+      holder: `${holder}-${region}`,
+      limit: limits.maxConcurrent,
+      // A dead worker's places come back when its calls would be retried elsewhere anyway.
+      leaseMs: config.deepgram.heartbeatTimeoutMs,
+      logger: options.logger,
+    });
     const activities = createActivities({
       db,
       transcriber: instrumented(transcriber, metrics),
@@ -103,23 +115,16 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       webhooks: config.webhooks,
       metrics,
       logger: options.logger,
+      // Sync jobs may call Deepgram from their workflow's own task (a local activity) with a place under the same cap;
+      // not under a rate cap, which only the Deepgram queue enforces.
+      ...(limits.maxRequestsPerMinute > 0 ? {} : { localDeepgramPlaces: callSlots }),
     });
-    const { limits } = config.deepgram;
     const taskQueue = regionTaskQueue(config.temporal.taskQueue, region);
     const common = { connection, namespace: config.temporal.namespace, dataConverter, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
     const main = await Worker.create({
       ...common,
       taskQueue,
       ...workflowWorkerOptions(options.workflowBundle, options.tracing),
-    });
-    // Every region's slots are leases in the same table: DEEPGRAM_MAX_CONCURRENT holds across regions too.
-    const callSlots = createGlobalCallSlots({
-      db,
-      holder: `${holder}-${region}`,
-      limit: limits.maxConcurrent,
-      // A dead worker's places come back when its calls would be retried elsewhere anyway.
-      leaseMs: config.deepgram.heartbeatTimeoutMs,
-      logger: options.logger,
     });
     const unused = { type: 'fixed-size', numSlots: 1 } as const;
     const deepgramCalls = await Worker.create({
@@ -147,6 +152,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     .finally(() => Promise.all(regions.map((r) => r.callSlots.stop())).finally(() => connection.close()));
   const first = regions[0]!;
   return {
+    connection,
     worker: first.main,
     deepgramWorker: first.deepgramCalls,
     transcriber: first.transcriber,

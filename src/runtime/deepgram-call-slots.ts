@@ -21,6 +21,12 @@ interface CallSlotPermit extends SlotPermit {
 }
 
 export type GlobalCallSlots = CustomSlotSupplier<ActivitySlotInfo> & {
+  /**
+   * One place for a Deepgram call made outside the Deepgram task queue (a sync job's local activity), if one is free
+   * now: null otherwise (the job then queues like any other). Renewed with the others until given back.
+   */
+  tryTake(): Promise<string | null>;
+  giveBack(leaseId: string): void;
   /** Starts renewing this worker's leases. */
   start(): void;
   /** Stops renewing and gives back whatever places are still held. */
@@ -86,6 +92,15 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
   return {
     type: 'custom',
     reserveSlot,
+    async tryTake() {
+      const leaseId = await tryAcquireCallSlot(db, { holder, limit, leaseMs }).catch(() => null);
+      if (leaseId) held.add(leaseId);
+      return leaseId;
+    },
+    giveBack(leaseId) {
+      held.delete(leaseId);
+      void release(leaseId);
+    },
     // Eager dispatch would bypass the shared count; Deepgram tasks come from polling only.
     tryReserveSlot: () => null,
     markSlotUsed: () => undefined,

@@ -3,20 +3,18 @@ import type { Client } from '@temporalio/client';
 import type { OutboundHttp } from '../adapters/outbound/index.js';
 import type { Db } from '../db/database.js';
 import { findJobsByIdempotencyKeys, insertJobs, markJobsNotStarted, NOT_STARTED, requeueNotStartedJobs, type NewJob } from '../db/repositories/jobs.repository.js';
-import { routeAtSubmission, type BatchJob, type TranscriptionBatchInput } from '../domain/batch.js';
+import { batchJob, type BatchJob, type TranscriptionBatchInput } from '../domain/batch.js';
+import { routeAtSubmission } from '../domain/routing.js';
 import { AppError } from '../domain/errors.js';
 import type { Caller } from '../domain/tenancy.js';
 import type { Job } from '../domain/transcription.js';
-import { TRANSCRIPTION_BATCH_WORKFLOW } from '../../workflows/definitions.js';
-import type { transcriptionBatch } from '../../workflows/transcription-batch.workflow.js';
+import { startBatchDispatcher } from './batch-dispatcher.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { budgetRefusal, checkRequestUrls, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
 import type { SubmitTranscription } from './submission.js';
 import { commonJobInput, workflowTaskQueue } from './transcription-input.js';
 import type { TranscriptionSettings } from './transcription-settings.js';
 
-/** How long the dispatcher's start may take before the batch is answered 503 (as a single submission's start). */
-const START_DEADLINE_MS = 10_000;
 /** URL checks (DNS lookups) in flight at once for one batch. */
 const URL_CHECKS_AT_ONCE = 16;
 
@@ -63,24 +61,6 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
       }
     };
     await Promise.all(Array.from({ length: Math.min(URL_CHECKS_AT_ONCE, items.length) }, worker));
-  }
-
-  /** Starts the dispatcher; false when Temporal did not take it (a start that timed out but landed counts as taken). */
-  async function dispatch(input: TranscriptionBatchInput): Promise<boolean> {
-    const workflowId = `batch-${input.batchId}`;
-    try {
-      await deps.temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        deps.temporal.workflow.start<typeof transcriptionBatch>(TRANSCRIPTION_BATCH_WORKFLOW, { taskQueue: input.taskQueue, workflowId, args: [input] }),
-      );
-      return true;
-    } catch {
-      try {
-        await deps.temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).describe());
-        return true;
-      } catch {
-        return false;
-      }
-    }
   }
 
   return {
@@ -193,7 +173,7 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
           webhookRetry: settings.workflow.webhookRetry,
           jobs,
         };
-        if (!(await dispatch(input))) {
+        if (!(await startBatchDispatcher(deps.temporal, input))) {
           // As for a single submission: the jobs are recorded as not started, and a retry with the same keys starts them.
           await markJobsNotStarted(
             db,
@@ -213,10 +193,6 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
       return { batchId, items: results.map((r) => r!) };
     },
   };
-}
-
-function batchJob(jobId: string, priority: number, mode: BatchJob['mode'], durationHint: number | undefined, webhookUrl: string | null | undefined): BatchJob {
-  return { jobId, priority, mode, ...(durationHint !== undefined ? { durationHint } : {}), ...(webhookUrl ? { webhookUrl } : {}) };
 }
 
 /** A job just inserted, as its row now reads (without a second query). */

@@ -11,7 +11,7 @@ import { budgetRefusal, checkRequestUrls, remainingBudgetSeconds, requireWebhook
 import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { AppError } from '../domain/errors.js';
-import { needsProbe, resolveMode } from '../domain/routing.js';
+import { resolveMode, routeAtSubmission } from '../domain/routing.js';
 import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
@@ -23,7 +23,10 @@ import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { createBatchSubmission } from './batch-submission.js';
-import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
+import { buildTranscriptionInput, commonJobInput, workflowTaskQueue } from './transcription-input.js';
+import { createStartCoalescer } from './start-coalescer.js';
+import { startBatchDispatcher } from './batch-dispatcher.js';
+import { batchJob } from '../domain/batch.js';
 import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
 
 export type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
@@ -32,6 +35,8 @@ export interface ServiceDeps {
   settings: TranscriptionSettings;
   db: Db;
   temporal: Client;
+  /** `temporal` shares a worker's connection in this process: a sync job's first workflow task comes back in its start. */
+  eagerStart?: boolean;
   blobs: BlobStore;
   /** Whether the namespace has our search attributes (checked at start-up). */
   searchAttributes: boolean;
@@ -58,7 +63,8 @@ function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWith
 /** The use cases behind the job API: start workflows, wait for sync ones, read jobs back, manage their lifecycle. */
 export function createTranscriptionService(deps: ServiceDeps) {
   const { settings, db, temporal, blobs } = deps;
-  const starter = createWorkflowStarter(temporal, settings.routing);
+  const starter = createWorkflowStarter(temporal, settings.routing, { eager: deps.eagerStart ?? false });
+  const coalescer = createStartCoalescer((input) => startBatchDispatcher(temporal, input));
 
   /** A job of the caller's tenant (another tenant's is as missing as an unknown id), with its transcript or queue place. */
   async function load(caller: Caller, id: string): Promise<JobWithTranscript | undefined> {
@@ -124,7 +130,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
         region: caller.region,
         requestedMode: request.mode,
         // Known now unless routing must look at the audio first (the workflow then records it).
-        mode: needsProbe(request.mode, request.durationHint) ? null : resolveMode(request.mode, request.durationHint, settings.routing),
+        mode: routeAtSubmission({ mode: request.mode, durationHint: request.durationHint, routing: settings.routing }),
         source: request.source,
         options: request.options,
         durationSeconds: request.durationHint,
@@ -171,11 +177,19 @@ export function createTranscriptionService(deps: ServiceDeps) {
    * a failed job, not a queued one that never moves.
    */
   async function startOrRefuse(caller: Caller, request: Parameters<typeof buildTranscriptionInput>[2]): Promise<StartResult> {
-    const started = await starter.start(buildTranscriptionInput(settings, caller, request, deps.searchAttributes), workflowTaskQueue(settings, caller));
-    if (!started.started && started.reason === 'unreachable') {
-      await markJobFailed(db, request.jobId, { code: NOT_STARTED, message: `The workflow engine did not accept the job: ${started.error?.message}` }, null).catch(() => undefined);
-      throw new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
+    const refuse = async (why: string) => {
+      await markJobFailed(db, request.jobId, { code: NOT_STARTED, message: `The workflow engine did not accept the job: ${why}` }, null).catch(() => undefined);
+      return new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
+    };
+    // Nobody waits for an async job's workflow: it may share a start with others arriving at the same moment.
+    if (routeAtSubmission({ mode: request.mode, durationHint: request.durationHint, routing: settings.routing }) === 'async' && !request.deepgramCallbackUrl) {
+      const job = batchJob(request.jobId, request.priority, request.mode, request.durationHint, request.webhookUrl);
+      const taken = await coalescer.start(workflowTaskQueue(settings, caller), commonJobInput(settings, caller, deps.searchAttributes), settings.workflow.webhookRetry, job);
+      if (!taken) throw await refuse('its start failed');
+      return { started: true, mode: 'async' };
     }
+    const started = await starter.start(buildTranscriptionInput(settings, caller, request, deps.searchAttributes), workflowTaskQueue(settings, caller));
+    if (!started.started && started.reason === 'unreachable') throw await refuse(started.error?.message ?? 'unreachable');
     return started;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { needsProbe, resolveMode } from '../domain/routing.js';
+import { resolveMode, routeAtSubmission } from '../domain/routing.js';
 import { JOB_MODE_SEARCH_ATTRIBUTE, JOB_STATUS_SEARCH_ATTRIBUTE, TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 import type { ResolvedMode, RoutingThresholds, TranscriptionInput } from '../domain/transcription.js';
 import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
@@ -20,7 +20,7 @@ export type StartResult = { started: true; mode: ResolvedMode } | { started: fal
  * Starts a transcription workflow exactly once per job id. A closed run is never restarted
  * (REJECT_DUPLICATE), so a repeated request cannot transcribe (and bill) a finished job again.
  */
-export function createWorkflowStarter(temporal: Client, routing: RoutingThresholds) {
+export function createWorkflowStarter(temporal: Client, routing: RoutingThresholds, startOptions: { eager: boolean } = { eager: false }) {
   async function exists(workflowId: string): Promise<boolean> {
     try {
       await temporal.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe());
@@ -35,7 +35,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
 
     async start(input: TranscriptionInput, taskQueue: string): Promise<StartResult> {
       const workflowId = transcriptionWorkflowId(input.jobId);
-      const routedMode = needsProbe(input.mode, input.durationHint) ? null : resolveMode(input.mode, input.durationHint, routing);
+      const routedMode = routeAtSubmission(input);
       const options = {
         taskQueue,
         workflowId,
@@ -64,7 +64,10 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
           const mode = await temporal.workflow.executeUpdateWithStart(routingUpdate, { startWorkflowOperation, updateId: `routing-${randomUUID()}` });
           return { started: true, mode };
         }
-        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, options));
+        // Eager: the server hands the first workflow task to this process's own worker in the start's answer, saving a
+        // dispatch through the task queue (a sync caller waits for every step). Only asked for over a worker's connection.
+        const eager = startOptions.eager && routedMode === 'sync';
+        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, { ...options, ...(eager ? { requestEagerStart: true } : {}) }));
         return { started: true, mode: resolveMode(input.mode, input.durationHint, routing) };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError || (err as { cause?: unknown }).cause instanceof WorkflowExecutionAlreadyStartedError) {

@@ -1,4 +1,5 @@
 import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { PayloadKey } from '../config.js';
 import { encryptedDataConverter } from './encryption-codec.js';
 
@@ -9,13 +10,22 @@ export interface TemporalClientOptions {
   interceptors?: ClientInterceptors;
   /** Every payload the client sends is encrypted with the first key; what it reads, with whichever key it names. */
   payloadKeys: readonly PayloadKey[];
+  /**
+   * A worker's connection in this same process (npm start): the client shares it, which is what lets a start hand its
+   * first workflow task straight to that worker (eager workflow start). The worker owns and closes it.
+   */
+  workerConnection?: NativeConnection;
 }
 
-/** One connection per process, opened at start-up so a wrong address fails loudly there. */
-export async function createTemporalClient(options: TemporalClientOptions): Promise<{ client: Client; close: () => Promise<void> }> {
+/**
+ * One connection per process, opened at start-up so a wrong address fails loudly there. `eagerStart` says whether
+ * starts may ask for eager dispatch (only over a worker's own connection).
+ */
+export async function createTemporalClient(options: TemporalClientOptions): Promise<{ client: Client; eagerStart: boolean; close: () => Promise<void> }> {
+  const common = { namespace: options.namespace, interceptors: options.interceptors, dataConverter: encryptedDataConverter(options.payloadKeys) };
+  if (options.workerConnection) return { client: new Client({ connection: options.workerConnection, ...common }), eagerStart: true, close: async () => undefined };
   const connection = await Connection.connect({ address: options.address, connectTimeout: '10s' });
-  const client = new Client({ connection, namespace: options.namespace, interceptors: options.interceptors, dataConverter: encryptedDataConverter(options.payloadKeys) });
-  return { client, close: () => connection.close() };
+  return { client: new Client({ connection, ...common }), eagerStart: false, close: () => connection.close() };
 }
 
 /** Temporal answers a cheap RPC within the deadline. */

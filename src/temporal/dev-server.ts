@@ -14,6 +14,8 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
   'matching.numTaskqueueWritePartitions=1',
   // Per-workflow time skipping, asked for by a workflow's start request only (tests of the long timers).
   'frontend.WorkflowTimeSkippingEnabled=true',
+  // A start may hand its first workflow task straight to a worker sharing the client's connection (npm start's API).
+  'system.enableEagerWorkflowStart=true',
 ] as const;
 
 /**

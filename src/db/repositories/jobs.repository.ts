@@ -179,6 +179,8 @@ export async function markJobProcessing(db: Db, id: string): Promise<void> {
 
 /** What a Deepgram call needs of its job, read as the call takes it; `stored` when a transcript is already kept. */
 export interface JobForDeepgram {
+  /** Canceled before its workflow started (a batch or a coalesced start still on its way): not to be transcribed. */
+  canceled: boolean;
   source: AudioSource;
   options: DeepgramOptions;
   stored?: { deepgramRequestId: string; durationSeconds: number | null };
@@ -189,17 +191,18 @@ export interface JobForDeepgram {
  * and any transcript already stored are read. Undefined once the job is deleted.
  */
 export async function takeJobForDeepgram(db: Db, id: string): Promise<JobForDeepgram | undefined> {
-  const { rows } = await sql<{ source: AudioSource; options: DeepgramOptions; deepgram_request_id: string | null; duration: number | null }>`
+  const { rows } = await sql<{ status: string; source: AudioSource; options: DeepgramOptions; deepgram_request_id: string | null; duration: number | null }>`
     with taken as (
       update jobs set status = 'processing', error = null, completed_at = null, updated_at = now()
       where id = ${id} and (status in ('queued', 'processing') or (status = 'failed' and error->>'code' = ${NOT_STARTED}))
     )
-    select j.source, j.options, t.deepgram_request_id, (t.result->'metadata'->>'duration')::double precision as duration
+    select j.status, j.source, j.options, t.deepgram_request_id, (t.result->'metadata'->>'duration')::double precision as duration
     from jobs j left join transcripts t on t.job_id = j.id
     where j.id = ${id} and j.deleted_at is null`.execute(db);
   const row = rows[0];
   if (!row) return undefined;
   return {
+    canceled: row.status === 'canceled',
     source: row.source,
     options: row.options,
     ...(row.deepgram_request_id !== null ? { stored: { deepgramRequestId: row.deepgram_request_id, durationSeconds: row.duration === null ? null : Number(row.duration) } } : {}),

@@ -143,6 +143,10 @@ export function buildOpenApiDocument(serverUrl?: string) {
         StreamList: strip(json(StreamListSchema)),
         WebhookDeliveries: strip(json(WebhookDeliveriesSchema)),
         TranscriptionRequest: transcriptionRequest(),
+        TranscriptionBatchItem: {
+          ...transcriptionRequest(),
+          properties: { ...(transcriptionRequest().properties as Json), idempotency_key: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } },
+        },
         TranscriptionBatchRequest: {
           type: 'object',
           required: ['items'],
@@ -152,10 +156,9 @@ export function buildOpenApiDocument(serverUrl?: string) {
               type: 'array',
               minItems: 1,
               maxItems: MAX_BATCH_ITEMS,
-              items: {
-                ...transcriptionRequest(),
-                properties: { ...(transcriptionRequest().properties as Json), idempotency_key: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source } },
-              },
+              // Each item is checked on its own: one that is not a valid request is refused in its place (400), the
+              // others go ahead. So any value is a well-formed item of the batch itself.
+              items: { anyOf: [ref('TranscriptionBatchItem'), { description: 'anything else: refused in its place with 400' }] },
             },
           },
         },

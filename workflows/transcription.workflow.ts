@@ -92,6 +92,13 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     }
   };
 
+  const deepgramRetry = {
+    initialInterval: input.retry.initialIntervalMs,
+    backoffCoefficient: input.retry.backoffCoefficient,
+    maximumAttempts: input.retry.maximumAttempts,
+    maximumInterval: input.retry.maximumIntervalMs,
+    nonRetryableErrorTypes: ['DeepgramRejected', 'DeepgramEndpointsDown', 'StorageUnavailable'],
+  };
   const deepgram = proxyActivities<Activities>({
     taskQueue: input.deepgramTaskQueue,
     // Temporal's priority and fairness: while Deepgram's capacity is saturated, tenants share it fairly (the
@@ -99,13 +106,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     priority: { priorityKey: input.priority, fairnessKey: owner.tenantId },
     startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
     heartbeatTimeout: input.timeouts.heartbeatMs,
-    retry: {
-      initialInterval: input.retry.initialIntervalMs,
-      backoffCoefficient: input.retry.backoffCoefficient,
-      maximumAttempts: input.retry.maximumAttempts,
-      maximumInterval: input.retry.maximumIntervalMs,
-      nonRetryableErrorTypes: ['DeepgramRejected', 'DeepgramEndpointsDown', 'StorageUnavailable'],
-    },
+    retry: deepgramRetry,
   });
   /**
    * Runs a Deepgram call, waiting out outages of every Deepgram endpoint or of our database (durable timers, no
@@ -168,8 +169,10 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
       // No callback in time (lost by Deepgram or by us): fall through and transcribe directly.
     }
     if (!summary && lean && progress.mode === 'sync') {
-      // A caller is waiting: call Deepgram right here if a place under the cap is free (null if not: queue as usual).
-      summary = (await syncCallHere(input).catch(rethrowIfRejected)) ?? undefined;
+      // A caller is waiting: call Deepgram right here if a place under the cap is free (null if not: queue as usual),
+      // with the same retries and outage waits as on the queue.
+      const here = proxyLocalActivities<Activities>({ startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000, retry: deepgramRetry });
+      summary = (await throughOutages(() => here.transcribeSyncJobHere(input.jobId))) ?? undefined;
       completedByCall = summary !== undefined;
     }
     if (!summary) {
@@ -199,23 +202,6 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     await notify(input, 'failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);
   }
-}
-
-/**
- * A sync job's Deepgram call as a local activity (one attempt). Deepgram refusing the job is final, as on the queue;
- * any other failure (an outage, a timeout, our database) leaves the job to the Deepgram queue and its retries.
- */
-function syncCallHere(input: TranscriptionInput): Promise<TranscriptSummary | null> {
-  const local = proxyLocalActivities<Activities>({
-    startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000,
-    retry: { maximumAttempts: 1 },
-  });
-  return local.transcribeSyncJobHere(input.jobId);
-}
-
-function rethrowIfRejected(err: unknown): null {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'DeepgramRejected') throw err;
-  return null;
 }
 
 /** Starts the job's notifications as independent workflows that outlive this one (webhooks retry for a day). */

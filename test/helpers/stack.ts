@@ -58,7 +58,14 @@ export function stackEnv(parts: SharedParts, env: Record<string, string> = {}): 
 /** API + batch worker on a fresh task queue, built by the same factories the entry points use. */
 export async function startStack(
   parts: SharedParts,
-  options: { env?: Record<string, string>; worker?: boolean; tracing?: { api?: Tracing; worker?: Tracing }; awaitsLiveEndpoint?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    worker?: boolean;
+    tracing?: { api?: Tracing; worker?: Tracing };
+    awaitsLiveEndpoint?: boolean;
+    /** The API's client shares the worker's connection, as under npm start (eager workflow start). */
+    shareWorkerConnection?: boolean;
+  } = {},
 ): Promise<Stack> {
   const config = loadConfig(stackEnv(parts, options.env));
   const logger = createLogger({ level: config.log.level });
@@ -80,13 +87,14 @@ export async function startStack(
   // The API's own client, as an entry point makes it: this stack's payload keys (a test may rotate them), and when traced
   // the interceptors that carry the request's trace into the workflows it starts.
   const apiTracing = options.tracing?.api;
+  const eager = options.shareWorkerConnection === true && worker !== undefined;
   const temporal = new Client({
-    connection: parts.temporal.connection,
+    connection: eager ? worker.connection : parts.temporal.connection,
     namespace: parts.temporal.namespace,
     interceptors: apiTracing?.clientInterceptors,
     dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
   });
-  const api = await startApiServer({ config, db: parts.db, temporal, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing, metrics, awaitsLiveEndpoint: options.awaitsLiveEndpoint });
+  const api = await startApiServer({ config, db: parts.db, temporal, eagerWorkflowStart: eager, logger, temporalUiUrl: 'http://127.0.0.1:8233', tracing: apiTracing, metrics, awaitsLiveEndpoint: options.awaitsLiveEndpoint });
   return {
     config,
     api,

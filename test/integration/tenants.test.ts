@@ -129,8 +129,12 @@ describeWithStack(
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
 
     // Every row the job left behind carries its tenant.
-    const deliveries = await t.parts.db.selectFrom('webhook_deliveries').select('tenant_id').where('job_id', '=', id).execute();
-    assert.ok(deliveries.length > 0 && deliveries.every((d) => d.tenant_id === acme.id));
+    // (The delivery is logged when it is attempted, just after the job completes.)
+    const deliveries = await eventually(async () => {
+      const rows = await t.parts.db.selectFrom('webhook_deliveries').select('tenant_id').where('job_id', '=', id).execute();
+      return rows.length > 0 ? rows : undefined;
+    }, 10_000, 'the webhook delivery to be logged');
+    assert.ok(deliveries.every((d) => d.tenant_id === acme.id));
     const uploaded = await upload(globex.key, silentWav(1));
     const job = await t.parts.db.selectFrom('jobs').select(['tenant_id', 'source']).where('id', '=', uploaded.body.id).executeTakeFirstOrThrow();
     const blob = await t.parts.db.selectFrom('audio_blobs').select('tenant_id').where('id', '=', (job.source as any).blobId).executeTakeFirstOrThrow();

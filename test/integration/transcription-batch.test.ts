@@ -47,7 +47,9 @@ describeWithStack('POST /v1/transcriptions/batch (real Temporal, PostgreSQL, emu
     }
     assert.equal(deepgramCallsFor(`n=2`), 1, 'the job named twice was transcribed once');
     // Each job runs as its own workflow (id = job id) with the attributes the Temporal UI filters by.
-    const described = await t.parts.temporal.client.workflow.getHandle(res.body.items[1].job.id).describe();
+    const handle = t.parts.temporal.client.workflow.getHandle(res.body.items[1].job.id);
+    await handle.result(); // (the job row says completed a moment before its workflow closes)
+    const described = await handle.describe();
     assert.equal(described.searchAttributes.JobStatus?.[0], 'completed');
     assert.equal(described.searchAttributes.Tenant?.[0], 'default');
     const dispatcher = t.parts.temporal.client.workflow.getHandle(`batch-${res.body.batch_id}`);

@@ -83,11 +83,11 @@ try {
     await Promise.all(sessions);
   })();
 
-  const completedJobs = async (): Promise<number | undefined> => {
+  const count = async (query: string): Promise<number | undefined> => {
     const client = new pg.Client({ connectionString: stack.postgres.url, connectionTimeoutMillis: 1_000 });
     try {
       await client.connect();
-      const { rows } = await client.query<{ n: string }>(`select count(*) as n from jobs where status = 'completed'`);
+      const { rows } = await client.query<{ n: string }>(query);
       return Number(rows[0]!.n);
     } catch {
       return undefined;
@@ -95,6 +95,9 @@ try {
       await client.end().catch(() => undefined);
     }
   };
+  const completedJobs = () => count(`select count(*) as n from jobs where status = 'completed'`);
+  // A session's workflow records its end; when PostgreSQL was down as it ended, that waits out its retry backoff.
+  const endedSessions = () => count(`select count(*) as n from live_sessions where status = 'ended'`);
   const progress = setInterval(() => {
     void completedJobs().then((completed) => {
       const delivered = [...webhooks.byJob.values()].filter((w) => w.acceptedByEvent.size > 0).length;
@@ -113,12 +116,15 @@ try {
   log('kills over; waiting for every process to be up, then for jobs, webhooks and live sessions to finish');
   while (!supervisor.allUp() && Date.now() < giveUpAt) await sleep(250);
   await Promise.all([submitAll, liveAll]);
-  // Drain: every accepted job completed and its webhook accepted, or the drain period over.
+  // Drain: every accepted job completed and its webhook accepted, every session a client closed recorded as ended, or
+  // the drain period over.
   while (Date.now() < giveUpAt) {
     const accepted = jobs.filter((j) => j.id);
     const completed = await completedJobs();
     const delivered = accepted.filter((j) => (webhooks.byJob.get(j.id!)?.acceptedByEvent.size ?? 0) > 0).length;
-    if (completed !== undefined && completed >= accepted.length && delivered >= accepted.length) break;
+    const ended = await endedSessions();
+    const liveDone = liveOutcomes.filter((o) => o.completed).length;
+    if (completed !== undefined && completed >= accepted.length && delivered >= accepted.length && ended !== undefined && ended >= liveDone) break;
     await sleep(1_000);
   }
   // Late duplicates (a second event, a retried call) would show up in this time.

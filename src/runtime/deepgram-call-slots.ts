@@ -33,17 +33,6 @@ export type GlobalCallSlots = CustomSlotSupplier<ActivitySlotInfo> & {
   stop(): Promise<void>;
 };
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-
 /**
  * A Temporal slot supplier for the Deepgram-calls worker whose slots are leases in PostgreSQL, so that
  * DEEPGRAM_MAX_CONCURRENT holds across every batch worker however many run: the worker polls for a Deepgram task
@@ -64,6 +53,39 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
       () => unreleased.delete(leaseId),
       () => unreleased.add(leaseId),
     );
+  /** Reservations of this worker waiting for a place: a place it gives back goes straight to one of them. */
+  const waiting = new Set<(leaseId: string) => void>();
+
+  /** Waits `ms` (then the caller asks the database again) unless this worker hands over a place first. */
+  function waitForPlace(ms: number, signal: AbortSignal): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), ms);
+      const aborted = () => done(undefined);
+      const take = (leaseId: string) => done(leaseId);
+      signal.addEventListener('abort', aborted, { once: true });
+      waiting.add(take);
+      function done(leaseId: string | undefined) {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', aborted);
+        waiting.delete(take);
+        resolve(leaseId);
+      }
+    });
+  }
+
+  /**
+   * A place this worker is done with: handed to one of its own waiting reservations (the lease row stays, no query,
+   * no gap), else deleted for any worker to take.
+   */
+  function giveBack(leaseId: string): void {
+    const next = waiting.values().next();
+    if (!next.done) {
+      next.value(leaseId);
+      return;
+    }
+    held.delete(leaseId);
+    void release(leaseId); // must not block; a failed delete is retried, and the lease lapses anyway
+  }
 
   async function reserveSlot(_ctx: unknown, abortSignal: AbortSignal): Promise<CallSlotPermit> {
     while (!abortSignal.aborted) {
@@ -84,7 +106,12 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
         if (!databaseDown) logger?.warn({ err }, 'Deepgram call slots: the database is unreachable; Deepgram tasks wait');
         databaseDown = true;
       }
-      await sleep(retryMs + Math.random() * retryMs, abortSignal);
+      const handed = await waitForPlace(retryMs + Math.random() * retryMs, abortSignal);
+      if (handed && abortSignal.aborted) {
+        giveBack(handed);
+        break;
+      }
+      if (handed) return { leaseId: handed };
     }
     throw abortSignal.reason;
   }
@@ -97,18 +124,11 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
       if (leaseId) held.add(leaseId);
       return leaseId;
     },
-    giveBack(leaseId) {
-      held.delete(leaseId);
-      void release(leaseId);
-    },
+    giveBack,
     // Eager dispatch would bypass the shared count; Deepgram tasks come from polling only.
     tryReserveSlot: () => null,
     markSlotUsed: () => undefined,
-    releaseSlot: ({ permit }) => {
-      const { leaseId } = permit as CallSlotPermit;
-      held.delete(leaseId);
-      void release(leaseId); // must not block; a failed delete is retried, and the lease lapses anyway
-    },
+    releaseSlot: ({ permit }) => giveBack((permit as CallSlotPermit).leaseId),
     start() {
       renewal = setInterval(() => {
         renewCallSlots(db, [...held], leaseMs).catch((err: unknown) => logger?.warn({ err }, 'Deepgram call slot leases not renewed'));

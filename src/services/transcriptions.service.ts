@@ -23,10 +23,7 @@ import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { createBatchSubmission } from './batch-submission.js';
-import { buildTranscriptionInput, commonJobInput, workflowTaskQueue } from './transcription-input.js';
-import { createStartCoalescer } from './start-coalescer.js';
-import { startBatchDispatcher } from './batch-dispatcher.js';
-import { batchJob } from '../domain/batch.js';
+import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
 import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
 
 export type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
@@ -64,7 +61,6 @@ function withMode(loaded: JobWithTranscript, mode: ResolvedMode | null): JobWith
 export function createTranscriptionService(deps: ServiceDeps) {
   const { settings, db, temporal, blobs } = deps;
   const starter = createWorkflowStarter(temporal, settings.routing, { eager: deps.eagerStart ?? false });
-  const coalescer = createStartCoalescer((input) => startBatchDispatcher(temporal, input));
 
   /** A job of the caller's tenant (another tenant's is as missing as an unknown id), with its transcript or queue place. */
   async function load(caller: Caller, id: string): Promise<JobWithTranscript | undefined> {
@@ -181,13 +177,6 @@ export function createTranscriptionService(deps: ServiceDeps) {
       await markJobFailed(db, request.jobId, { code: NOT_STARTED, message: `The workflow engine did not accept the job: ${why}` }, null).catch(() => undefined);
       return new AppError(503, 'service_unavailable', 'The workflow engine is unreachable, so nothing was started. Retry shortly.', undefined, 5);
     };
-    // Nobody waits for an async job's workflow: it may share a start with others arriving at the same moment.
-    if (routeAtSubmission({ mode: request.mode, durationHint: request.durationHint, routing: settings.routing }) === 'async' && !request.deepgramCallbackUrl) {
-      const job = batchJob(request.jobId, request.priority, request.mode, request.durationHint, request.webhookUrl);
-      const taken = await coalescer.start(workflowTaskQueue(settings, caller), commonJobInput(settings, caller, deps.searchAttributes), settings.workflow.webhookRetry, job);
-      if (!taken) throw await refuse('its start failed');
-      return { started: true, mode: 'async' };
-    }
     const started = await starter.start(buildTranscriptionInput(settings, caller, request, deps.searchAttributes), workflowTaskQueue(settings, caller));
     if (!started.started && started.reason === 'unreachable') throw await refuse(started.error?.message ?? 'unreachable');
     return started;

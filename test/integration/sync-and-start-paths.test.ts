@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import proto from '@temporalio/proto';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
-import { postJson, startStack, waitForJob, type Stack } from '../helpers/stack.js';
+import { postJson, startStack, type Stack } from '../helpers/stack.js';
 
 const TEXT = 'testing one two three';
 
 /**
  * The shortcuts of the hot paths, each checked for what a user relies on: a sync job over the worker's own
- * connection (eager start), a sync job's Deepgram call in its workflow's own task only with a place under the global
- * cap, and async submissions that share workflow starts.
+ * connection (eager start), and a sync job's Deepgram call in its workflow's own task only with a place under the
+ * global cap.
  */
 describeWithStack('sync and start paths', { media: true, transcripts: { 'testing-websocket.wav': TEXT }, stack: {} }, (t) => {
   let eager: Stack;
@@ -51,24 +51,5 @@ describeWithStack('sync and start paths', { media: true, transcripts: { 'testing
     } finally {
       await t.parts.db.deleteFrom('deepgram_call_slots').where('holder', '=', 'another-worker').execute();
     }
-  });
-
-  test('async submissions arriving together share workflow starts, and every one is its own job, run once', async () => {
-    const marker = randomUUID();
-    const answers = await Promise.all(
-      Array.from({ length: 24 }, (_, n) => postJson(t.stack.url('/v1/transcriptions'), { url: `${t.media.file('testing-websocket.wav')}?m=${marker}&n=${n}`, mode: 'async' })),
-    );
-    assert.deepEqual([...new Set(answers.map((a) => a.status))], [202]);
-    const ids = answers.map((a) => a.body.id as string);
-    for (const id of ids) assert.equal((await waitForJob(t.stack, id, 60_000)).status, 'completed');
-    const parents = new Set<string>();
-    for (const id of ids) {
-      const described = await t.parts.temporal.client.workflow.getHandle(id).describe();
-      assert.equal(described.workflowId, id, 'each job is its own workflow, id = job id');
-      parents.add(described.parentExecution?.workflowId ?? 'none');
-    }
-    assert.ok([...parents].every((p) => p.startsWith('batch-')), `started by dispatchers: ${[...parents].join(', ')}`);
-    assert.ok(parents.size < ids.length, `${ids.length} submissions took ${parents.size} starts`);
-    assert.equal(t.parts.emulator.requests().filter((r) => r.sourceUrl?.includes(marker)).length, 24, 'each transcribed once');
   });
 });

@@ -179,7 +179,7 @@ export async function markJobProcessing(db: Db, id: string): Promise<void> {
 
 /** What a Deepgram call needs of its job, read as the call takes it; `stored` when a transcript is already kept. */
 export interface JobForDeepgram {
-  /** Canceled before its workflow started (a batch or a coalesced start still on its way): not to be transcribed. */
+  /** Canceled before its workflow started (a batch whose dispatcher had not reached it yet): not to be transcribed. */
   canceled: boolean;
   source: AudioSource;
   options: DeepgramOptions;

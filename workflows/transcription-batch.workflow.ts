@@ -1,5 +1,6 @@
 import { ParentClosePolicy, startChild, TemporalFailure } from '@temporalio/workflow';
 import { batchJobInput, type TranscriptionBatchInput } from '../src/domain/batch.js';
+import { jobSearchAttributes } from '../src/domain/job-search-attributes.js';
 import { routeAtSubmission } from '../src/domain/routing.js';
 import { TRANSCRIPTION_WORKFLOW } from './definitions.js';
 import type { transcription } from './transcription.workflow.js';
@@ -7,9 +8,6 @@ import type { transcription } from './transcription.workflow.js';
 /** Child starts per workflow task: a thousand-job batch is ten tasks, none of them large. */
 const STARTS_PER_TASK = 100;
 
-const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const;
-const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const;
-const TenantKey = { name: 'Tenant', type: 'KEYWORD' } as const;
 
 /**
  * A batch's dispatcher: starts one transcription workflow per job, each exactly as a single submission would (same
@@ -35,15 +33,7 @@ export async function transcriptionBatch(batch: TranscriptionBatchInput): Promis
             parentClosePolicy: ParentClosePolicy.ABANDON,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             priority: { priorityKey: job.priority, fairnessKey: input.owner.tenantId },
-            ...(input.searchAttributesAtStart
-              ? {
-                  typedSearchAttributes: [
-                    { key: JobStatusKey, value: 'queued' },
-                    { key: TenantKey, value: input.owner.tenantName },
-                    ...(route ? [{ key: JobModeKey, value: route }] : []),
-                  ],
-                }
-              : {}),
+            ...(input.searchAttributesAtStart ? { typedSearchAttributes: jobSearchAttributes('queued', input.owner.tenantName, route) } : {}),
           });
           started++;
         } catch (err) {

@@ -15,6 +15,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
 import type { DeepgramCallbackNotice, JobError, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
 import { webhookEventId, type WebhookDeliveryRequest } from '../src/domain/webhooks.js';
@@ -34,10 +35,6 @@ const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Search attributes the Temporal UI filters jobs by (registered by the dev server launcher or at start-up). */
-const JobStatusKey = { name: 'JobStatus', type: 'KEYWORD' } as const;
-const JobModeKey = { name: 'JobMode', type: 'KEYWORD' } as const;
-const TenantKey = { name: 'Tenant', type: 'KEYWORD' } as const;
 
 /** `patched()` id of the change that keeps a job `queued` until its Deepgram call starts (tenancy, 2026-12). */
 const QUEUED_UNTIL_DEEPGRAM = 'queued-until-deepgram';
@@ -84,11 +81,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     progress.status = status;
     progress.mode = mode;
     if (input.searchAttributes) {
-      upsertSearchAttributes([
-        { key: JobStatusKey, value: status },
-        { key: TenantKey, value: owner.tenantName },
-        ...(mode ? [{ key: JobModeKey, value: mode }] : []),
-      ]);
+      upsertSearchAttributes(jobSearchAttributes(status, owner.tenantName, mode));
     }
   };
 
@@ -214,7 +207,7 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
     await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
       workflowId: `${input.jobId}-${eventId}`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TenantKey, value: (input.owner ?? LEGACY_OWNER).tenantName }] } : {}),
+      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_KEY, value: (input.owner ?? LEGACY_OWNER).tenantName }] } : {}),
       args: [{ jobId: input.jobId, eventId, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY }],
     });
   }

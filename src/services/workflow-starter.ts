@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { resolveMode, routeAtSubmission } from '../domain/routing.js';
-import { JOB_MODE_SEARCH_ATTRIBUTE, JOB_STATUS_SEARCH_ATTRIBUTE, TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
+import { jobSearchAttributes } from '../domain/job-search-attributes.js';
 import type { ResolvedMode, RoutingThresholds, TranscriptionInput } from '../domain/transcription.js';
 import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
 import type { transcription } from '../../workflows/transcription.workflow.js';
@@ -44,15 +44,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
         // Fair share from the first workflow task on: one tenant's backlog never queues another's behind it.
         priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
         // Set in the start request rather than by the workflow's first task: one visibility write fewer per job.
-        ...(input.searchAttributesAtStart
-          ? {
-              typedSearchAttributes: [
-                { key: JOB_STATUS_SEARCH_ATTRIBUTE, value: 'queued' },
-                { key: TENANT_SEARCH_ATTRIBUTE, value: input.owner.tenantName },
-                ...(routedMode ? [{ key: JOB_MODE_SEARCH_ATTRIBUTE, value: routedMode }] : []),
-              ],
-            }
-          : {}),
+        ...(input.searchAttributesAtStart ? { typedSearchAttributes: jobSearchAttributes('queued', input.owner.tenantName, routedMode) } : {}),
       };
       try {
         if (input.mode === 'auto' && input.durationHint === undefined) {

@@ -5,9 +5,7 @@ import proto from '@temporalio/proto';
 export const SEARCH_ATTRIBUTES = { JobStatus: 'Keyword', JobMode: 'Keyword', Tenant: 'Keyword' } as const;
 
 /** The tenant's name on every workflow, so operators filter by tenant in the Temporal UI (`Tenant = "acme"`). */
-export const TENANT_SEARCH_ATTRIBUTE = { name: 'Tenant', type: 'KEYWORD' } as const;
-export const JOB_STATUS_SEARCH_ATTRIBUTE = { name: 'JobStatus', type: 'KEYWORD' } as const;
-export const JOB_MODE_SEARCH_ATTRIBUTE = { name: 'JobMode', type: 'KEYWORD' } as const;
+export { TENANT_KEY as TENANT_SEARCH_ATTRIBUTE } from '../domain/job-search-attributes.js';
 
 /**
  * Makes sure the namespace knows our search attributes, registering them if it can.

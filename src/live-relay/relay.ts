@@ -10,6 +10,9 @@ import { SegmentWriter } from './segment-writer.js';
 import { sessionMetadata } from './session-metadata.js';
 import { RelayState } from './relay-state.js';
 
+/** How long the relay keeps trying to store the last finals of a session before closing without them. */
+const STORE_REMAINING_FOR_MS = 20_000;
+
 export interface RelaySettings {
   keepAliveIntervalMs: number;
   maxBufferBytes: number;
@@ -284,17 +287,22 @@ export class LiveRelay {
     this.resolveDone({ outcome: closing.outcome, audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, ...(this.failure ? { message: this.failure } : {}) });
   }
 
-  /** The last batch, with a few retries: these finals already reached the client. */
+  /**
+   * The last batch, retried for up to STORE_REMAINING_FOR_MS: these finals already reached the client, which closes
+   * for good once it has our close frame, so they are kept before it is sent (a PostgreSQL restart takes seconds).
+   */
   private async storeRemaining(): Promise<void> {
+    const deadline = Date.now() + STORE_REMAINING_FOR_MS;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.writer.stop();
       } catch (err) {
-        if (attempt >= 3) {
-          this.init.warn({ err: (err as Error).message, sessionId: this.init.sessionId }, 'live: could not store the last final results');
+        const wait = Math.min(2_000, 250 * 2 ** attempt);
+        if (Date.now() + wait > deadline) {
+          this.init.warn({ err: (err as Error).message, sessionId: this.init.sessionId, attempts: attempt }, 'live: could not store the last final results');
           return;
         }
-        await new Promise((r) => setTimeout(r, 500 * attempt));
+        await new Promise((r) => setTimeout(r, wait));
       }
     }
   }

@@ -14,9 +14,11 @@ import { isTerminalOutcome, type ClientAttachment, type LiveCloseReason, type Li
 import { attachClientSignal, closeLiveSessionSignal, liveSessionStateQuery, type LiveSessionState, type LiveSessionSummary } from './live-session.definitions.js';
 
 /** Writes to our own database, on the workflow's worker; retried patiently. */
+// A session's end is recorded soon after PostgreSQL is back (a client waiting on GET /v1/streams/:id sees it): retries
+// stay at most 5 s apart, for as long as before (about ten minutes).
 const bookkeeping = proxyLocalActivities<LiveActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 30 },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 120 },
 });
 
 /**

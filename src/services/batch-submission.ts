@@ -10,7 +10,7 @@ import type { Caller } from '../domain/tenancy.js';
 import type { Job } from '../domain/transcription.js';
 import { startBatchDispatcher } from './batch-dispatcher.js';
 import { submissionFingerprint } from './fingerprint.js';
-import { budgetRefusal, checkRequestUrls, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
+import { budgetRefusal, checkRequestUrls, idempotencyConflict, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
 import type { SubmitTranscription } from './submission.js';
 import { commonJobInput, workflowTaskQueue } from './transcription-input.js';
 import type { TranscriptionSettings } from './transcription-settings.js';
@@ -89,7 +89,7 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
       for (const { item, index } of keyed) {
         const key = item.idempotencyKey!;
         const existing = earlier.get(key);
-        const conflict = () => new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(key)} was already used for a different request`);
+        const conflict = () => idempotencyConflict(key);
         if (existing) {
           if (existing.requestFingerprint !== fingerprints.get(index)) results[index] = { outcome: 'refused', error: conflict() };
           else {
@@ -155,7 +155,7 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
           results[index] =
             existing.requestFingerprint === row.requestFingerprint
               ? { outcome: 'replayed', job: existing }
-              : { outcome: 'refused', error: new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(row.idempotencyKey)} was already used for a different request`) };
+              : { outcome: 'refused', error: idempotencyConflict(row.idempotencyKey!) };
         }
       }
 

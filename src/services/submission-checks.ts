@@ -53,3 +53,8 @@ export function budgetRefusal(caller: Caller, remaining: number | null, knownSec
     { remaining_seconds: rounded, monthly_audio_seconds: caller.monthlyAudioSeconds, ...(knownSeconds !== undefined ? { requested_seconds: knownSeconds } : {}) },
   );
 }
+
+/** The 409 for an Idempotency-Key already used by a different request of the same tenant. */
+export function idempotencyConflict(key: string): AppError {
+  return new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(key)} was already used for a different request`);
+}

@@ -7,7 +7,7 @@ import type { TranscriptionSettings } from './transcription-settings.js';
 import type { Db } from '../db/database.js';
 import { findJob, findJobByIdempotencyKey, insertJob, markJobFailed, NOT_STARTED, queuePosition, requeueNotStartedJob } from '../db/repositories/jobs.repository.js';
 import type { Caller } from '../domain/tenancy.js';
-import { budgetRefusal, checkRequestUrls, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
+import { budgetRefusal, checkRequestUrls, idempotencyConflict, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
 import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
 import { AppError } from '../domain/errors.js';
@@ -148,7 +148,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
       if (!existing) throw new Error(`job ${jobId} was neither inserted nor found by its Idempotency-Key`);
       if (request.source.kind === 'upload') await blobs.delete(request.source.blobId);
       if (existing.requestFingerprint !== fingerprint) {
-        throw new AppError(409, 'idempotency_conflict', `Idempotency-Key ${JSON.stringify(request.idempotencyKey)} was already used for a different request`);
+        throw idempotencyConflict(request.idempotencyKey!);
       }
       const notStarted = existing.status === 'failed' && existing.error?.code === NOT_STARTED;
       // The earlier request was answered 503 ("nothing was started, retry"): this is that retry. The job is live

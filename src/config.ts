@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TENANT_NAME } from './domain/tenancy.js';
 
@@ -164,8 +165,11 @@ const EnvVariables = z.object({
   EMULATOR_PORT: port(4010),
   EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
-  EMULATOR_ENGINE: z.enum(['auto', 'pocketsphinx', 'synthetic']).default('auto'),
+  EMULATOR_ENGINE: z.enum(['auto', 'whisper', 'synthetic']).default('auto'),
   EMULATOR_ENGINE_PYTHON: optionalString,
+  EMULATOR_ENGINE_MODEL: z.enum(['whisper-base', 'whisper-tiny']).default('whisper-base'),
+  EMULATOR_ENGINE_WORKERS: positiveInt(availableParallelism()),
+  EMULATOR_ENGINE_PARTIAL_INTERVAL_MS: positiveInt(1_000),
   BLOB_STORE: z.enum(['postgres', 'filesystem']).default('postgres'),
   BLOB_DIR: optionalString,
   MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
@@ -287,8 +291,18 @@ export interface Config {
   };
   callbacks: { secret?: string; timeoutMs: number };
   routing: { syncMaxSeconds: number; asyncMinSeconds: number };
-  /** engine: how the emulator transcribes unregistered audio; auto = PocketSphinx when installed, else synthetic. */
-  emulator: { port: number; host: string; apiKey: string; engine: 'auto' | 'pocketsphinx' | 'synthetic'; enginePython?: string };
+  /** engine: how the emulator transcribes unregistered audio; auto = Whisper when installed, else synthetic. */
+  emulator: {
+    port: number;
+    host: string;
+    apiKey: string;
+    engine: 'auto' | 'whisper' | 'synthetic';
+    enginePython?: string;
+    /** The local model for requests that name no local one; worker processes; live interim re-decode interval. */
+    engineModel: 'whisper-base' | 'whisper-tiny';
+    engineWorkers: number;
+    enginePartialIntervalMs: number;
+  };
   uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
   /**
    * Server-side request forgery guard for audio, webhook and callback URLs: only public addresses, checked when
@@ -398,7 +412,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     callbacks: { secret: e.CALLBACK_SECRET, timeoutMs: e.CALLBACK_TIMEOUT_MS },
     routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
-    emulator: { port: e.EMULATOR_PORT, host: e.EMULATOR_HOST, apiKey: e.EMULATOR_API_KEY, engine: e.EMULATOR_ENGINE, enginePython: e.EMULATOR_ENGINE_PYTHON },
+    emulator: {
+      port: e.EMULATOR_PORT,
+      host: e.EMULATOR_HOST,
+      apiKey: e.EMULATOR_API_KEY,
+      engine: e.EMULATOR_ENGINE,
+      enginePython: e.EMULATOR_ENGINE_PYTHON,
+      engineModel: e.EMULATOR_ENGINE_MODEL,
+      engineWorkers: e.EMULATOR_ENGINE_WORKERS,
+      enginePartialIntervalMs: e.EMULATOR_ENGINE_PARTIAL_INTERVAL_MS,
+    },
     uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
     urls: { allowPrivate: e.ALLOW_PRIVATE_URLS, ...(e.OUTBOUND_DNS_SERVERS ? { dnsServers: e.OUTBOUND_DNS_SERVERS.split(',').map((s) => s.trim()) } : {}) },
     retention: { ...(e.RETENTION_DAYS !== undefined ? { days: e.RETENTION_DAYS } : {}), intervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000 },

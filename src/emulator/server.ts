@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin } from './faults/admin-routes.js';
 import { probeAudio } from './protocol/audio.js';
 import { sendJson } from './http-util.js';
-import { createPocketsphinxEngine } from './engine/pocketsphinx.js';
+import { createWhisperEngine } from './engine/whisper-engine.js';
 import type { SpeechEngine } from './engine/types.js';
 import { createLiveHandler } from './protocol/live/live-listen.js';
 import { handleRestListen } from './protocol/rest/rest-listen.js';
@@ -83,7 +83,14 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
 async function resolveEngine(options: EmulatorOptions): Promise<SpeechEngine | null> {
   const engine = options.engine ?? 'synthetic';
   if (engine === 'synthetic') return null;
-  if (engine === 'pocketsphinx') return createPocketsphinxEngine({ python: options.enginePython, concurrency: options.engineConcurrency });
+  if (engine === 'whisper') {
+    return createWhisperEngine({
+      python: options.enginePython,
+      concurrency: options.engineConcurrency,
+      model: options.engineModel,
+      partialIntervalMs: options.enginePartialIntervalMs,
+    });
+  }
   return engine;
 }
 

@@ -1,5 +1,5 @@
 /** Public types of the Deepgram-protocol emulator. */
-import type { EngineInfo, SpeechEngine } from './engine/types.js';
+import type { EngineInfo, LocalModel, SpeechEngine } from './engine/types.js';
 
 export interface EmulatorLogger {
   info: (...args: unknown[]) => void;
@@ -23,14 +23,18 @@ export interface EmulatorOptions {
   logger?: EmulatorLogger;
   /**
    * How audio without a registered transcript is transcribed: 'synthetic' (default) deterministic made-up words;
-   * 'pocketsphinx' real words from the local PocketSphinx engine (start-up fails if it is not installed); or an
-   * engine object. Registered transcripts always win.
+   * 'whisper' real words from the local Whisper engine (start-up fails if it is not installed); or an engine
+   * object. Registered transcripts always win.
    */
-  engine?: 'synthetic' | 'pocketsphinx' | SpeechEngine;
-  /** Python with the pocketsphinx and av packages (default: .tools/speech/bin/python, from `npm run setup`). */
+  engine?: 'synthetic' | 'whisper' | SpeechEngine;
+  /** Python with faster-whisper, av and the models (default: .tools/speech/bin/python, from `npm run setup`). */
   enginePython?: string;
-  /** Pre-recorded engine decodes at once; more wait their turn. Default: the number of cores. */
+  /** Whisper worker processes (each holds the model and decodes one request at a time). Default: the number of cores. */
   engineConcurrency?: number;
+  /** The local model for requests that do not name one (model=whisper-base or whisper-tiny). Default whisper-base. */
+  engineModel?: LocalModel;
+  /** Live interim results re-decode the open utterance at most this often (ms of audio). Default 1000. */
+  enginePartialIntervalMs?: number;
 }
 
 export type FaultTarget = 'rest' | 'live' | 'callback' | 'any';

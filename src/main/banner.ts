@@ -45,9 +45,9 @@ function emulatorNote(info: BannerInfo): string[] {
   if (engine) {
     return [
       `  NOTE: no DEEPGRAM_API_KEY is set, so Deepgram is the local emulator with an OFFLINE speech engine:`,
-      `        ${engine.engine} ${engine.engineVersion} (${engine.model}; audio decoded by PyAV ${engine.decoderVersion} / FFmpeg ${engine.ffmpegVersion}).`,
-      '        Real words, but far less accurate than Deepgram and punctuation is approximated (README: Offline mode);',
-      `        marked "emulator-${engine.engine}" in metadata.model_info. Set DEEPGRAM_API_KEY for Deepgram's transcripts.`,
+      `        Whisper ${engine.model} (faster-whisper ${engine.engineVersion} on ${engine.device}; audio decoded by PyAV ${engine.decoderVersion} / FFmpeg ${engine.ffmpegVersion}).`,
+      '        Real words with punctuation, close to Deepgram on clear speech; no diarization or number formatting (README: Offline mode);',
+      `        marked "local-${engine.model}" in metadata.model_info. Set DEEPGRAM_API_KEY for Deepgram's transcripts.`,
     ];
   }
   return [

@@ -5,15 +5,14 @@
 import { loadConfig } from '../config.js';
 import { startDeepgramEmulator } from '../emulator/index.js';
 import { createLogger } from '../observability/logger.js';
-import { chooseEmulatorEngine } from './emulator-engine.js';
+import { chooseEmulatorEngine, describeEngine } from './emulator-engine.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.log.level, name: 'deepgram-emulator' });
 
 const choice = await chooseEmulatorEngine(config, { installIfMissing: true });
 const emulator = await startDeepgramEmulator({
-  engine: choice.engine,
-  enginePython: choice.enginePython,
+  ...choice.options,
   port: config.emulator.port,
   host: config.emulator.host,
   apiKey: config.emulator.apiKey,
@@ -26,7 +25,7 @@ const emulator = await startDeepgramEmulator({
 console.log(`Deepgram emulator listening on ${emulator.url} (REST POST /v1/listen, live WS /v1/listen, admin /_emulator/*)`);
 console.log(
   emulator.engine
-    ? `Unregistered audio is transcribed offline by ${emulator.engine.engine} ${emulator.engine.engineVersion} (${emulator.engine.model}).`
+    ? `Unregistered audio gets ${describeEngine(emulator.engine)}.`
     : `Unregistered audio gets SYNTHETIC words.${choice.missing ? ` For real words offline: ${choice.missing}` : ''}`,
 );
 

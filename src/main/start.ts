@@ -18,7 +18,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { createTracing } from '../observability/tracing.js';
 import { bootstrap, deepgramTarget, fail, onShutdown } from './bootstrap.js';
 import { printBanner } from './banner.js';
-import { chooseEmulatorEngine } from './emulator-engine.js';
+import { chooseEmulatorEngine, describeEngine } from './emulator-engine.js';
 import { localPayloadKeys } from './local-payload-key.js';
 
 /**
@@ -59,14 +59,12 @@ try {
   if (!deepgram) {
     const choice = await chooseEmulatorEngine(config, { installIfMissing: true });
     engineMissing = choice.missing;
-    const words = choice.info ? `real words from the offline engine, PocketSphinx ${choice.info.engineVersion}` : 'synthetic transcripts';
-    progress(`no Deepgram key configured: starting the local Deepgram emulator (${words}) ...`);
+    progress(`no Deepgram key configured: starting the local Deepgram emulator (${describeEngine(choice.info)}) ...`);
     emulator = await startDeepgramEmulator({
       port: config.emulator.port,
       host: '127.0.0.1',
       apiKey: config.emulator.apiKey,
-      engine: choice.engine,
-      enginePython: choice.enginePython,
+      ...choice.options,
     });
     stops.push(() => emulator!.close());
     deepgram = { apiUrls: [emulator.url], apiKey: config.emulator.apiKey };

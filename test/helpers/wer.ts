@@ -75,11 +75,11 @@ export const SCORED_RECORDINGS: readonly ScoredRecording[] = [
 ];
 
 /**
- * Highest word error rate the engine tests accept on the preamble recording (and its re-encodings). `npm run bench`
- * measures 0.135 there (7 errors in 52 words) through REST and live alike, and PocketSphinx is deterministic for the
- * same samples; 0.25 leaves room for resampling differences between formats (up to 13 errors) while a broken
- * pipeline — wrong sample rate or channel layout, lost audio, synthetic words — scores 0.5 to 1.0.
+ * Highest word error rates the engine tests accept (the Whisper issue's limits). `npm run bench` measures Whisper
+ * base at 0.00–0.02 on the preamble and its re-encodings (REST and live), 0.04 on spacewalk and 0.06 on Bueller; a
+ * broken pipeline (wrong sample rate or channel layout, lost audio, synthetic words) scores 0.5 to 1.0.
  */
-export const PREAMBLE_WER_LIMIT = 0.25;
-/** Bueller is noisy speech over music: measured 0.50 (MP3) and 0.54 (WAV); above 0.75 most words would be wrong. */
-export const BUELLER_WER_LIMIT = 0.75;
+export const PREAMBLE_WER_LIMIT = 0.05;
+/** Bueller is noisy speech over music. */
+export const BUELLER_WER_LIMIT = 0.1;
+export const SPACEWALK_WER_LIMIT = 0.1;

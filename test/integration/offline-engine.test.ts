@@ -8,16 +8,18 @@ import { openSdkLive, sendAudio } from '../helpers/live.js';
 import { AUDIO_DIR } from '../helpers/paths.js';
 import { startAppProcess, type AppProcess } from '../helpers/processes.js';
 import { freePort, postJson, stackEnv } from '../helpers/stack.js';
-import { deepgramWords, PREAMBLE_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
+import { BUELLER_WER_LIMIT, deepgramWords, PREAMBLE_WER_LIMIT, SPACEWALK_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-file-preamble.json');
+const SPACEWALK_REF = deepgramWords('prerecorded/prerecorded-nova2-paragraphs-spacewalk.json');
+const BUELLER_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-url-bueller.json');
 
 /**
  * Offline mode end to end: `npm start` as a real process with NO Deepgram key, so it starts the emulator with the
- * PocketSphinx engine; real recordings go through our API (batch: Temporal workflow → SDK → emulator; live: our
+ * local Whisper engine; real recordings go through our API (batch: Temporal workflow → SDK → emulator; live: our
  * WebSocket → streaming worker → emulator) and come back as real words. Needs `npm run setup`: without the engine
- * `EMULATOR_ENGINE=pocketsphinx` makes start-up fail, and so do these tests.
+ * `EMULATOR_ENGINE=whisper` makes start-up fail, and so do these tests.
  */
 describeWithStack('offline mode: npm start without a Deepgram key transcribes real audio with the local engine', { media: true, stack: false }, (t) => {
   let app: AppProcess;
@@ -31,14 +33,14 @@ describeWithStack('offline mode: npm start without a Deepgram key transcribes re
       // No Deepgram at all: npm start must bring its own.
       DEEPGRAM_API_URL: '',
       DEEPGRAM_API_KEY: '',
-      EMULATOR_ENGINE: 'pocketsphinx',
+      EMULATOR_ENGINE: 'whisper',
       EMULATOR_PORT: String(await freePort()),
       PORT: String(port),
       METRICS_PORT: String(await freePort()),
       TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
       LIVE_TASK_QUEUE: `live-offline-${randomBytes(4).toString('hex')}`,
       DATA_DIR: dataDir,
-      // The engine decodes at roughly real time on a busy 2-core machine: let sync requests wait for it.
+      // Whisper base decodes at ~0.2x real time per core; on a busy 2-core machine give sync requests room.
       SYNC_WAIT_MS: '120000',
     });
     app = startAppProcess('src/main/start.ts', env, 'Ctrl+C stops everything');
@@ -54,24 +56,32 @@ describeWithStack('offline mode: npm start without a Deepgram key transcribes re
 
   test('the banner says the emulator answers with the offline engine', () => {
     const banner = app.lines.join('\n');
-    assert.match(banner, /OFFLINE speech engine:\s+pocketsphinx 5\.1\.1/);
-    assert.match(banner, /emulator-pocketsphinx/);
+    assert.match(banner, /OFFLINE speech engine:\s+Whisper whisper-base \(faster-whisper 1\.2\.1 on (cpu|cuda)/);
+    assert.match(banner, /local-whisper-base/);
     assert.doesNotMatch(banner, /transcripts are SYNTHETIC/);
   });
 
-  test('a recording sent to POST /v1/transcriptions comes back as real words in Deepgram’s shape', async () => {
-    const audio = await readFile(path.join(AUDIO_DIR, 'preamble-rest.wav'));
-    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
-    const body = (await res.json()) as any;
-    assert.equal(res.status, 200, JSON.stringify(body).slice(0, 500));
-    assert.equal(body.status, 'completed');
-    const wer = wordErrorRate(PREAMBLE_REF, body.transcript);
-    assert.ok(wer <= PREAMBLE_WER_LIMIT, `WER ${wer.toFixed(3)} > ${PREAMBLE_WER_LIMIT}: ${body.transcript}`);
-    const { metadata, results } = body.result;
-    assert.equal(metadata.model_info[metadata.models[0]].name, 'emulator-pocketsphinx');
-    assert.ok(Math.abs(metadata.duration - 19.098) < 0.01, `duration ${metadata.duration}`);
-    const words = results.channels[0].alternatives[0].words;
-    assert.ok(words.every((w: any) => w.end > w.start && w.confidence >= 0 && w.confidence <= 1));
+  test('recordings sent to POST /v1/transcriptions come back as real words in Deepgram’s shape, within the WER limits', async () => {
+    const cases: Array<[string, string[], number, number]> = [
+      ['preamble-rest.wav', PREAMBLE_REF, PREAMBLE_WER_LIMIT, 19.098],
+      ['spacewalk.wav', SPACEWALK_REF, SPACEWALK_WER_LIMIT, 25.933],
+      ['Bueller-Life-moves-pretty-fast.wav', BUELLER_REF, BUELLER_WER_LIMIT, 17.566],
+    ];
+    for (const [file, reference, limit, seconds] of cases) {
+      const audio = await readFile(path.join(AUDIO_DIR, file));
+      const res = await fetch(`${apiUrl}/v1/transcriptions?mode=sync`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+      const body = (await res.json()) as any;
+      assert.equal(res.status, 200, JSON.stringify(body).slice(0, 500));
+      assert.equal(body.status, 'completed');
+      const wer = wordErrorRate(reference, body.transcript);
+      assert.ok(wer <= limit, `${file}: WER ${wer.toFixed(3)} > ${limit}: ${body.transcript}`);
+      const { metadata, results } = body.result;
+      assert.equal(metadata.model_info[metadata.models[0]].name, 'local-whisper-base');
+      assert.equal(metadata.warnings[0].type, 'local_engine');
+      assert.ok(Math.abs(metadata.duration - seconds) < 0.01, `${file}: duration ${metadata.duration}`);
+      const words = results.channels[0].alternatives[0].words;
+      assert.ok(words.every((w: any) => w.end >= w.start && w.confidence >= 0 && w.confidence <= 1));
+    }
   });
 
   test('audio the engine cannot decode fails the job with Deepgram’s 400', async () => {
@@ -100,6 +110,6 @@ describeWithStack('offline mode: npm start without a Deepgram key transcribes re
       .join(' ');
     const wer = wordErrorRate(PREAMBLE_REF, transcript);
     assert.ok(wer <= PREAMBLE_WER_LIMIT, `live WER ${wer.toFixed(3)} > ${PREAMBLE_WER_LIMIT}: ${transcript}`);
-    assert.equal(results[0].metadata.model_info.name, 'emulator-pocketsphinx');
+    assert.equal(results[0].metadata.model_info.name, 'local-whisper-base');
   });
 });

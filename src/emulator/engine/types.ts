@@ -4,14 +4,21 @@ import type { RawFormat } from '../protocol/audio.js';
 export interface EngineInfo {
   engine: string;
   engineVersion: string;
-  model: string;
+  /** The model that answers unless a request names another (whisper-base or whisper-tiny). */
+  model: LocalModel;
+  /** The inference runtime (CTranslate2) and the device it runs on ('cpu' or 'cuda'). */
+  runtimeVersion: string;
+  device: string;
   decoder: string;
   decoderVersion: string;
   ffmpegVersion: string;
 }
 
-/** [word, start s, end s, confidence 0..1], times from the start of the audio. */
-export type EngineWord = [string, number, number, number];
+/** The local models, by the names a request uses (Deepgram's own names for its hosted Whisper). */
+export type LocalModel = 'whisper-base' | 'whisper-tiny';
+
+/** [word, start s, end s, confidence 0..1, the engine's punctuated and cased form], times from the start of the audio. */
+export type EngineWord = [string, number, number, number, string?];
 
 /** One utterance the engine cut at a pause ('endpoint'), in long speech ('max'), on request or at the end. */
 export interface EngineSegment {
@@ -29,6 +36,17 @@ export interface EngineTranscript {
   codec: string;
   /** Segments per transcribed channel: one entry (downmixed) unless multichannel was asked for. */
   segments: EngineSegment[][];
+  /** The language per transcribed channel: the one asked for, or the one detected, with the detector's confidence. */
+  languages: Array<{ language: string; confidence: number }>;
+  model: LocalModel;
+}
+
+export interface EngineTranscribeOptions {
+  multichannel: boolean;
+  model: LocalModel;
+  /** Deepgram's language tag; undefined = English, as Deepgram. */
+  language?: string;
+  detectLanguage: boolean;
 }
 
 /** Events of a live stream, in audio order. */
@@ -51,6 +69,9 @@ export interface EngineStreamOptions {
   endpoint: number | null;
   /** Report hypotheses of the open utterance (for interim results). */
   partials: boolean;
+  /** The model for finals; interim hypotheses use the fast one. */
+  model: LocalModel;
+  language?: string;
 }
 
 /** A live decode: audio in, events out as the audio is recognised. */
@@ -67,7 +88,7 @@ export interface EngineStream {
 /** A local speech recogniser the emulator can use for audio that has no registered transcript. */
 export interface SpeechEngine {
   readonly info: EngineInfo;
-  transcribe(audio: Buffer, format: RawFormat, options: { multichannel: boolean }): Promise<EngineTranscript>;
+  transcribe(audio: Buffer, format: RawFormat, options: EngineTranscribeOptions): Promise<EngineTranscript>;
   openStream(format: RawFormat, options: EngineStreamOptions, onEvent: (event: EngineEvent) => void): EngineStream;
   /** Stops every running decode. */
   close(): void;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EngineInfo } from '../engine/types.js';
+import type { EngineInfo, LocalModel } from '../engine/types.js';
 
 /** How the transcript of a response was produced; shows in `model_info[uuid].name`. */
 export type TranscriptSource = 'registered' | 'synthetic' | 'engine';
@@ -52,22 +52,22 @@ export const SYNTHETIC_WARNING = {
   message: 'No transcript is registered for this audio; the words are synthetic.',
 } as const;
 
-/** model_info for words recognised by the local engine: named after the engine, never after a Deepgram model. */
-export function engineModelInfo(info: EngineInfo): ModelInfo {
+/** model_info for words recognised by the local engine: named after the local model that answered, never after Deepgram's. */
+export function engineModelInfo(info: EngineInfo, model: LocalModel): ModelInfo {
   return {
-    uuid: stableUuid(`emulator:engine:${info.engine}:${info.engineVersion}`),
-    name: `emulator-${info.engine}`,
-    version: `${info.engine}-${info.engineVersion}-en-us`,
-    arch: info.engine,
+    uuid: stableUuid(`local:${model}:${info.engine}:${info.engineVersion}`),
+    name: `local-${model}`,
+    version: `faster-whisper-${info.engineVersion}`,
+    arch: 'whisper',
   };
 }
 
-export function engineWarning(info: EngineInfo) {
+export function engineWarning(info: EngineInfo, model: LocalModel) {
   return {
-    parameter: 'emulator',
+    parameter: 'model',
     type: 'local_engine',
     message:
-      `Transcribed offline by ${info.engine} ${info.engineVersion} (${info.model}) in the Deepgram emulator, not by Deepgram; ` +
-      'punctuation is approximated from pauses and smart_format does no number formatting.',
+      `Transcribed offline by the local engine (${model}, faster-whisper ${info.engineVersion} on ${info.device}), not by Deepgram; ` +
+      'smart_format does no number or entity formatting and diarize labels every word speaker 0.',
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EngineInfo } from '../engine/types.js';
+import type { EngineInfo, LocalModel } from '../engine/types.js';
 import { engineModelInfo, engineWarning, modelInfo, SYNTHETIC_WARNING, type TranscriptSource } from './models.js';
 import type { TranscriptOptions } from './params.js';
 import { registeredWords, syntheticWords, type TimedWord } from './transcripts.js';
@@ -78,13 +78,13 @@ function paragraphsJson(words: TimedWord[], diarize: boolean): Record<string, un
   return { transcript: groups.length ? `\n${transcript}` : '', paragraphs };
 }
 
-/** `results.utterances`: split where the silence between words reaches utt_split, or the speaker changes. */
+/** `results.utterances`: split where the silence between words reaches utt_split, the speaker changes or the engine ended a segment. */
 function utterancesJson(words: TimedWord[], channel: number, opts: TranscriptOptions): Record<string, unknown>[] {
   const groups: TimedWord[][] = [];
   for (const w of words) {
     const g = groups[groups.length - 1];
     const prev = g?.[g.length - 1];
-    if (g && prev && w.start - prev.end < opts.uttSplit && (!opts.diarize || prev.speaker === w.speaker)) g.push(w);
+    if (g && prev && !prev.segmentEnd && w.start - prev.end < opts.uttSplit && (!opts.diarize || prev.speaker === w.speaker)) g.push(w);
     else groups.push([w]);
   }
   const style = { punctuate: opts.punctuate, diarize: opts.diarize };
@@ -111,14 +111,14 @@ export interface PrerecordedInput {
   options: TranscriptOptions;
   registeredText?: string;
   /** Words recognised by the local engine, per channel (takes precedence over synthetic words). */
-  engine?: { info: EngineInfo; channels: TimedWord[][] };
+  engine?: { info: EngineInfo; model: LocalModel; channels: TimedWord[][]; languages: Array<{ language: string; confidence: number }> };
 }
 
 /** A complete `ListenV1Response`, shaped like the real responses in fixtures/deepgram/prerecorded. */
 export function prerecordedResponse(input: PrerecordedInput): Record<string, unknown> {
   const { options: opts } = input;
   const source: TranscriptSource = input.engine ? 'engine' : input.registeredText !== undefined ? 'registered' : 'synthetic';
-  const model = input.engine ? engineModelInfo(input.engine.info) : modelInfo(opts.model, source);
+  const model = input.engine ? engineModelInfo(input.engine.info, input.engine.model) : modelInfo(opts.model, source);
   const channelCount = opts.multichannel ? Math.max(1, input.audioChannels) : 1;
   const style = { punctuate: opts.punctuate, diarize: opts.diarize };
   const utterances: Record<string, unknown>[] = [];
@@ -133,8 +133,9 @@ export function prerecordedResponse(input: PrerecordedInput): Record<string, unk
     if (opts.utterances) utterances.push(...utterancesJson(words, c, opts));
     const channel: Record<string, unknown> = { alternatives: [alternative] };
     if (opts.detectLanguage) {
-      channel.detected_language = (opts.language ?? 'en').split('-')[0];
-      channel.language_confidence = 0.99;
+      const detected = input.engine?.languages[c] ?? input.engine?.languages[0];
+      channel.detected_language = detected?.language ?? (opts.language ?? 'en').split('-')[0];
+      channel.language_confidence = detected?.confidence ?? 0.99;
     }
     return channel;
   });
@@ -151,7 +152,7 @@ export function prerecordedResponse(input: PrerecordedInput): Record<string, unk
   if (opts.tags.length) metadata.tags = opts.tags;
   if (Object.keys(opts.extra).length) metadata.extra = opts.extra;
   if (source === 'synthetic') metadata.warnings = [{ ...SYNTHETIC_WARNING }];
-  if (input.engine) metadata.warnings = [engineWarning(input.engine.info)];
+  if (input.engine) metadata.warnings = [engineWarning(input.engine.info, input.engine.model)];
   const results: Record<string, unknown> = { channels };
   if (opts.utterances) results.utterances = utterances.sort((a, b) => (a.start as number) - (b.start as number));
   return { metadata, results };

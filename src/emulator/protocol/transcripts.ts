@@ -51,6 +51,8 @@ export interface TimedWord {
   speaker: number;
   /** The punctuated form ends a sentence (. ? !). */
   sentenceEnd: boolean;
+  /** The engine ended a segment after this word (a pause its voice activity detector heard): utterances split here. */
+  segmentEnd?: boolean;
 }
 
 /** Lowercase word without surrounding punctuation, as Deepgram's `word` field. */

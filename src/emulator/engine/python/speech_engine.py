@@ -1,27 +1,33 @@
-"""The emulator's local speech engine: PocketSphinx behind a small stdin/stdout protocol, driven by Node.
+"""The local speech engine: Whisper (faster-whisper on CTranslate2) behind a small stdin/stdout protocol, driven by
+the Deepgram-protocol server in Node.
 
   speech_engine.py info
-      one JSON line naming the engine, its model and the audio decoder, with versions.
-  speech_engine.py transcribe [--encoding E --sample-rate N --channels C] [--multichannel]
-      stdin: the whole audio file. stdout: one JSON line {"event": "result", duration, channels, codec,
-      "segments": [[{start, end, words, reason}, ...] per channel]} or {"event": "error", "message"}.
+      one JSON line: engine and decoder versions, models installed, the device Whisper would run on.
+  speech_engine.py serve [--model base|tiny.en] [--threads N]
+      a long-lived pool worker: loads the model once, prints {"event": "ready", ...}, then answers requests one at
+      a time. A request is one JSON line {"op", "bytes", ...} followed by exactly `bytes` bytes of audio:
+        op=transcribe   a whole file (any format FFmpeg decodes, or Deepgram's raw encodings): encoding,
+                        sample_rate, channels, multichannel, model, language, detect_language, beam_size
+        op=recognize    one utterance of s16le 16 kHz mono PCM: model, language, beam_size
+      Each answer is one JSON line: {"event": "result", ...}, or {"event": "error", "message"} for audio that
+      cannot be decoded; the worker then waits for the next request.
   speech_engine.py stream [--encoding E --sample-rate N --channels C] [--endpoint SECONDS|off] [--partials]
-      stdin: frames of 1 type byte + 4-byte big-endian length + payload: b'A' audio, b'F' finalize,
-      b'C' close. stdout: JSON lines, the Recognizer's events, then {"event": "end", duration, channels, codec}.
+                          [--partial-every SECONDS]
+      a live stream's front end (no model): stdin frames of 1 type byte + 4-byte big-endian length + payload:
+      b'A' audio, b'F' finalize, b'C' close. stdout: the segmenter's events (speech, utterance with PCM,
+      progress), then {"event": "end", duration, channels, codec} or {"event": "error", "message"}.
 
-Exit status 2 means the audio could not be decoded (the message says why); anything else non-zero is a crash."""
+Exit status 2 means the audio could not be decoded; anything else non-zero is a crash."""
 
 import argparse
 import json
 import struct
 import sys
 import threading
-from importlib.metadata import version
-
-import av
+import time
 
 from decode import AudioDecodeError, ByteStream, decode, open_audio
-from recognize import Recognizer, new_decoder
+import whisper_models
 
 _out_lock = threading.Lock()
 
@@ -34,78 +40,105 @@ def emit(message):
 
 
 def info():
-    emit({
-        'event': 'info',
-        'engine': 'pocketsphinx',
-        'engine_version': version('pocketsphinx'),
-        'model': 'CMU Sphinx US English model en-us',
-        'decoder': 'pyav',
-        'decoder_version': version('av'),
-        'ffmpeg_version': getattr(av, 'ffmpeg_version_info', ''),
-    })
+    emit({'event': 'info', **whisper_models.versions(), 'models': list(whisper_models.MODELS),
+          'missing_models': whisper_models.missing_models(), 'device': whisper_models.device()})
 
 
-def transcribe(args):
-    data = sys.stdin.buffer.read()
+class Whole:
+    """The request's bytes as a file object read front to back (the same path as a live stream)."""
 
-    class Whole:
-        """Reads the upload once, front to back (the same path as a stream, minus the waiting)."""
+    def __init__(self, data):
+        self._data = data
+        self._offset = 0
 
-        def __init__(self):
-            self._offset = 0
-
-        def read(self, n=-1):
-            end = len(data) if n < 0 else self._offset + n
-            out = data[self._offset:end]
-            self._offset += len(out)
-            return out
-
-    decoder = new_decoder()
-    container = open_audio(Whole(), args.encoding, args.sample_rate, args.channels)
-    if args.multichannel:
-        buffers = []
-
-        def keep(channels):
-            while len(buffers) < len(channels):
-                buffers.append(bytearray())
-            for i, pcm in enumerate(channels):
-                buffers[i] += pcm
-
-        stats = decode(container, keep, split_channels=True)
-        segments = [recognise_all(decoder, bytes(pcm)) for pcm in buffers]
-    else:
-        finals = []
-        recogniser = Recognizer(decoder, lambda e: e['event'] == 'final' and finals.append(e), batch=True)
-        stats = decode(container, lambda channels: recogniser.feed(channels[0]))
-        recogniser.flush('eof')
-        segments = [finals]
-    emit({'event': 'result', 'duration': stats.duration, 'channels': stats.channels, 'codec': stats.codec,
-          'segments': [[strip(s) for s in channel] for channel in segments]})
+    def read(self, n=-1):
+        end = len(self._data) if n < 0 else self._offset + n
+        out = self._data[self._offset:end]
+        self._offset += len(out)
+        return out
 
 
-def recognise_all(decoder, pcm):
-    finals = []
-    recogniser = Recognizer(decoder, lambda e: e['event'] == 'final' and finals.append(e), batch=True)
-    recogniser.feed(pcm)
-    recogniser.flush('eof')
-    return finals
+class Models:
+    """Models by name, each loaded on first use and kept for the life of the worker."""
+
+    def __init__(self, threads):
+        self._threads = threads
+        self._loaded = {}
+
+    def get(self, name):
+        if name not in self._loaded:
+            self._loaded[name] = whisper_models.load(name, self._threads)
+        return self._loaded[name]
 
 
-def strip(final):
-    return {k: final[k] for k in ('start', 'end', 'words', 'reason')}
+def transcribe_file(models, request, data):
+    from whisper_transcribe import transcribe_pcm
+    container = open_audio(Whole(data), request.get('encoding'), request.get('sample_rate'), request.get('channels') or 1)
+    split = bool(request.get('multichannel'))
+    buffers = []
+
+    def keep(channels):
+        while len(buffers) < len(channels):
+            buffers.append(bytearray())
+        for i, pcm in enumerate(channels):
+            buffers[i] += pcm
+
+    stats = decode(container, keep, split_channels=split)
+    name = request['model']
+    model = models.get(name)
+    channels, languages = [], []
+    for pcm in buffers:
+        segments, language, confidence = transcribe_pcm(model, name, bytes(pcm), request.get('language'),
+                                                        bool(request.get('detect_language')),
+                                                        int(request.get('beam_size') or 5), vad=True)
+        channels.append(segments)
+        languages.append({'language': language, 'confidence': confidence})
+    return {'event': 'result', 'duration': stats.duration, 'channels': stats.channels, 'codec': stats.codec,
+            'segments': channels, 'languages': languages, 'model': name}
+
+
+def recognize_utterance(models, request, data):
+    from whisper_transcribe import transcribe_pcm
+    name = request['model']
+    segments, language, confidence = transcribe_pcm(models.get(name), name, data, request.get('language'), False,
+                                                    int(request.get('beam_size') or 1), vad=False)
+    words = [w for segment in segments for w in segment['words']]
+    return {'event': 'result', 'words': words, 'model': name}
+
+
+def serve(args):
+    models = Models(args.threads)
+    started = time.monotonic()
+    models.get(args.model)
+    emit({'event': 'ready', 'model': args.model, 'device': whisper_models.device(),
+          'load_seconds': round(time.monotonic() - started, 3)})
+    stdin = sys.stdin.buffer
+    while True:
+        line = stdin.readline()
+        if not line:
+            return 0
+        request = json.loads(line)
+        data = stdin.read(int(request.get('bytes') or 0))
+        try:
+            if request['op'] == 'transcribe':
+                emit(transcribe_file(models, request, data))
+            else:
+                emit(recognize_utterance(models, request, data))
+        except AudioDecodeError as err:
+            emit({'event': 'error', 'message': str(err)})
 
 
 def stream(args):
-    decoder = new_decoder()
-    recogniser = Recognizer(decoder, emit, endpoint=args.endpoint, partials=args.partials)
-    audio = ByteStream(on_mark=lambda: recogniser.flush('finalize'))
+    from segmenter import Segmenter
+    segmenter = Segmenter(emit, endpoint=args.endpoint, partial_every=args.partial_every, partials=args.partials)
+    audio = ByteStream(on_mark=lambda: segmenter.flush('finalize'))
     failure = []
 
     def run():
         try:
             container = open_audio(audio, args.encoding, args.sample_rate, args.channels)
-            stats = decode(container, lambda channels: recogniser.feed(channels[0]))
-            recogniser.flush('eof')
+            stats = decode(container, lambda channels: segmenter.feed(channels[0]))
+            segmenter.flush('eof')
             emit({'event': 'end', 'duration': stats.duration, 'channels': stats.channels, 'codec': stats.codec})
         except AudioDecodeError as err:
             failure.append(err)
@@ -137,25 +170,22 @@ def endpoint_arg(value):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('mode', choices=['info', 'transcribe', 'stream'])
+    parser.add_argument('mode', choices=['info', 'serve', 'stream'])
+    parser.add_argument('--model', default='base', choices=list(whisper_models.MODELS))
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--encoding')
     parser.add_argument('--sample-rate', type=int)
     parser.add_argument('--channels', type=int, default=1)
-    parser.add_argument('--multichannel', action='store_true')
     parser.add_argument('--endpoint', type=endpoint_arg, default=0.5)
     parser.add_argument('--partials', action='store_true')
+    parser.add_argument('--partial-every', type=float, default=1.0)
     args = parser.parse_args()
     if args.mode == 'info':
         info()
         return 0
-    if args.mode == 'stream':
-        return stream(args)
-    try:
-        transcribe(args)
-        return 0
-    except AudioDecodeError as err:
-        emit({'event': 'error', 'message': str(err)})
-        return 2
+    if args.mode == 'serve':
+        return serve(args)
+    return stream(args)
 
 
 if __name__ == '__main__':

@@ -1,12 +1,12 @@
 import type { RawFormat } from '../audio.js';
 import { utteranceWords } from '../../engine/engine-words.js';
-import type { EngineEvent, EngineStream, EngineStreamEnd, SpeechEngine } from '../../engine/types.js';
+import type { EngineEvent, EngineStream, EngineStreamEnd, LocalModel, SpeechEngine } from '../../engine/types.js';
 import { resultsMessage, type LiveMessage, type TimelineConfig } from './live-timeline.js';
 
 /**
  * The shortest pause (s) that ends an utterance in the engine. Deepgram's default endpointing is 10 ms, but the
- * engine's voice activity detector works in 30 ms frames and PocketSphinx needs a pause to cut on, so shorter
- * `endpointing` values are raised to this; longer ones are kept.
+ * engine's voice activity detector works in 32 ms windows and Whisper decodes whole utterances (each cut costs a
+ * decode), so shorter `endpointing` values are raised to this; longer ones are kept.
  */
 export const MIN_ENGINE_ENDPOINT = 0.5;
 const r3 = (n: number): number => Math.round(n * 1000) / 1000;
@@ -34,12 +34,16 @@ export class EngineLive {
   constructor(
     engine: SpeechEngine,
     format: RawFormat,
-    private readonly config: TimelineConfig,
+    private readonly config: TimelineConfig & { localModel: LocalModel; language?: string },
     private readonly send: (messages: LiveMessage[]) => void,
     private readonly onUndecodable: (message: string) => void,
   ) {
     const endpoint = config.endpointing === null ? null : Math.max(MIN_ENGINE_ENDPOINT, config.endpointing);
-    this.stream = engine.openStream(format, { endpoint, partials: config.interimResults }, (event) => this.onEvent(event));
+    this.stream = engine.openStream(
+      format,
+      { endpoint, partials: config.interimResults, model: config.localModel, language: config.language },
+      (event) => this.onEvent(event),
+    );
   }
 
   write(chunk: Buffer): void {

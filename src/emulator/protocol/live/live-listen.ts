@@ -67,6 +67,7 @@ function timelineConfig(query: Query, requestId: string): LiveSessionInit['confi
   return {
     requestId,
     modelParam: one(query, 'model'),
+    language: one(query, 'language'),
     interimResults: flag(query, 'interim_results'),
     // Deepgram's default endpointing is 10 ms; `true` keeps the default.
     endpointing: endpointing === 'false' ? null : endpointing === undefined || endpointing === 'true' ? 0.01 : Number(endpointing) / 1000,

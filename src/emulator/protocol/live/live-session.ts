@@ -1,5 +1,6 @@
 import type { WebSocket, RawData } from 'ws';
 import type { RawFormat } from '../audio.js';
+import { localModelFor } from '../../engine/local-models.js';
 import { EngineAudioError } from '../../engine/types.js';
 import { DATA_0000, NET_0000, NET_0001 } from '../errors.js';
 import { StreamClock } from './live-audio.js';
@@ -16,7 +17,7 @@ export interface LiveSessionInit {
   requestId: string;
   format: RawFormat;
   /** Model and output options; `model` is filled in once the transcript source is known. */
-  config: Omit<TimelineConfig, 'model'> & { modelParam?: string };
+  config: Omit<TimelineConfig, 'model'> & { modelParam?: string; language?: string };
   fault?: FaultSpec;
   record: RecordedRequest;
 }
@@ -60,11 +61,12 @@ export class LiveSession {
     }
     const engine = state.engine;
     if (engine) {
-      const { modelParam: _, ...rest } = this.init.config;
+      const { modelParam, language, ...rest } = this.init.config;
+      const local = localModelFor(modelParam, engine.info.model);
       this.engine = new EngineLive(
         engine,
         this.init.format,
-        { ...rest, model: engineModelInfo(engine.info) },
+        { ...rest, model: engineModelInfo(engine.info, local), localModel: local, language },
         (messages) => this.send(messages),
         () => this.closeWith(1008, DATA_0000),
       );
@@ -129,14 +131,15 @@ export class LiveSession {
     const prefix = this.clock.prefixSha256();
     const entry = this.init.state.transcripts.byStreamPrefix(prefix);
     if (!entry && this.engine) {
-      this.model = engineModelInfo(this.init.state.engine!.info);
+      const engineInfo = this.init.state.engine!.info;
+      this.model = engineModelInfo(engineInfo, localModelFor(this.init.config.modelParam, engineInfo.model));
       this.usingEngine = true;
       this.engine.activate();
       return undefined;
     }
     this.engine?.kill();
     this.engine = undefined;
-    const { modelParam, ...rest } = this.init.config;
+    const { modelParam, language: _, ...rest } = this.init.config;
     const model = modelInfo(modelParam, entry ? 'registered' : 'synthetic');
     this.model = model;
     const track = entry ? registeredTrack(entry.text, await entry.duration) : syntheticTrack(prefix);
@@ -182,7 +185,7 @@ export class LiveSession {
   }
 
   private emptyTimeline(): LiveTimeline {
-    const { modelParam, ...rest } = this.init.config;
+    const { modelParam, language: _, ...rest } = this.init.config;
     return new LiveTimeline({ ...rest, model: modelInfo(modelParam, 'synthetic') }, emptyTrack);
   }
 

@@ -1,5 +1,6 @@
 import type { RawFormat } from '../audio.js';
 import { segmentWords } from '../../engine/engine-words.js';
+import { localModelFor } from '../../engine/local-models.js';
 import { EngineAudioError, type SpeechEngine } from '../../engine/types.js';
 import { corruptAudio } from '../errors.js';
 import type { TranscriptOptions } from '../params.js';
@@ -18,7 +19,12 @@ export async function engineTranscription(engine: SpeechEngine, request: EngineR
   const { id, sha256, audio, format, options } = request;
   let transcript;
   try {
-    transcript = await engine.transcribe(audio, format, { multichannel: options.multichannel });
+    transcript = await engine.transcribe(audio, format, {
+      multichannel: options.multichannel,
+      model: localModelFor(options.model, engine.info.model),
+      language: options.language,
+      detectLanguage: options.detectLanguage,
+    });
   } catch (err) {
     if (err instanceof EngineAudioError) return { status: 400, body: corruptAudio(id, err.message) };
     throw err;
@@ -31,7 +37,7 @@ export async function engineTranscription(engine: SpeechEngine, request: EngineR
       duration: transcript.duration,
       audioChannels: transcript.segments.length,
       options,
-      engine: { info: engine.info, channels: transcript.segments.map(segmentWords) },
+      engine: { info: engine.info, model: transcript.model, channels: transcript.segments.map(segmentWords), languages: transcript.languages },
     }),
   };
 }

@@ -1,0 +1,121 @@
+import type { RawFormat } from '../protocol/audio.js';
+import { formatArgs, startEngineProcess } from './engine-process.js';
+import type { EnginePool } from './engine-pool.js';
+import { ENGINE_MODEL_NAMES, FAST_MODEL } from './local-models.js';
+import { EngineAudioError, EngineFailure, type EngineEvent, type EngineStream, type EngineStreamEnd, type EngineStreamOptions, type EngineWord } from './types.js';
+
+export interface WhisperStreamInput {
+  python: string;
+  pool: EnginePool;
+  format: RawFormat;
+  options: EngineStreamOptions;
+  partialIntervalMs: number;
+  onEvent: (event: EngineEvent) => void;
+}
+
+/** An utterance's audio from the front end (segmenter.py), to be decoded by the pool. */
+interface UtteranceMessage {
+  event: 'utterance';
+  start: number;
+  audio_start: number;
+  end: number;
+  final: boolean;
+  reason: 'partial' | 'endpoint' | 'max' | 'finalize' | 'eof';
+  speech: boolean;
+  pcm: string;
+}
+
+/**
+ * A live stream through Whisper: a front-end process per stream decodes the audio and finds utterances with Silero
+ * VAD (light: no model); the engine pool decodes them. Finals use the stream's model (beam 5); interim hypotheses
+ * re-decode the open utterance with the fast model (tiny.en, beam 1), and one is skipped when a newer one or the
+ * final is already waiting before it starts, so a slow machine drops interims, never finals. Events are delivered
+ * in audio order.
+ */
+export function openWhisperStream(input: WhisperStreamInput): EngineStream {
+  const { pool, options, onEvent } = input;
+  const args = ['stream', ...formatArgs(input.format), '--endpoint', options.endpoint === null ? 'off' : String(options.endpoint)];
+  if (options.partials) args.push('--partials', '--partial-every', String(input.partialIntervalMs / 1000));
+  let killed = false;
+  let end: EngineStreamEnd | undefined;
+  let error: string | undefined;
+  /** Front-end events in order; each step waits for the one before it (decodes finish in any order). */
+  let chain: Promise<void> = Promise.resolve();
+  /** Utterance messages queued behind the current step, newest last: an interim is stale once another follows it. */
+  let pendingUtterances = 0;
+  let failure: Error | undefined;
+
+  const deliver = (event: EngineEvent) => {
+    if (!killed) onEvent(event);
+  };
+  const decode = async (message: UtteranceMessage, stale: () => boolean): Promise<void> => {
+    if (!message.final && stale()) return;
+    let words: EngineWord[] = [];
+    if (message.speech && message.pcm) {
+      const answer = await pool.request(
+        {
+          op: 'recognize',
+          model: ENGINE_MODEL_NAMES[message.final ? options.model : FAST_MODEL],
+          beam_size: message.final ? 5 : 1,
+          language: options.language,
+        },
+        Buffer.from(message.pcm, 'base64'),
+        message.final ? 'high' : 'low',
+      );
+      if (answer.event !== 'result') throw new EngineFailure(`the speech engine could not decode an utterance: ${String(answer.message)}`);
+      words = (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);
+    }
+    if (message.final) deliver({ event: 'final', start: message.start, end: message.end, words, reason: message.reason as 'endpoint' });
+    else if (words.length) deliver({ event: 'partial', start: message.start, t: message.end, words });
+  };
+
+  const enqueue = (message: Record<string, unknown>) => {
+    if (message.event === 'utterance') {
+      pendingUtterances += 1;
+      const mine = pendingUtterances;
+      const utterance = message as unknown as UtteranceMessage;
+      chain = chain.then(async () => {
+        try {
+          if (!killed && !failure) await decode(utterance, () => pendingUtterances > mine);
+        } catch (err) {
+          failure = err as Error;
+        }
+      });
+      return;
+    }
+    if (message.event === 'end') end = message as unknown as EngineStreamEnd;
+    else if (message.event === 'error') error = String(message.message);
+    chain = chain.then(() => deliver(message as unknown as EngineEvent));
+  };
+
+  const proc = startEngineProcess(input.python, args, enqueue);
+  const frame = (kind: 'A' | 'F' | 'C', payload: Buffer = Buffer.alloc(0)): void => {
+    if (proc.child.stdin.destroyed || proc.child.stdin.writableEnded) return;
+    const header = Buffer.alloc(5);
+    header.write(kind, 0, 'latin1');
+    header.writeUInt32BE(payload.length, 1);
+    proc.child.stdin.write(payload.length ? Buffer.concat([header, payload]) : header);
+  };
+  let ended: Promise<EngineStreamEnd> | undefined;
+  return {
+    write: (chunk) => frame('A', chunk),
+    finalize: () => frame('F'),
+    end: () =>
+      (ended ??= (async () => {
+        frame('C');
+        proc.child.stdin.end();
+        const { code, stderr } = await proc.exited;
+        await chain;
+        if (failure) throw failure;
+        if (end) return end;
+        if (error !== undefined) throw new EngineAudioError(error);
+        throw new EngineFailure(`the speech engine exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+      })()),
+    kill: () => {
+      killed = true;
+      proc.child.kill('SIGKILL');
+    },
+  };
+}
+
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;

@@ -26,6 +26,7 @@ const SUITES = ['test/unit', 'test/http', 'test/emulator', 'test/integration'];
 const HEAVY = [
   'test/emulator/engine.test.ts',
   'test/integration/offline-engine.test.ts',
+  'test/integration/local-engine-failover.test.ts',
   'test/integration/openapi.test.ts',
   'test/integration/fair-share.test.ts',
   'test/integration/processes.test.ts',

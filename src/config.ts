@@ -170,6 +170,10 @@ const EnvVariables = z.object({
   EMULATOR_ENGINE_MODEL: z.enum(['whisper-base', 'whisper-tiny']).default('whisper-base'),
   EMULATOR_ENGINE_WORKERS: positiveInt(availableParallelism()),
   EMULATOR_ENGINE_PARTIAL_INTERVAL_MS: positiveInt(1_000),
+  LOCAL_ENGINE_PORT: port(4020),
+  LOCAL_ENGINE_HOST: z.string().min(1).default('127.0.0.1'),
+  LOCAL_ENGINE_API_KEY: optionalString,
+  LOCAL_ENGINE_FAULTS: flag(false),
   BLOB_STORE: z.enum(['postgres', 'filesystem']).default('postgres'),
   BLOB_DIR: optionalString,
   MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
@@ -303,6 +307,11 @@ export interface Config {
     engineWorkers: number;
     enginePartialIntervalMs: number;
   };
+  /**
+   * `npm run local-engine`: the Deepgram protocol answered by the local Whisper engine alone. apiKey unset = any
+   * key is accepted (it then sits behind DEEPGRAM_API_URL on a private address); faults = the admin API is served.
+   */
+  localEngine: { port: number; host: string; apiKey?: string; faults: boolean };
   uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
   /**
    * Server-side request forgery guard for audio, webhook and callback URLs: only public addresses, checked when
@@ -422,6 +431,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       engineWorkers: e.EMULATOR_ENGINE_WORKERS,
       enginePartialIntervalMs: e.EMULATOR_ENGINE_PARTIAL_INTERVAL_MS,
     },
+    localEngine: { port: e.LOCAL_ENGINE_PORT, host: e.LOCAL_ENGINE_HOST, apiKey: e.LOCAL_ENGINE_API_KEY, faults: e.LOCAL_ENGINE_FAULTS },
     uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
     urls: { allowPrivate: e.ALLOW_PRIVATE_URLS, ...(e.OUTBOUND_DNS_SERVERS ? { dnsServers: e.OUTBOUND_DNS_SERVERS.split(',').map((s) => s.trim()) } : {}) },
     retention: { ...(e.RETENTION_DAYS !== undefined ? { days: e.RETENTION_DAYS } : {}), intervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000 },

@@ -31,8 +31,9 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
     await resolveEngine(options),
   );
 
+  const admin = options.admin ?? true;
   const server = createServer((req, res) => {
-    void route(state, req, res);
+    void route(state, req, res, admin);
   });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -94,10 +95,10 @@ async function resolveEngine(options: EmulatorOptions): Promise<SpeechEngine | n
   return engine;
 }
 
-async function route(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(state: EmulatorState, req: IncomingMessage, res: ServerResponse, admin: boolean): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   if (isListenPath(url.pathname) && req.method === 'POST') return handleRestListen(state, req, res, url);
-  if (url.pathname.startsWith('/_emulator/')) return handleAdmin(state, req, res, url.pathname);
+  if (admin && url.pathname.startsWith('/_emulator/')) return handleAdmin(state, req, res, url.pathname);
   if (isListenPath(url.pathname)) {
     sendJson(res, 405, { err_code: 'METHOD_NOT_ALLOWED', err_msg: 'Use POST for pre-recorded audio or a WebSocket upgrade for live audio.' });
     return;

@@ -13,6 +13,11 @@ export interface EmulatorOptions {
   host?: string;
   /** Expected key; null disables auth checks. Default 'emulator-key'. */
   apiKey?: string | null;
+  /**
+   * Serve the admin API (`/_emulator/*`: registered transcripts, fault injection, the request log). Default true;
+   * the local engine (`npm run local-engine`) turns it off unless LOCAL_ENGINE_FAULTS=true.
+   */
+  admin?: boolean;
   /** Delay between callback delivery retries (Deepgram: 30 s). Default 30000. */
   callbackRetryDelayMs?: number;
   /** Delivery attempts per callback (Deepgram retries up to 10 times). Default 10. */

@@ -9,10 +9,10 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /** No Docker engine runs here, so docker-compose.yml is checked statically against the code it deploys. */
 const compose = parse(await readFile(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: string; image?: string; environment?: Record<string, unknown> | string[]; depends_on?: string[] | Record<string, unknown>; ports?: string[]; volumes?: string[]; command?: string[] }>;
+  services: Record<string, { build?: string | { context: string; args?: Record<string, string> }; image?: string; environment?: Record<string, unknown> | string[]; depends_on?: string[] | Record<string, unknown>; ports?: string[]; volumes?: string[]; command?: string[] }>;
 };
 const schemaKeys = new Set(ENV_VARIABLE_NAMES);
-const appServices = Object.entries(compose.services).filter(([, s]) => s.build === '.');
+const appServices = Object.entries(compose.services).filter(([, s]) => s.build === '.' || (typeof s.build === 'object' && s.build.context === '.'));
 
 function envOf(service: { environment?: Record<string, unknown> | string[] }): Record<string, string> {
   const env = service.environment ?? {};
@@ -38,8 +38,8 @@ function published(port: string): { ip: string; hostPort: string } {
   return parts.length === 3 ? { ip: parts[0]!, hostPort: parts[1]! } : { ip: '0.0.0.0', hostPort: parts[0]! };
 }
 
-test('the app services are the API, the workers and the emulator, each running an existing entry point', () => {
-  assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'streaming-worker', 'worker']);
+test('the app services are the API, the workers, the emulator and the local engine, each running an existing entry point', () => {
+  assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'local-engine', 'streaming-worker', 'worker']);
   for (const [name, service] of appServices) {
     const entry = service.command?.find((part) => part.startsWith('src/main/'));
     assert.ok(entry && existsSync(path.join(REPO_ROOT, entry)), `${name} runs ${entry}`);
@@ -110,4 +110,16 @@ test('secure by default: only the API and the live endpoint are published beyond
     assert.match(String(envOf(compose.services[name]!).PAYLOAD_ENCRYPTION_KEYS), /^\$\{PAYLOAD_ENCRYPTION_KEYS:\?/, `${name} requires PAYLOAD_ENCRYPTION_KEYS`);
     assert.equal(configOf(name).temporal.payloadKeys.length, 1);
   }
+});
+
+test('the local engine service builds the image with the engine inside and listens where its config says', async () => {
+  const service = compose.services['local-engine']!;
+  assert.deepEqual(service.build, { context: '.', args: { WITH_LOCAL_ENGINE: 'true' } });
+  const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /ARG WITH_LOCAL_ENGINE=false/);
+  assert.match(dockerfile, /if \[ "\$WITH_LOCAL_ENGINE" = "true" \];[\s\S]*bash scripts\/setup-tools\.sh speech/);
+  for (const file of ['scripts/setup-tools.sh', 'scripts/speech-requirements.txt']) assert.ok(existsSync(path.join(REPO_ROOT, file)), `${file} is copied into the image`);
+  const config = configOf('local-engine');
+  assert.equal(config.localEngine.host, '0.0.0.0');
+  assert.ok((service.ports ?? []).some((p) => published(p).hostPort === String(config.localEngine.port)));
 });

@@ -12,7 +12,9 @@ import { printTable } from './stats.js';
 import { benchSyncLatency } from './sync-latency.js';
 import { benchLiveCapacity } from './live-capacity.js';
 import { benchLiveLatency } from './live-latency.js';
-import { benchEngineAccuracy } from './engine-accuracy.js';
+import { benchEngineAccuracy, NOISE_SNR_DB } from './engine-accuracy.js';
+import { measureEngineFootprint, type EngineFootprint } from './engine-footprint.js';
+import { benchEngineLive } from './engine-live.js';
 import { benchFairShare } from './fair-share.js';
 import { benchUploadMemory } from './upload-memory.js';
 import { benchTemporalFloor } from './temporal-floor.js';
@@ -80,23 +82,7 @@ try {
       capacity.levels.map((l) => [l.streams, l.p50, l.p99, l.rssMiB, l.perSessionKiB, l.workerCpu, l.emulatorCpu, l.clientsCpu, l.machineCpu, l.failed + (l.firstFailure ? ` (${l.firstFailure})` : ''), l.holds ? 'yes' : 'no']),
     );
   }
-  if (want('engine')) {
-    const load = loadavg()[0]!.toFixed(1);
-    const engine = await benchEngineAccuracy(log);
-    if (!engine) {
-      console.log('\nOffline speech engine: not installed (npm run setup), no accuracy table.');
-    } else {
-      printTable(
-        `Offline speech engine (emulator engine mode): ${engine.info.engine} ${engine.info.engineVersion}, PyAV ${engine.info.decoderVersion} / FFmpeg ${engine.info.ffmpegVersion}; ` +
-          `WER against Deepgram's transcripts (case, punctuation and digits normalised); RTF = wall time / audio time, one decode at a time, load average ${load} before the run`,
-        ['recording', 'path', 'audio s', 'ref words', 'WER', 'RTF', 'reference'],
-        [
-          ...engine.rows.map((r) => [r.file, r.path, r.seconds, r.referenceWords, r.wer, r.rtf, r.source]),
-          ['all REST rows (word-weighted WER, time-weighted RTF)', 'REST', '', '', engine.overallWer, engine.overallRtf, ''],
-        ],
-      );
-  }
-  }
+  if (want('engine')) await engineTables();
 } finally {
   await temporal.stop();
 }
@@ -243,5 +229,40 @@ async function fairShareTables(): Promise<void> {
       ['Temporal fairness by tenant (this project)', fair.small.p50, fair.small.max, fair.bigBacklogAtSubmit, fair.bigBacklogWhenSmallDone, fair.makespanSeconds, fair.submitSeconds],
       ['first come, first served (fairness off)', fifo.small.p50, fifo.small.max, fifo.bigBacklogAtSubmit, fifo.bigBacklogWhenSmallDone, fifo.makespanSeconds, fifo.submitSeconds],
     ],
+  );
+}
+
+/** The local speech engine: accuracy per model and recording (clean and noisy), its footprint, and live streams. */
+async function engineTables(): Promise<void> {
+  const load = loadavg()[0]!.toFixed(1);
+  const engine = await benchEngineAccuracy(log);
+  if (!engine) {
+    console.log('\nOffline speech engine: not installed (npm run setup), no engine tables.');
+    return;
+  }
+  const { info } = engine;
+  printTable(
+    `Offline speech engine: faster-whisper ${info.engineVersion} (CTranslate2 ${info.runtimeVersion}, ${info.device}), PyAV ${info.decoderVersion} / FFmpeg ${info.ffmpegVersion}; ` +
+      `WER against Deepgram's transcripts (case, punctuation and digits normalised), on each recording and on it with white noise at ${NOISE_SNR_DB} dB SNR; ` +
+      `RTF = wall time / audio time, one decode at a time, load average ${load} before the run`,
+    ['model', 'recording', 'audio', 'path', 'audio s', 'ref words', 'WER', 'RTF', 'reference'],
+    engine.rows.map((r) => [r.model, r.file, r.audio === 'noise' ? `${NOISE_SNR_DB} dB noise` : 'clean', r.path, r.seconds, r.referenceWords, r.wer, r.rtf, r.source]),
+  );
+  const footprints: EngineFootprint[] = [];
+  for (const model of ['base', 'tiny.en'] as const) {
+    log(`engine: footprint of one ${model} worker ...`);
+    footprints.push(await measureEngineFootprint(model, ['preamble-rest.wav', 'spacewalk.wav', 'Bueller-Life-moves-pretty-fast.mp3']));
+  }
+  printTable(
+    'Offline speech engine per model: word-weighted WER over the REST rows above (clean / noisy), time-weighted RTF, and one pool worker on its own (start = process start to model ready; peak RSS after three recordings)',
+    ['model', 'WER clean', `WER ${NOISE_SNR_DB} dB noise`, 'RTF', 'worker start s', 'model load s', 'peak RSS MiB'],
+    engine.summaries.map((s, i) => [s.model, s.wer, s.noisyWer, s.rtf, footprints[i]!.startSeconds, footprints[i]!.loadSeconds, footprints[i]!.peakRssMiB]),
+  );
+  const levels = (process.env.BENCH_ENGINE_LIVE_STREAMS ?? '1,2,3,4').split(',').map(Number);
+  const live = await benchEngineLive(levels, log);
+  printTable(
+    'Offline speech engine, live: real-time streams at once (spacewalk.wav, 26 s, 100 ms chunks, interim results), one pool worker per core; ms after the audio (holds = none failed and finals p50 ≤ 1.5 s after the cut)',
+    ['streams', 'final after cut p50', 'p99', 'final after last word p50', 'p99', 'interim lag p50', 'p99', 'interims', 'WER', 'failed', 'holds'],
+    live.map((l) => [l.streams, l.finalsAfterCut.p50, l.finalsAfterCut.p99, l.finalsAfterLastWord.p50, l.finalsAfterLastWord.p99, l.interims.p50, l.interims.p99, l.interims.n, l.wer, l.failed, l.holds ? 'yes' : 'no']),
   );
 }

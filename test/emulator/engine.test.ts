@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { spawnSync } from 'node:child_process';
+import { DEFAULT_ENGINE_PYTHON, startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
+import { ENGINE_SCRIPT } from '../../src/emulator/engine/engine-process.js';
 import { transcode } from '../helpers/transcode.js';
 import { BUELLER_WER_LIMIT, deepgramWords, PREAMBLE_WER_LIMIT, SPACEWALK_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
 import { readAudio, readDeepgramFixture } from './fixtures.js';
@@ -143,6 +145,22 @@ describe('emulator engine mode: real words from the local Whisper engine', () =>
     assert.match(body.err_msg, /corrupt or unsupported data \(no audio samples could be decoded/);
   });
 
+  it('the engine needs no network: a worker in a network namespace of its own loads its model and transcribes', () => {
+    // `unshare -n`: no interface but a downed loopback, so any attempt to fetch a model or phone home fails.
+    const audio = readAudio('testing-websocket.wav');
+    const request = Buffer.concat([Buffer.from(`${JSON.stringify({ op: 'transcribe', model: 'base', bytes: audio.length })}\n`), audio]);
+    const run = spawnSync('unshare', ['-n', DEFAULT_ENGINE_PYTHON, '-E', '-s', '-B', '-u', ENGINE_SCRIPT, 'serve', '--model', 'base'], {
+      input: request,
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, run.stderr.toString());
+    const [ready, result] = run.stdout.toString().trim().split('\n').map((line) => JSON.parse(line));
+    assert.equal(ready.event, 'ready');
+    assert.equal(result.event, 'result');
+    const words = result.segments[0].flatMap((s: any) => s.words.map((w: any) => w[0]));
+    assert.match(words.join(' ').toLowerCase(), /testing/);
+  });
+
   it('a registered transcript still wins over the engine (deterministic tests keep working)', async () => {
     const audio = readAudio('testing-websocket.wav');
     emulator.registerTranscript(audio, 'Testing one two three.');
@@ -177,6 +195,37 @@ describe('emulator engine mode: real words from the local Whisper engine', () =>
     const metadata = live.messages.find((m) => m.type === 'Metadata');
     assert.ok(Math.abs(metadata.duration - 19.098) < 0.01, `duration ${metadata.duration}`);
     assert.equal(metadata.model_info[metadata.models[0]].name, 'local-whisper-base');
+  });
+
+  it('live: bytes FFmpeg cannot decode close the socket with 1008 DATA-0000', async () => {
+    const garbage = await openLive(emulator, {});
+    garbage.conn.sendMedia(Buffer.from('definitely not audio '.repeat(500)));
+    garbage.conn.sendCloseStream({ type: 'CloseStream' });
+    const closed = await garbage.closed;
+    assert.equal(closed.code, 1008);
+    assert.match(closed.reason, /DATA-0000/);
+  });
+
+  it('live: an utterance ended by a pause becomes a speech_final final soon after the pause (npm run bench measures how soon)', async () => {
+    // Real time: 3 s of speech ("we the people of the united states in"), then silence until the final arrives.
+    const live = await openLive(emulator, { encoding: 'linear16', sample_rate: 16000, endpointing: 300 });
+    const pcm = preamble16k.subarray(44, 44 + 16_000 * 2 * 3);
+    await stream(live.conn, pcm, 3200, 100);
+    const silence = Buffer.alloc(3200);
+    const speechEnded = Date.now();
+    let final: any;
+    while (!final && Date.now() - speechEnded < 10_000) {
+      live.conn.sendMedia(silence);
+      await sleep(100);
+      final = live.messages.find((m) => m.type === 'Results' && m.speech_final);
+    }
+    const latency = Date.now() - speechEnded;
+    assert.ok(final, 'a speech_final result');
+    assert.ok(final.channel.alternatives[0].words.some((w: any) => w.word === 'people'), JSON.stringify(final.channel.alternatives[0]));
+    // The issue's target is 1.5 s on an idle machine; tests share two cores with another lane, so allow twice that.
+    assert.ok(latency <= 3_000, `final ${latency} ms after the speech ended`);
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    assert.equal((await live.closed).code, 1000);
   });
 
   it('live: Finalize turns what was heard so far into a from_finalize final', async () => {

@@ -21,10 +21,16 @@ Exit status 2 means the audio could not be decoded; anything else non-zero is a 
 
 import argparse
 import json
+import os
 import struct
 import sys
 import threading
 import time
+
+# Models are loaded from local directories only; Hugging Face's client (imported by faster-whisper) must never reach
+# for the network, not even for telemetry.
+os.environ['HF_HUB_OFFLINE'] = '1'
+os.environ['HF_HUB_DISABLE_TELEMETRY'] = '1'
 
 from decode import AudioDecodeError, ByteStream, decode, open_audio
 import whisper_models

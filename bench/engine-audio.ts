@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { DEFAULT_ENGINE_PYTHON } from '../src/emulator/index.js';
+
+// Runs with the engine's own Python (numpy and PyAV are there): decodes any recording to 16 kHz mono and adds white
+// noise at the given signal-to-noise ratio, from a fixed seed, so every run scores the same noisy audio.
+const ADD_NOISE = `
+import av, io, sys, wave
+import numpy as np
+snr_db = float(sys.argv[1])
+src = av.open(io.BytesIO(sys.stdin.buffer.read()))
+resampler = av.AudioResampler(format='s16', layout='mono', rate=16000)
+pcm = bytearray()
+for frame in src.decode(audio=0):
+    for f in resampler.resample(frame):
+        pcm += bytes(f.planes[0])[: f.samples * 2]
+for f in resampler.resample(None):
+    pcm += bytes(f.planes[0])[: f.samples * 2]
+signal = np.frombuffer(bytes(pcm), dtype=np.int16).astype(np.float64)
+power = np.mean(signal ** 2)
+noise = np.random.default_rng(5).normal(0.0, np.sqrt(power / (10 ** (snr_db / 10))), signal.shape)
+noisy = np.clip(signal + noise, -32768, 32767).astype(np.int16)
+out = io.BytesIO()
+with wave.open(out, 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(noisy.tobytes())
+sys.stdout.buffer.write(out.getvalue())
+`;
+
+/** `audio` as 16 kHz mono WAV with white noise `snrDb` below the speech's power. */
+export async function withWhiteNoise(audio: Buffer, snrDb: number): Promise<Buffer> {
+  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', ADD_NOISE, String(snrDb)]);
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdin.end(audio);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`adding noise failed (${code}): ${err.trim().split('\n').at(-1)}`);
+  return Buffer.concat(out);
+}

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_ENGINE_PYTHON } from '../src/emulator/index.js';
 
-// Runs with the engine's own Python (numpy and PyAV are there): decodes any recording to 16 kHz mono and adds white
-// noise at the given signal-to-noise ratio, from a fixed seed, so every run scores the same noisy audio.
-const ADD_NOISE = `
+// Runs with the engine's own Python (numpy and PyAV are there): decodes any recording to 16 kHz mono, and either
+// writes that as raw PCM or adds white noise at the given signal-to-noise ratio, from a fixed seed, so every run
+// scores the same noisy audio.
+const SCRIPT = `
 import av, io, sys, wave
 import numpy as np
-snr_db = float(sys.argv[1])
+mode = sys.argv[1]
 src = av.open(io.BytesIO(sys.stdin.buffer.read()))
 resampler = av.AudioResampler(format='s16', layout='mono', rate=16000)
 pcm = bytearray()
@@ -15,6 +16,10 @@ for frame in src.decode(audio=0):
         pcm += bytes(f.planes[0])[: f.samples * 2]
 for f in resampler.resample(None):
     pcm += bytes(f.planes[0])[: f.samples * 2]
+if mode == 'pcm':
+    sys.stdout.buffer.write(bytes(pcm))
+    sys.exit(0)
+snr_db = float(sys.argv[2])
 signal = np.frombuffer(bytes(pcm), dtype=np.int16).astype(np.float64)
 power = np.mean(signal ** 2)
 noise = np.random.default_rng(5).normal(0.0, np.sqrt(power / (10 ** (snr_db / 10))), signal.shape)
@@ -26,8 +31,17 @@ sys.stdout.buffer.write(out.getvalue())
 `;
 
 /** `audio` as 16 kHz mono WAV with white noise `snrDb` below the speech's power. */
-export async function withWhiteNoise(audio: Buffer, snrDb: number): Promise<Buffer> {
-  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', ADD_NOISE, String(snrDb)]);
+export function withWhiteNoise(audio: Buffer, snrDb: number): Promise<Buffer> {
+  return runScript(audio, ['noise', String(snrDb)]);
+}
+
+/** `audio` as raw 16 kHz mono s16le PCM (Deepgram's linear16). */
+export function toLinear16(audio: Buffer): Promise<Buffer> {
+  return runScript(audio, ['pcm']);
+}
+
+async function runScript(audio: Buffer, args: string[]): Promise<Buffer> {
+  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', SCRIPT, ...args]);
   const out: Buffer[] = [];
   let err = '';
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -37,6 +51,6 @@ export async function withWhiteNoise(audio: Buffer, snrDb: number): Promise<Buff
     child.once('error', reject);
     child.once('close', resolve);
   });
-  if (code !== 0) throw new Error(`adding noise failed (${code}): ${err.trim().split('\n').at(-1)}`);
+  if (code !== 0) throw new Error(`preparing audio failed (${code}): ${err.trim().split('\n').at(-1)}`);
   return Buffer.concat(out);
 }

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { startDeepgramEmulator } from '../src/emulator/index.js';
 import { AUDIO_DIR } from '../test/helpers/paths.js';
 import { SCORED_RECORDINGS, wordErrorRate } from '../test/helpers/wer.js';
+import { toLinear16 } from './engine-audio.js';
 import { summarize } from './stats.js';
 
 const FILE = 'spacewalk.wav';
@@ -27,8 +28,7 @@ export interface EngineLiveLevel {
 
 export async function benchEngineLive(levels: number[], log: (m: string) => void): Promise<EngineLiveLevel[]> {
   const emulator = await startDeepgramEmulator({ engine: 'whisper', apiKey: null });
-  const wav = await readFile(path.join(AUDIO_DIR, FILE));
-  const pcm = wav.subarray(44);
+  const pcm = await toLinear16(await readFile(path.join(AUDIO_DIR, FILE)));
   const reference = SCORED_RECORDINGS.find((r) => r.file === FILE)!.reference();
   const out: EngineLiveLevel[] = [];
   try {

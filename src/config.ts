@@ -169,6 +169,7 @@ const EnvVariables = z.object({
   EMULATOR_ENGINE_PYTHON: optionalString,
   EMULATOR_ENGINE_MODEL: z.enum(['whisper-base', 'whisper-tiny']).default('whisper-base'),
   EMULATOR_ENGINE_WORKERS: positiveInt(availableParallelism()),
+  EMULATOR_ENGINE_THREADS: positiveInt(1),
   EMULATOR_ENGINE_PARTIAL_INTERVAL_MS: positiveInt(1_000),
   LOCAL_ENGINE_PORT: port(4020),
   LOCAL_ENGINE_HOST: z.string().min(1).default('127.0.0.1'),
@@ -305,6 +306,7 @@ export interface Config {
     /** The local model for requests that name no local one; worker processes; live interim re-decode interval. */
     engineModel: 'whisper-base' | 'whisper-tiny';
     engineWorkers: number;
+    engineThreads: number;
     enginePartialIntervalMs: number;
   };
   /**
@@ -429,6 +431,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enginePython: e.EMULATOR_ENGINE_PYTHON,
       engineModel: e.EMULATOR_ENGINE_MODEL,
       engineWorkers: e.EMULATOR_ENGINE_WORKERS,
+      engineThreads: e.EMULATOR_ENGINE_THREADS,
       enginePartialIntervalMs: e.EMULATOR_ENGINE_PARTIAL_INTERVAL_MS,
     },
     localEngine: { port: e.LOCAL_ENGINE_PORT, host: e.LOCAL_ENGINE_HOST, apiKey: e.LOCAL_ENGINE_API_KEY, faults: e.LOCAL_ENGINE_FAULTS },

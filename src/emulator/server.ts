@@ -88,6 +88,7 @@ async function resolveEngine(options: EmulatorOptions): Promise<SpeechEngine | n
     return createWhisperEngine({
       python: options.enginePython,
       concurrency: options.engineConcurrency,
+      threads: options.engineThreads,
       model: options.engineModel,
       partialIntervalMs: options.enginePartialIntervalMs,
     });

@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   enginePython?: string;
   /** Whisper worker processes (each holds the model and decodes one request at a time). Default: the number of cores. */
   engineConcurrency?: number;
+  /** CPU threads each Whisper worker uses for one decode. Default 1. */
+  engineThreads?: number;
   /** The local model for requests that do not name one (model=whisper-base or whisper-tiny). Default whisper-base. */
   engineModel?: LocalModel;
   /** Live interim results re-decode the open utterance at most this often (ms of audio). Default 1000. */

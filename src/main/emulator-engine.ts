@@ -5,7 +5,7 @@ import { DEFAULT_ENGINE_PYTHON, INSTALL_ENGINE_HINT, probeWhisper, type Emulator
 
 export interface EmulatorEngineChoice {
   /** What to pass to startDeepgramEmulator. */
-  options: Pick<EmulatorOptions, 'engine' | 'enginePython' | 'engineModel' | 'engineConcurrency' | 'enginePartialIntervalMs'>;
+  options: Pick<EmulatorOptions, 'engine' | 'enginePython' | 'engineModel' | 'engineConcurrency' | 'engineThreads' | 'enginePartialIntervalMs'>;
   info: EngineInfo | null;
   /** Why there is no engine, when EMULATOR_ENGINE=auto found none (for the banner). */
   missing?: string;
@@ -19,7 +19,7 @@ export interface EmulatorEngineChoice {
  * falls back to synthetic.
  */
 export async function chooseEmulatorEngine(config: Config, options: { installIfMissing?: boolean } = {}): Promise<EmulatorEngineChoice> {
-  const { engine, enginePython, engineModel, engineWorkers, enginePartialIntervalMs } = config.emulator;
+  const { engine, enginePython, engineModel, engineWorkers, engineThreads, enginePartialIntervalMs } = config.emulator;
   if (engine === 'synthetic') return { options: { engine: 'synthetic' }, info: null };
   const python = enginePython ?? DEFAULT_ENGINE_PYTHON;
   let info = await probeWhisper(python, engineModel);
@@ -30,7 +30,7 @@ export async function chooseEmulatorEngine(config: Config, options: { installIfM
   }
   if (info) {
     return {
-      options: { engine: 'whisper', enginePython: python, engineModel, engineConcurrency: engineWorkers, enginePartialIntervalMs },
+      options: { engine: 'whisper', enginePython: python, engineModel, engineConcurrency: engineWorkers, engineThreads, enginePartialIntervalMs },
       info,
     };
   }

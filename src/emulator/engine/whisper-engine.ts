@@ -30,6 +30,8 @@ export interface WhisperEngineOptions {
   python?: string;
   /** Worker processes, each with the model loaded, decoding one request at a time. Default: the number of cores. */
   concurrency?: number;
+  /** CPU threads per worker for one decode. Default 1 (one worker per core: throughput first). */
+  threads?: number;
   /** The model for requests that do not name a local one. Default whisper-base. */
   model?: LocalModel;
   /** Interim re-decodes of the open utterance in a live stream at most this often (ms of audio). Default 1000. */
@@ -84,7 +86,7 @@ class WhisperEngine implements SpeechEngine {
     concurrency: number,
     private readonly options: WhisperEngineOptions,
   ) {
-    this.pool = new EnginePool({ python, size: concurrency, model: ENGINE_MODEL_NAMES[info.model], threads: 1, onWorkerEvent: options.onWorkerEvent });
+    this.pool = new EnginePool({ python, size: concurrency, model: ENGINE_MODEL_NAMES[info.model], threads: Math.max(1, options.threads ?? 1), onWorkerEvent: options.onWorkerEvent });
   }
 
   async transcribe(audio: Buffer, format: RawFormat, options: EngineTranscribeOptions): Promise<EngineTranscript> {

@@ -20,8 +20,10 @@ interface UtteranceMessage {
   audio_start: number;
   end: number;
   final: boolean;
-  reason: 'partial' | 'endpoint' | 'max' | 'finalize' | 'eof';
+  reason: 'partial' | 'tentative' | 'endpoint' | 'max' | 'finalize' | 'eof';
   speech: boolean;
+  /** A final whose audio since the last tentative utterance is silence: that decode's words stand. */
+  tentative: boolean;
   pcm: string;
 }
 
@@ -44,29 +46,26 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   /** Utterance messages queued behind the current step, newest last: an interim is stale once another follows it. */
   let pendingUtterances = 0;
   let failure: Error | undefined;
+  /** The open utterance as decoded when its last pause began. */
+  let tentative: { audioStart: number; words: Promise<EngineWord[]> } | undefined;
 
   const deliver = (event: EngineEvent) => {
     if (!killed) onEvent(event);
   };
-  const decode = async (message: UtteranceMessage, stale: () => boolean): Promise<void> => {
-    if (!message.final && stale()) return;
-    let words: EngineWord[] = [];
-    if (message.speech && message.pcm) {
-      const answer = await pool.request(
-        {
-          op: 'recognize',
-          model: ENGINE_MODEL_NAMES[message.final ? options.model : FAST_MODEL],
-          beam_size: message.final ? 5 : 1,
-          language: options.language,
-        },
-        Buffer.from(message.pcm, 'base64'),
-        message.final ? 'high' : 'low',
-      );
-      if (answer.event !== 'result') throw new EngineFailure(`the speech engine could not decode an utterance: ${String(answer.message)}`);
-      words = (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);
-    }
-    if (message.final) deliver({ event: 'final', start: message.start, end: message.end, words, reason: message.reason as 'endpoint' });
-    else if (words.length) deliver({ event: 'partial', start: message.start, t: message.end, words });
+  const recognize = async (message: UtteranceMessage): Promise<EngineWord[]> => {
+    if (!message.speech || !message.pcm) return [];
+    const answer = await pool.request(
+      {
+        op: 'recognize',
+        model: ENGINE_MODEL_NAMES[message.final ? options.model : FAST_MODEL],
+        beam_size: message.final || message.reason === 'tentative' ? 5 : 1,
+        language: options.language,
+      },
+      Buffer.from(message.pcm, 'base64'),
+      message.final ? 'high' : 'low',
+    );
+    if (answer.event !== 'result') throw new EngineFailure(`the speech engine could not decode an utterance: ${String(answer.message)}`);
+    return (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);
   };
 
   const enqueue = (message: Record<string, unknown>) => {
@@ -74,9 +73,31 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
       pendingUtterances += 1;
       const mine = pendingUtterances;
       const utterance = message as unknown as UtteranceMessage;
+      if (utterance.reason === 'tentative') {
+        // Decoded ahead, not delivered: the final that follows with only silence after it takes these words. Only
+        // while the pool has nothing waiting: on a busy machine the guess would delay other streams' finals.
+        tentative = undefined;
+        if (pool.queued > 0) return;
+        tentative = { audioStart: utterance.audio_start, words: recognize(utterance) };
+        tentative.words.catch(() => {});
+        return;
+      }
+      // A final is decoded at once, beside an interim still decoding for this stream; it is delivered in order.
+      const ahead = utterance.final && utterance.tentative && tentative?.audioStart === utterance.audio_start ? tentative.words : undefined;
+      if (utterance.final) tentative = undefined;
+      const finalWords = utterance.final ? (ahead ?? recognize(utterance)) : undefined;
+      finalWords?.catch(() => {});
       chain = chain.then(async () => {
         try {
-          if (!killed && !failure) await decode(utterance, () => pendingUtterances > mine);
+          if (killed || failure) return;
+          if (finalWords) {
+            const words = await finalWords;
+            deliver({ event: 'final', start: utterance.start, end: utterance.end, words, reason: utterance.reason as 'endpoint' });
+          } else if (pendingUtterances === mine) {
+            // An interim is decoded only if nothing newer is waiting behind it.
+            const words = await recognize(utterance);
+            if (words.length) deliver({ event: 'partial', start: utterance.start, t: utterance.end, words });
+          }
         } catch (err) {
           failure = err as Error;
         }

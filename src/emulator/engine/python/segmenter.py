@@ -3,9 +3,12 @@ arrives. It decides where utterances begin and end; the Whisper pool decodes the
 
   speech {t}                                  speech started
   utterance {start, end, reason, final, pcm}  audio of the open utterance: final=False for an interim
-                                              re-decode (at most every partial_every s of new audio), final=True
-                                              once it ended: 'endpoint' (a pause of `endpoint` s), 'max' (long
-                                              speech), 'finalize' (asked for), 'eof' (end of audio)
+                                              re-decode (at most every partial_every s of new audio) or, with
+                                              reason 'tentative', as soon as a pause begins (decoded ahead, so the
+                                              final is ready when the pause turns out to be an endpoint);
+                                              final=True once it ended: 'endpoint' (a pause of `endpoint` s),
+                                              'max' (long speech), 'finalize' (asked for), 'eof' (end of audio),
+                                              with tentative=True when nothing but silence followed the tentative
   progress {t}                                audio analysed up to t seconds
 pcm is base64 of s16le mono; times are seconds from the start of the stream."""
 
@@ -26,6 +29,8 @@ PREROLL_SECONDS = 0.3
 SOFT_MAX_SECONDS = 12.0
 SHORT_PAUSE_SECONDS = 0.2
 HARD_MAX_SECONDS = 25.0
+# A pause this long in speech sends the utterance ahead for decoding (most such pauses become endpoints).
+TENTATIVE_AFTER_SECONDS = 0.1
 PROGRESS_EVERY_SECONDS = 0.1
 
 
@@ -57,6 +62,7 @@ class Segmenter:
         self._silence = 0.0
         self._last_partial = 0.0
         self._last_progress = 0.0
+        self._tentative = False  # sent ahead, and only silence since
 
     @property
     def t(self):
@@ -107,8 +113,12 @@ class Segmenter:
                 self._in_speech = False
                 self._cut('endpoint')
                 return
+            if self._endpoint is not None and not self._tentative and self._silence >= TENTATIVE_AFTER_SECONDS:
+                self._send(False, 'tentative')
+                self._tentative = True
         elif self._in_speech:
             self._silence = 0.0
+            self._tentative = False
         length = self.t - self._utt_start
         if self._speech_seen and length >= SOFT_MAX_SECONDS and self._silence >= SHORT_PAUSE_SECONDS:
             self._cut('max')
@@ -130,6 +140,7 @@ class Segmenter:
         begin = self.t - len(self._audio) / 2 / RATE
         self._emit({'event': 'utterance', 'start': round(self._utt_start, 3), 'audio_start': round(begin, 3),
                     'end': round(self.t, 3), 'final': final, 'reason': reason, 'speech': self._speech_seen,
+                    'tentative': final and self._tentative,
                     'pcm': base64.b64encode(bytes(self._audio)).decode('ascii') if self._speech_seen else ''})
 
     def _cut(self, reason):
@@ -138,4 +149,5 @@ class Segmenter:
         self._utt_start = self.t
         self._speech_seen = self._in_speech
         self._silence = 0.0
+        self._tentative = False
         self._last_partial = self.t

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { DeepgramCallError } from '../src/adapters/deepgram/errors.js';
 import { AllEndpointsDownError } from '../src/adapters/deepgram/failover-transcriber.js';
 import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
+import { BlobStoreUnavailableError } from '../src/adapters/blob-store/index.js';
 
 /** Failure types the workflow's retry policy knows about. */
 export const DEEPGRAM_REJECTED = 'DeepgramRejected';
@@ -24,9 +25,9 @@ export function endpointsDownFailure(err: AllEndpointsDownError): ApplicationFai
 /** Maps whatever a Deepgram call (or the storage around it) threw to the failure the workflow and retry policy expect. */
 export function deepgramFailure(err: unknown): unknown {
   if (err instanceof AllEndpointsDownError) return endpointsDownFailure(err);
-  if (isDatabaseUnavailable(err)) {
+  if (isDatabaseUnavailable(err) || err instanceof BlobStoreUnavailableError) {
     return ApplicationFailure.create({
-      message: `The database is unreachable: ${(err as Error).message}`,
+      message: `${err instanceof BlobStoreUnavailableError ? 'The blob store' : 'The database'} is unreachable: ${(err as Error).message}`,
       type: STORAGE_UNAVAILABLE,
       nonRetryable: true,
       details: [{ retryInMs: STORAGE_RETRY_MS }],

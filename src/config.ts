@@ -82,7 +82,7 @@ export function parsePayloadKeys(raw: string | undefined): PayloadKey[] | string
 }
 
 /** Variables whose values never appear in a configuration error. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS', 'PAYLOAD_ENCRYPTION_KEYS']);
+const SECRET_VARIABLES = new Set(['S3_SECRET_ACCESS_KEY', 'API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS', 'PAYLOAD_ENCRYPTION_KEYS']);
 
 const EnvVariables = z.object({
   PORT: port(3000),
@@ -175,7 +175,15 @@ const EnvVariables = z.object({
   LOCAL_ENGINE_HOST: z.string().min(1).default('127.0.0.1'),
   LOCAL_ENGINE_API_KEY: optionalString,
   LOCAL_ENGINE_FAULTS: flag(false),
-  BLOB_STORE: z.enum(['postgres', 'filesystem']).default('postgres'),
+  BLOB_STORE: z.enum(['postgres', 'filesystem', 's3']).default('postgres'),
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: optionalString,
+  S3_FORCE_PATH_STYLE: flag(false),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_PRESIGN_FOR_DEEPGRAM: flag(false),
+  S3_PRESIGN_TTL_SECONDS: positiveInt(900),
   BLOB_DIR: optionalString,
   MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
   ALLOW_PRIVATE_URLS: flag(false),
@@ -223,6 +231,12 @@ export const ENV_VARIABLE_NAMES: readonly string[] = Object.keys(EnvVariables.sh
 export const EnvSchema = EnvVariables.superRefine((env, ctx) => {
   if (env.ROUTING_ASYNC_MIN_SECONDS < env.ROUTING_SYNC_MAX_SECONDS) {
     ctx.addIssue({ code: 'custom', path: ['ROUTING_ASYNC_MIN_SECONDS'], message: 'must be >= ROUTING_SYNC_MAX_SECONDS' });
+  }
+  if (env.BLOB_STORE === 's3' && !env.S3_BUCKET) {
+    ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when BLOB_STORE=s3' });
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'and S3_ACCESS_KEY_ID are set together (or neither, for the AWS SDK credential chain)' });
   }
   if (env.PUBLIC_BASE_URL && !env.CALLBACK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'is required when PUBLIC_BASE_URL is set (it signs Deepgram callback URLs)' });
@@ -314,7 +328,21 @@ export interface Config {
    * key is accepted (it then sits behind DEEPGRAM_API_URL on a private address); faults = the admin API is served.
    */
   localEngine: { port: number; host: string; apiKey?: string; faults: boolean };
-  uploads: { store: 'postgres' | 'filesystem'; dir: string; maxBytes: number };
+  /** Where uploaded audio lives; `s3` with its bucket settings (credentials unset = the AWS SDK's own chain). */
+  uploads: {
+    store: 'postgres' | 'filesystem' | 's3';
+    dir: string;
+    maxBytes: number;
+    s3?: {
+      bucket: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      /** Seconds a presigned GET handed to Deepgram stays valid; undefined = no presigning (S3_PRESIGN_FOR_DEEPGRAM off). */
+      presignForDeepgramSeconds?: number;
+    };
+  };
   /**
    * Server-side request forgery guard for audio, webhook and callback URLs: only public addresses, checked when
    * each connection is made. dnsServers: resolve those hosts with these servers instead of the system resolver.
@@ -435,7 +463,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enginePartialIntervalMs: e.EMULATOR_ENGINE_PARTIAL_INTERVAL_MS,
     },
     localEngine: { port: e.LOCAL_ENGINE_PORT, host: e.LOCAL_ENGINE_HOST, apiKey: e.LOCAL_ENGINE_API_KEY, faults: e.LOCAL_ENGINE_FAULTS },
-    uploads: { store: e.BLOB_STORE, dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`, maxBytes: e.MAX_UPLOAD_BYTES },
+    uploads: {
+      store: e.BLOB_STORE,
+      dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`,
+      maxBytes: e.MAX_UPLOAD_BYTES,
+      ...(e.S3_BUCKET
+        ? {
+            s3: {
+              bucket: e.S3_BUCKET,
+              region: e.S3_REGION,
+              endpoint: e.S3_ENDPOINT,
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+              ...(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } } : {}),
+              presignForDeepgramSeconds: e.S3_PRESIGN_FOR_DEEPGRAM ? e.S3_PRESIGN_TTL_SECONDS : undefined,
+            },
+          }
+        : {}),
+    },
     urls: { allowPrivate: e.ALLOW_PRIVATE_URLS, ...(e.OUTBOUND_DNS_SERVERS ? { dnsServers: e.OUTBOUND_DNS_SERVERS.split(',').map((s) => s.trim()) } : {}) },
     retention: { ...(e.RETENTION_DAYS !== undefined ? { days: e.RETENTION_DAYS } : {}), intervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000 },
     webhooks: {

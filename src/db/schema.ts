@@ -80,7 +80,7 @@ export interface AudioBlobsTable {
   content_type: string;
   size_bytes: ColumnType<number, number, number>;
   sha256: string;
-  storage: 'postgres' | 'filesystem';
+  storage: 'postgres' | 'filesystem' | 's3';
   created_at: Timestamp;
   tenant_id: ColumnType<string, string | undefined, string>;
 }

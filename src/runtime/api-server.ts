@@ -73,7 +73,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (config.webhooks.secret) await seedWebhookSecrets(db, config.webhooks.secret);
   const keys = createKeyDirectory(db, { cacheMs: config.auth.keyCacheMs });
   await refuseOpenPublicApi({ host: config.http.host, allowUnauthenticated: config.auth.allowUnauthenticated, keys });
-  const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
+  const blobs = createBlobStore(db, config.uploads);
   const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
   await syncRetentionSchedule(temporal, { taskQueue: config.temporal.taskQueue, days: config.retention.days, intervalMs: config.retention.intervalMs }).catch((err: unknown) =>
     logger.warn({ err: (err as Error).message }, 'could not set up the data retention Schedule; expired data is kept until the next start'),

@@ -78,7 +78,7 @@ function instrumented(transcriber: Transcriber, metrics?: Metrics): Transcriber 
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const { config, db, metrics } = options;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const blobs = createBlobStore(db, { kind: config.uploads.store, dir: config.uploads.dir });
+  const blobs = createBlobStore(db, config.uploads);
   // One converter for every worker of the process: payloads are encrypted before they reach Temporal.
   const dataConverter = encryptedDataConverter(config.temporal.payloadKeys);
   const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

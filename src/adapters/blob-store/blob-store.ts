@@ -15,7 +15,7 @@ export interface StoredBlob {
 
 /** Durable storage for uploaded audio, readable by every worker. Workflows only ever see the blob id. */
 export interface BlobStore {
-  readonly kind: 'postgres' | 'filesystem';
+  readonly kind: 'postgres' | 'filesystem' | 's3';
   /** Streams `body` into storage; throws UploadTooLargeError as soon as it passes `maxBytes`, keeping nothing. */
   write(body: AsyncIterable<Uint8Array>, options: { contentType: string; maxBytes: number; tenantId: string }): Promise<StoredBlob>;
   /**
@@ -25,6 +25,19 @@ export interface BlobStore {
   openRead(blobId: string): Promise<BlobContent>;
   /** Removes the blob; deleting a missing blob is not an error. */
   delete(blobId: string): Promise<void>;
+  /**
+   * A short-lived URL Deepgram can fetch the blob from itself (S3 with S3_PRESIGN_FOR_DEEPGRAM), so no worker
+   * relays the bytes; undefined where the store has none.
+   */
+  presignedUrl?(blobId: string): Promise<string | undefined>;
+}
+
+/** The blob store cannot be reached (S3 down, a network fault): an outage to wait out, not a failed upload. */
+export class BlobStoreUnavailableError extends Error {
+  override name = 'BlobStoreUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 export interface BlobContent {

@@ -1,10 +1,16 @@
 import type { Db } from '../../db/database.js';
+import type { Config } from '../../config.js';
 import type { BlobStore } from './blob-store.js';
 import { createFilesystemBlobStore } from './filesystem-blob-store.js';
 import { createPostgresBlobStore } from './postgres-blob-store.js';
+import { createS3BlobStore } from './s3-blob-store.js';
 
 export * from './blob-store.js';
 
-export function createBlobStore(db: Db, options: { kind: 'postgres' | 'filesystem'; dir: string }): BlobStore {
-  return options.kind === 'filesystem' ? createFilesystemBlobStore(db, options.dir) : createPostgresBlobStore(db);
+export function createBlobStore(db: Db, options: Config['uploads']): BlobStore {
+  if (options.store === 's3') {
+    if (!options.s3) throw new Error('BLOB_STORE=s3 needs S3_BUCKET');
+    return createS3BlobStore(db, options.s3);
+  }
+  return options.store === 'filesystem' ? createFilesystemBlobStore(db, options.dir) : createPostgresBlobStore(db);
 }

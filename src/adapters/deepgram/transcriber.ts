@@ -81,14 +81,17 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
       queryParams: { ...request.options, ...extraQuery },
     };
     let upload: { body: Readable; sizeBytes: number } | undefined;
+    // Opening or reading the upload is our storage's business, not Deepgram's: those errors pass as they are.
+    if (request.audio.kind === 'upload') upload = await request.audio.open();
+    let uploadError: unknown;
+    upload?.body.once('error', (err) => (uploadError = err));
     try {
       const audio = request.audio;
       let pending;
       if (audio.kind === 'url') {
         pending = client.listen.v1.media.transcribeUrl({ url: audio.url }, requestOptions);
       } else {
-        upload = await audio.open();
-        pending = client.listen.v1.media.transcribeFile({ data: upload.body, contentType: audio.contentType, contentLength: upload.sizeBytes }, {}, requestOptions);
+        pending = client.listen.v1.media.transcribeFile({ data: upload!.body, contentType: audio.contentType, contentLength: upload!.sizeBytes }, {}, requestOptions);
       }
       if (!span) return await pending;
       const { data, rawResponse } = await pending.withRawResponse();
@@ -98,6 +101,7 @@ export function createDeepgramTranscriber(options: TranscriberOptions): Transcri
       return data;
     } catch (err) {
       if (request.signal?.aborted) throw err;
+      if (uploadError !== undefined) throw uploadError;
       throw classifyDeepgramError(err);
     } finally {
       // An answer before the whole upload was sent (an error, a timeout) leaves the blob stream open.

@@ -184,6 +184,8 @@ const EnvVariables = z.object({
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_PRESIGN_FOR_DEEPGRAM: flag(false),
   S3_PRESIGN_TTL_SECONDS: positiveInt(900),
+  RESUMABLE_UPLOAD_DIR: optionalString,
+  RESUMABLE_UPLOAD_EXPIRY_SECONDS: positiveInt(86_400),
   BLOB_DIR: optionalString,
   MAX_UPLOAD_BYTES: positiveInt(512 * 1024 * 1024),
   ALLOW_PRIVATE_URLS: flag(false),
@@ -333,6 +335,8 @@ export interface Config {
     store: 'postgres' | 'filesystem' | 's3';
     dir: string;
     maxBytes: number;
+    /** Resumable uploads (tus at /v1/uploads): kept in `dir` (or the S3 bucket with BLOB_STORE=s3), unfinished ones removed after expiryMs. */
+    resumable: { dir: string; expiryMs: number };
     s3?: {
       bucket: string;
       region: string;
@@ -467,6 +471,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       store: e.BLOB_STORE,
       dir: e.BLOB_DIR ?? `${e.DATA_DIR}/uploads`,
       maxBytes: e.MAX_UPLOAD_BYTES,
+      resumable: { dir: e.RESUMABLE_UPLOAD_DIR ?? `${e.DATA_DIR}/resumable-uploads`, expiryMs: e.RESUMABLE_UPLOAD_EXPIRY_SECONDS * 1000 },
       ...(e.S3_BUCKET
         ? {
             s3: {

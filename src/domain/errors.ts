@@ -41,6 +41,9 @@ export type ErrorCode =
   | 'callback_mismatch'
   | 'session_active'
   | 'undecodable_payload'
+  | 'upload_not_found'
+  | 'upload_incomplete'
+  | 'upload_expired'
   | 'internal_error';
 
 export class AppError extends Error {

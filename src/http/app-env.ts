@@ -1,3 +1,4 @@
+import type { ResumableUploadsService } from '../services/resumable-uploads.service.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { PayloadCodec } from '@temporalio/common';
 import type { RateLimitStore } from '../domain/rate-limits.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean;
   /** With tracing on: a server span per request, the parent of the Temporal and Deepgram spans it causes. */
   tracer?: Tracer;
+  /** Resumable uploads (tus) at /v1/uploads. */
+  resumableUploads?: ResumableUploadsService;
 }
 
 /** `caller`: who is asking (its tenant and key); the implicit tenant when the API is open. Unset on admin routes. */

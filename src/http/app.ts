@@ -17,6 +17,7 @@ import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
+import { UPLOADS_PATH, uploadRoutes } from './routes/uploads.js';
 import { transcriptionLifecycleRoutes } from './routes/transcription-lifecycle.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
 import { transcriptionBatchRoutes } from './routes/transcription-batch.js';
@@ -96,8 +97,10 @@ export function createApp(deps: AppDeps) {
     },
   });
   // Audio uploads stream into the blob store, which enforces MAX_UPLOAD_BYTES itself; Deepgram's callbacks have their own limit.
+  // tus PATCH bodies are audio too: the tus server enforces MAX_UPLOAD_BYTES across every piece of an upload.
+  const isResumableUpload = (path: string) => path === UPLOADS_PATH || path.startsWith(`${UPLOADS_PATH}/`);
   app.use('/v1/*', (c, next) =>
-    isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) ? next() : isCodec(c.req.path) ? codecLimit(c, next) : c.req.path === BATCH_PATH ? batchLimit(c, next) : jsonLimit(c, next),
+    isAudioUpload(c.req.header('content-type')) || isCallback(c.req.path) || isResumableUpload(c.req.path) ? next() : isCodec(c.req.path) ? codecLimit(c, next) : c.req.path === BATCH_PATH ? batchLimit(c, next) : jsonLimit(c, next),
   );
 
   app.route('/', healthRoutes(deps));
@@ -108,6 +111,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
+  app.route(UPLOADS_PATH, uploadRoutes(deps));
   app.route(CODEC_PATH, codecRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
   app.route('/v1/usage', usageRoutes(deps));

@@ -40,6 +40,7 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
       throw err;
     }
     if (result.file) return withKey(submission(fields, result.file.source, result.file.durationSeconds));
+    if (fields.uploadId !== undefined) return withKey(await fromResumableUpload(c, service, fields));
     return withKey(submission(fields, { kind: 'url', url: fields.url! }, null));
   }
 
@@ -51,7 +52,14 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
   }
 
   const fields = parseTranscriptionFields(withQuery(queryFields, await readJson(c)), 'url');
+  if (fields.uploadId !== undefined) return withKey(await fromResumableUpload(c, service, fields));
   return withKey(submission(fields, { kind: 'url', url: fields.url! }, null));
+}
+
+/** `{"upload_id": ...}`: a finished resumable upload becomes the job's audio. */
+async function fromResumableUpload(c: Context<AppEnv>, service: TranscriptionService, fields: TranscriptionFields): Promise<SubmitTranscription> {
+  const upload = await service.ingestResumableUpload(c.get('caller'), fields.uploadId!, { deepgramOptions: fields.options });
+  return submission(fields, upload.source, upload.durationSeconds);
 }
 
 function submission(fields: TranscriptionFields, source: SubmitTranscription['source'], measured: number | null): SubmitTranscription {

@@ -24,6 +24,9 @@ import { isTemporalReachable } from '../temporal/client.js';
 import { EncryptionCodec } from '../temporal/encryption-codec.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
+import { createResumableUploads } from '../adapters/resumable-uploads/tus-uploads.js';
+import { UPLOADS_PATH } from '../http/routes/uploads.js';
+import { createResumableUploadsService } from '../services/resumable-uploads.service.js';
 import { transcriptionSettings } from './service-settings.js';
 
 export interface ApiServer {
@@ -74,6 +77,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const keys = createKeyDirectory(db, { cacheMs: config.auth.keyCacheMs });
   await refuseOpenPublicApi({ host: config.http.host, allowUnauthenticated: config.auth.allowUnauthenticated, keys });
   const blobs = createBlobStore(db, config.uploads);
+  const resumableUploads = createResumableUploads({
+    path: UPLOADS_PATH,
+    maxBytes: config.uploads.maxBytes,
+    expiryMs: config.uploads.resumable.expiryMs,
+    store: config.uploads.store === 's3' && config.uploads.s3 ? { kind: 's3', ...config.uploads.s3 } : { kind: 'directory', directory: config.uploads.resumable.dir },
+  });
+  // Unfinished uploads past their expiry are removed now and then (each API replica sweeps; removing twice is harmless).
+  const uploadSweep = setInterval(
+    () => void resumableUploads.removeExpired().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'expired resumable uploads not removed')),
+    Math.min(config.uploads.resumable.expiryMs, 10 * 60_000),
+  );
+  uploadSweep.unref();
   const searchAttributes = await ensureSearchAttributes(temporal, config.temporal.namespace);
   await syncRetentionSchedule(temporal, { taskQueue: config.temporal.taskQueue, days: config.retention.days, intervalMs: config.retention.intervalMs }).catch((err: unknown) =>
     logger.warn({ err: (err as Error).message }, 'could not set up the data retention Schedule; expired data is kept until the next start'),
@@ -91,6 +106,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     searchAttributes,
     deepgramHealth,
     outbound: outboundHttpFor(config.urls),
+    resumableUploads,
   });
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const metrics = options.metrics ?? createMetrics();
@@ -116,6 +132,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     codecOrigins: uiUrl ? uiOrigins(uiUrl) : [],
     rateLimits,
     tracer: options.tracing?.tracer,
+    resumableUploads: createResumableUploadsService(resumableUploads),
     config,
     temporalUiLink: uiUrl ? (id) => `${uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,
     readiness: async () => {

@@ -18,6 +18,8 @@ import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { isUnstorableText } from './failures.js';
 import { ingestUpload } from './uploads.js';
+import { ingestResumableUpload } from './resumable-upload-intake.js';
+import type { ResumableUploads } from '../adapters/resumable-uploads/tus-uploads.js';
 import type { OutboundHttp } from '../adapters/outbound/index.js';
 import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
@@ -41,6 +43,8 @@ export interface ServiceDeps {
   deepgramHealth?: EndpointHealth;
   /** Vets user-supplied URLs (public addresses only unless ALLOW_PRIVATE_URLS). */
   outbound: Pick<OutboundHttp, 'checkUrl'>;
+  /** Resumable uploads (`/v1/uploads`), whose finished files jobs may name by `upload_id`. */
+  resumableUploads?: ResumableUploads;
 }
 
 export type TranscriptionService = ReturnType<typeof createTranscriptionService>;
@@ -187,6 +191,9 @@ export function createTranscriptionService(deps: ServiceDeps) {
     get: load,
     ingestUpload: (caller: Caller, body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
       ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: settings.maxUploadBytes, deepgramOptions: options.deepgramOptions ?? {}, tenantId: caller.tenantId }),
+    /** A finished resumable upload of the caller's tenant, moved into the blob store as the job's audio. */
+    ingestResumableUpload: (caller: Caller, uploadId: string, options: { deepgramOptions?: DeepgramOptions }) =>
+      ingestResumableUpload(deps.resumableUploads, blobs, uploadId, { tenantId: caller.tenantId, maxBytes: settings.maxUploadBytes, deepgramOptions: options.deepgramOptions ?? {} }),
     /** Drops an upload whose request turned out to be invalid. */
     async discardUpload(source: AudioSource): Promise<void> {
       if (source.kind === 'upload') await blobs.delete(source.blobId);

@@ -171,8 +171,8 @@ describe('emulator engine mode: real words from the local Whisper engine', () =>
 
   it('live: interim and final Results arrive while the audio streams in, with the same words as REST', async () => {
     const live = await openLive(emulator, { interim_results: 'true', vad_events: 'true', punctuate: 'true' });
-    // 100 ms of 16 kHz linear16 every 50 ms: twice real time, so the test takes ~10 s.
-    await stream(live.conn, preamble16k, 3200, 50);
+    // 100 ms of 16 kHz linear16 every 100 ms: real time, as a microphone sends it (~19 s).
+    await stream(live.conn, preamble16k, 3200, 100);
     const beforeClose = live.messages.filter((m) => m.type === 'Results' && m.channel.alternatives[0].words.length > 0).length;
     live.conn.sendCloseStream({ type: 'CloseStream' });
     const closed = await live.closed;

@@ -38,7 +38,7 @@ export async function createHttpApp(env: Record<string, string> = {}): Promise<H
   const db = database.db;
   const tenants = createTenantsService({ db, regions: Object.keys(config.regions.endpoints) });
   const app = createApp({
-    service: createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs: createBlobStore(db, { store: 'postgres', dir: '', maxBytes: 0 }), searchAttributes: false, outbound: outboundHttpFor(config.urls) }),
+    service: createTranscriptionService({ settings: transcriptionSettings(config), db, temporal, blobs: createBlobStore(db, { store: 'postgres', dir: '' }), searchAttributes: false, outbound: outboundHttpFor(config.urls) }),
     liveSessions: createLiveSessionsService({ live: config.live, db, temporal }),
     keys: createKeyDirectory(db, { cacheMs: 0 }),
     tenants,

@@ -31,7 +31,7 @@ describe('idempotent saves under activity retry', () => {
       db: database.db,
       transcriber: createDeepgramTranscriber({ apiUrl: emulator.url, apiKey: 'k', timeoutSeconds: 30 }),
       callbacks: {},
-      blobs: createBlobStore(database.db, { store: 'postgres', dir: '', maxBytes: 0 }),
+      blobs: createBlobStore(database.db, { store: 'postgres', dir: '' }),
       outbound: outboundHttpFor({ allowPrivate: true }),
       webhooks: { timeoutMs: 1000 },
     });

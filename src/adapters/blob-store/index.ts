@@ -7,7 +7,7 @@ import { createS3BlobStore } from './s3-blob-store.js';
 
 export * from './blob-store.js';
 
-export function createBlobStore(db: Db, options: Config['uploads']): BlobStore {
+export function createBlobStore(db: Db, options: Pick<Config['uploads'], 'store' | 'dir' | 's3'>): BlobStore {
   if (options.store === 's3') {
     if (!options.s3) throw new Error('BLOB_STORE=s3 needs S3_BUCKET');
     return createS3BlobStore(db, options.s3);

@@ -97,8 +97,16 @@ function transcriptionRequest(): Json {
   const base = strip(json(TranscriptionFieldsSchema)) as { properties: Record<string, Json> };
   return {
     ...base,
-    required: ['url'],
-    properties: { ...base.properties, url: HTTP_URL, mode: MODE, webhook_url: HTTP_URL, options: ref('DeepgramOptions') },
+    // Exactly one of the two says where the audio is.
+    oneOf: [{ required: ['url'] }, { required: ['upload_id'] }],
+    properties: {
+      ...base.properties,
+      url: HTTP_URL,
+      upload_id: { type: 'string', pattern: '^[0-9a-f]{16}_[0-9a-f]{32}$', description: 'a finished resumable upload (tus, POST /v1/uploads) of yours, instead of "url"' },
+      mode: MODE,
+      webhook_url: HTTP_URL,
+      options: ref('DeepgramOptions'),
+    },
   };
 }
 
@@ -218,7 +226,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
           responses: {
             '200': jobResponse('Transcribed while you waited (sync), or an Idempotency-Key replay of a finished job', jobLinks),
             '202': jobResponse('Accepted; poll the Location', jobLinks),
-            ...tenantErrors(400, 402, 409, 410, 413, 415, 422, 502),
+            ...tenantErrors(400, 402, 404, 409, 410, 413, 415, 422, 502),
             // A sync job that failed while the client waited is answered with the job itself, its `error` saying why.
             '422': { description: `${ERROR_TEXT[422]}. A sync job Deepgram refused is answered with the failed job`, content: jsonBody({ anyOf: [ref('Error'), ref('Job')] }) },
             '502': { description: `${ERROR_TEXT[502]}: the failed job`, content: jsonBody({ anyOf: [ref('Error'), ref('Job')] }) },

@@ -31,6 +31,7 @@ function parseItem(item: unknown): BatchItem {
       throw new AppError(400, 'invalid_idempotency_key', 'Field "idempotency_key" must be 1–128 characters of letters, digits, ".", "_", ":" or "-"');
     }
     const parsed = parseTranscriptionFields(typeof item === 'object' && item !== null && !Array.isArray(item) ? fields : item, 'url');
+    if (parsed.uploadId !== undefined) throw new AppError(400, 'invalid_request', 'A batch item takes a "url"; submit resumable uploads one by one with "upload_id"');
     return {
       source: { kind: 'url', url: parsed.url! },
       mode: parsed.mode,

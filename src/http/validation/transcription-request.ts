@@ -7,6 +7,7 @@ const MODES = ['auto', 'sync', 'async'] as const;
 
 export const TranscriptionFieldsSchema = z.strictObject({
   url: z.string().optional(),
+  upload_id: z.string().optional().describe('a finished resumable upload (POST /v1/uploads, tus) of yours, instead of "url"'),
   mode: z.string().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
   duration_hint: z.number().positive().finite().optional(),
@@ -16,6 +17,7 @@ export const TranscriptionFieldsSchema = z.strictObject({
 
 export interface TranscriptionFields {
   url?: string;
+  uploadId?: string;
   mode: RequestedMode;
   options: DeepgramOptions;
   durationHint?: number;
@@ -32,15 +34,18 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
     throw new AppError(400, 'invalid_request', 'The request body must be a JSON object like {"url": "https://..."}');
   }
   const b = body as Record<string, unknown>;
-  if (audio === 'url' && b.url === undefined) throw new AppError(400, 'invalid_request', 'Field "url" is required');
-  if (audio === 'upload' && b.url !== undefined) throw new AppError(400, 'invalid_request', 'Send either an audio upload or a "url", not both');
+  if (audio === 'url' && b.url === undefined && b.upload_id === undefined) throw new AppError(400, 'invalid_request', 'Field "url" (or "upload_id") is required');
+  if (audio === 'url' && b.url !== undefined && b.upload_id !== undefined) throw new AppError(400, 'invalid_request', 'Send either a "url" or an "upload_id", not both');
+  if (audio === 'upload' && (b.url !== undefined || b.upload_id !== undefined)) {
+    throw new AppError(400, 'invalid_request', 'Send either an audio upload, a "url" or an "upload_id", not more than one');
+  }
   const parsed = TranscriptionFieldsSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') throw new AppError(400, 'invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`);
     throw new AppError(400, 'invalid_request', `Field "${issue.path.join('.')}": ${issue.message}`);
   }
-  const { url, mode = 'auto', options = {}, duration_hint, webhook_url, priority = 3 } = parsed.data;
+  const { url, upload_id: uploadId, mode = 'auto', options = {}, duration_hint, webhook_url, priority = 3 } = parsed.data;
   if (url !== undefined && !isHttpUrl(url)) throw new AppError(400, 'invalid_url', 'Field "url" must be an absolute http:// or https:// URL');
   if (mode === 'stream') {
     throw new AppError(400, 'use_websocket', 'Live streams use the WebSocket endpoint: connect to ws(s)://<host>/v1/listen with Deepgram\'s query parameters');
@@ -53,6 +58,7 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
   }
   return {
     ...(url !== undefined ? { url } : {}),
+    ...(uploadId !== undefined ? { uploadId } : {}),
     mode: mode as RequestedMode,
     options: parseOptions(options),
     ...(duration_hint !== undefined ? { durationHint: duration_hint } : {}),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import * as tus from 'tus-js-client';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -78,6 +79,29 @@ describeWithStack('uploads in an S3-compatible bucket', { stack: false }, (t) =>
     assert.ok(url.searchParams.get('X-Amz-Signature'), 'signed');
     assert.equal(url.searchParams.get('X-Amz-Expires'), '300');
     await fetch(presigning.url(`/v1/transcriptions/${id}`), { method: 'DELETE' });
+  });
+
+  test('a resumable upload (tus) goes to the bucket as it arrives, and is transcribed by upload_id', async () => {
+    const audio = t.audio('preamble-16k.wav');
+    const url = await new Promise<string>((resolve, reject) => {
+      const upload: tus.Upload = new tus.Upload(audio, {
+        endpoint: stack.url('/v1/uploads'),
+        metadata: { filetype: 'audio/wav' },
+        retryDelays: [],
+        onSuccess: () => resolve(upload.url!),
+        onError: reject,
+      });
+      upload.start();
+    });
+    const uploadId = url.split('/').pop()!;
+    assert.ok((await s3.keys()).some((k) => k.startsWith(uploadId)), 'the upload is in the bucket');
+    const res = await fetch(stack.url('/v1/transcriptions?mode=sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upload_id: uploadId }) });
+    const job = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(job));
+    assert.equal(job.status, 'completed');
+    assert.equal(t.parts.emulator.requests().filter((r) => r.path === '/v1/listen' && r.audioSha256 === sha256(audio)).length, 1);
+    assert.ok(!(await s3.keys()).some((k) => k.startsWith(uploadId)), 'the tus upload is gone once transcribed');
+    await fetch(stack.url(`/v1/transcriptions/${job.id}`), { method: 'DELETE' });
   });
 
   test('an upload over MAX_UPLOAD_BYTES is refused with 413 and leaves no object behind', async () => {

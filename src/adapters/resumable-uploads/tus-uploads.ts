@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { Server } from '@tus/server';
@@ -41,20 +42,24 @@ export interface ResumableUploads {
  * and is indistinguishable from one for an upload that does not exist.
  */
 export function createResumableUploads(options: ResumableUploadsOptions): ResumableUploads {
-  const datastore: FileStore | S3Store =
+  const s3 =
     options.store.kind === 's3'
-      ? new S3Store({
-          partSize: 8 * 1024 * 1024,
-          expirationPeriodInMilliseconds: options.expiryMs,
-          s3ClientConfig: {
-            bucket: options.store.bucket,
-            region: options.store.region,
-            ...(options.store.endpoint ? { endpoint: options.store.endpoint } : {}),
-            forcePathStyle: options.store.forcePathStyle,
-            ...(options.store.credentials ? { credentials: options.store.credentials } : {}),
-          },
-        })
-      : new FileStore({ directory: options.store.directory, expirationPeriodInMilliseconds: options.expiryMs });
+      ? {
+          bucket: options.store.bucket,
+          region: options.store.region,
+          ...(options.store.endpoint ? { endpoint: options.store.endpoint } : {}),
+          forcePathStyle: options.store.forcePathStyle,
+          ...(options.store.credentials ? { credentials: options.store.credentials } : {}),
+        }
+      : undefined;
+  const datastore: FileStore | S3Store = s3
+    ? new S3Store({ partSize: 8 * 1024 * 1024, expirationPeriodInMilliseconds: options.expiryMs, s3ClientConfig: s3 })
+    : new FileStore({ directory: (options.store as { directory: string }).directory, expirationPeriodInMilliseconds: options.expiryMs });
+  // S3Store.remove() aborts the upload's multipart upload first, which a finished upload no longer has: it then
+  // fails before deleting the objects (@tus/s3-store 2.0.7). A finished upload's two objects are deleted here.
+  const bucketClient = s3 ? new S3Client(s3) : undefined;
+  const removeFinishedFromBucket = (uploadId: string) =>
+    bucketClient?.send(new DeleteObjectsCommand({ Bucket: s3!.bucket, Delete: { Objects: [{ Key: uploadId }, { Key: `${uploadId}.info` }] } }));
   const tenantOf = new WeakMap<Request, string>();
   const server = new Server({
     path: options.path,
@@ -94,7 +99,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
       return (await datastore.read(uploadId)) as Readable;
     },
     async remove(uploadId) {
-      await datastore.remove(uploadId).catch(() => undefined);
+      await datastore.remove(uploadId).catch(() => removeFinishedFromBucket(uploadId));
     },
     removeExpired: () => server.cleanUpExpiredUploads(),
   };

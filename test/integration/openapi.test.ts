@@ -56,7 +56,9 @@ describeWithStack(
         assert.ok(body.paths[p], `documents ${p}`);
       }
       const request = body.components.schemas.TranscriptionRequest;
-      assert.deepEqual(request.required, ['url']);
+      // Exactly one of a URL and a finished resumable upload says where the audio is.
+      assert.deepEqual(request.oneOf, [{ required: ['url'] }, { required: ['upload_id'] }]);
+      assert.match('0123456789abcdef_0123456789abcdef0123456789abcdef', new RegExp(request.properties.upload_id.pattern));
       assert.equal(request.additionalProperties, false);
       assert.equal(request.properties.url.format, 'uri');
       assert.equal(body.components.schemas.DeepgramOptions.additionalProperties, false);

@@ -176,19 +176,20 @@ async function temporalFloorTable(): Promise<void> {
 /** API and worker memory while uploads of 1 GiB, and of 4 × 500 MiB at once, are accepted and transcribed. */
 async function uploadMemoryTable(): Promise<void> {
   const MiB = 1024 * 1024;
-  const stores = (process.env.BENCH_MEMORY_STORES ?? 'postgres,filesystem').split(',').map((s) => s.trim()) as Array<'postgres' | 'filesystem'>;
+  const stores = (process.env.BENCH_MEMORY_STORES ?? 'postgres,filesystem,s3').split(',').map((s) => s.trim()) as Array<'postgres' | 'filesystem' | 's3'>;
   const rows = [];
   for (const store of stores) {
     rows.push(...(await benchUploadMemory(temporal.address, { store, singleBytes: memorySingleMiB * MiB, concurrent: 4, concurrentBytes: memoryEachMiB * MiB }, log)));
   }
   printTable(
     `Memory while uploads are accepted and transcribed (API and batch worker as their own processes; RSS in MiB, sampled every 100 ms; targets: one 1 GiB upload grows each by ≤ 64 MiB, 4 × 500 MiB at once keep each ≤ 512 MiB)`,
-    ['blob store', 'uploads', 'MiB each', 'seconds', 'API idle', 'API peak', 'API growth', 'worker idle', 'worker peak', 'worker growth', 'arrived whole'],
+    ['blob store', 'uploads', 'MiB each', 'seconds', 'MiB/s', 'API idle', 'API peak', 'API growth', 'worker idle', 'worker peak', 'worker growth', 'arrived whole'],
     rows.map((r) => [
       r.store,
       r.scenario,
       r.bytesEach / MiB,
       r.seconds,
+      (r.uploads * r.bytesEach) / MiB / r.seconds,
       r.api.baselineMiB,
       r.api.peakMiB,
       r.api.peakMiB - r.api.baselineMiB,

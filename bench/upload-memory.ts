@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { freePort } from '../src/runtime/free-port.js';
 import { createTestDatabase } from '../test/helpers/database.js';
+import { startS3Server } from '../test/helpers/s3-server.js';
 import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { startDeepgramSink } from './deepgram-sink.js';
 import { rssBytes, spawnEntry, stopChild } from './processes.js';
@@ -15,7 +16,7 @@ const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface UploadMemoryResult {
-  store: 'postgres' | 'filesystem';
+  store: 'postgres' | 'filesystem' | 's3';
   scenario: string;
   uploads: number;
   bytesEach: number;
@@ -89,12 +90,14 @@ async function waitForJob(apiUrl: string, id: string): Promise<void> {
  */
 export async function benchUploadMemory(
   temporalAddress: string,
-  options: { store: 'postgres' | 'filesystem'; singleBytes: number; concurrent: number; concurrentBytes: number },
+  options: { store: 'postgres' | 'filesystem' | 's3'; singleBytes: number; concurrent: number; concurrentBytes: number },
   log: (m: string) => void,
 ): Promise<UploadMemoryResult[]> {
   const database = await createTestDatabase();
   const sink = await startDeepgramSink();
   const blobDir = await mkdtemp(path.join(tmpdir(), 'dtp-bench-blobs-'));
+  // BLOB_STORE=s3 against moto's S3-protocol server (from `npm run setup`), on this machine.
+  const s3 = options.store === 's3' ? await startS3Server('bench-audio') : undefined;
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const env = {
@@ -113,6 +116,7 @@ export async function benchUploadMemory(
     METRICS_PORT: String(await freePort()),
     TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
+    ...(s3?.env ?? {}),
   };
   const worker = await spawnEntry('src/main/worker.ts', { ...env, LOG_LEVEL: 'info' }, 'batch worker running');
   const api = await spawnEntry('src/main/api.ts', { ...env, LOG_LEVEL: 'info' }, 'API listening');
@@ -164,6 +168,7 @@ export async function benchUploadMemory(
     await stopChild(api);
     await stopChild(worker);
     await sink.close();
+    await s3?.stop();
     await database.drop();
     await rm(blobDir, { recursive: true, force: true });
   }

@@ -106,6 +106,13 @@ describeWithStack(
       assert.equal(((await res.json()) as any).error.code, 'upload_not_found');
       const unknown = await transcribe(t.stack, KEY_A, `${'0'.repeat(16)}_${'0'.repeat(32)}`);
       assert.equal(unknown.status, 404);
+      const both = await fetch(t.stack.url('/v1/transcriptions'), {
+        method: 'POST',
+        headers: { ...auth(KEY_A), 'content-type': 'application/json' },
+        body: JSON.stringify({ upload_id: idOf(mine.url), url: 'https://example.com/a.wav' }),
+      });
+      assert.equal(both.status, 400);
+      assert.match(((await both.json()) as any).error.message, /either a "url" or an "upload_id", not both/);
     });
 
     test('an upload larger than MAX_UPLOAD_BYTES is refused when it is created', async () => {

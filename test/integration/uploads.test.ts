@@ -115,7 +115,7 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
     both.append('url', 'https://example.com/a.wav');
     const r1 = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', body: both });
     assert.equal(r1.status, 400);
-    assert.match(((await r1.json()) as any).error.message, /either an audio upload or a "url"/);
+    assert.match(((await r1.json()) as any).error.message, /either an audio upload, a "url" or an "upload_id", not more than one/);
 
     const wrongField = new FormData();
     wrongField.append('file', new Blob([t.audio('preamble-rest.wav')], { type: 'audio/wav' }), 'a.wav');

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { DEFAULT_ENGINE_PYTHON } from '../src/emulator/index.js';
+import { runEnginePython } from '../test/helpers/transcode.js';
 
 // Runs with the engine's own Python (numpy and PyAV are there): decodes any recording to 16 kHz mono, and either
 // writes that as raw PCM or adds white noise at the given signal-to-noise ratio, from a fixed seed, so every run
@@ -40,17 +39,6 @@ export function toLinear16(audio: Buffer): Promise<Buffer> {
   return runScript(audio, ['pcm']);
 }
 
-async function runScript(audio: Buffer, args: string[]): Promise<Buffer> {
-  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', SCRIPT, ...args]);
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdin.end(audio);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`preparing audio failed (${code}): ${err.trim().split('\n').at(-1)}`);
-  return Buffer.concat(out);
+function runScript(audio: Buffer, args: string[]): Promise<Buffer> {
+  return runEnginePython(SCRIPT, args, audio, 'preparing audio');
 }

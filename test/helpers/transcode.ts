@@ -33,17 +33,22 @@ out.close()
 sys.stdout.buffer.write(out_buf.getvalue())
 `;
 
-export async function transcode(audio: Buffer, target: TranscodeTarget): Promise<Buffer> {
-  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', SCRIPT, target.format, target.codec, String(target.rate), String(target.channels)]);
+export function transcode(audio: Buffer, target: TranscodeTarget): Promise<Buffer> {
+  return runEnginePython(SCRIPT, [target.format, target.codec, String(target.rate), String(target.channels)], audio, `transcode to ${target.format}/${target.codec}`);
+}
+
+/** Runs a Python snippet with the engine's Python (PyAV and numpy are there), `input` on stdin; resolves with stdout. */
+export async function runEnginePython(script: string, args: string[], input: Buffer, what: string): Promise<Buffer> {
+  const child = spawn(DEFAULT_ENGINE_PYTHON, ['-E', '-s', '-B', '-c', script, ...args]);
   const out: Buffer[] = [];
   let err = '';
   child.stdout.on('data', (c: Buffer) => out.push(c));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdin.end(audio);
+  child.stdin.end(input);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);
   });
-  if (code !== 0) throw new Error(`transcode to ${target.format}/${target.codec} failed (${code}): ${err.trim().split('\n').at(-1)}`);
+  if (code !== 0) throw new Error(`${what} failed (${code}): ${err.trim().split('\n').at(-1)}`);
   return Buffer.concat(out);
 }

@@ -2,23 +2,15 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3S
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, Readable } from 'node:stream';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { BlobNotFoundError, BlobStoreUnavailableError, measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
 
 /** Multipart part size: S3's minimum is 5 MiB; two parts in flight bound the memory an upload takes. */
 const PART_BYTES = 8 * 1024 * 1024;
 
-export interface S3BlobStoreOptions {
-  bucket: string;
-  region: string;
-  /** MinIO, Ceph, R2, moto: their URL; unset for AWS itself. */
-  endpoint?: string;
-  forcePathStyle: boolean;
-  /** Unset: the AWS SDK's usual credential chain (environment, profile, instance role). */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** How long a presigned GET for Deepgram stays valid; undefined = never presign (bytes go through the worker). */
-  presignForDeepgramSeconds?: number;
-}
+/** BLOB_STORE=s3's settings (S3_*): bucket, region, endpoint, path style, credentials, presigning for Deepgram. */
+export type S3BlobStoreOptions = NonNullable<Config['uploads']['s3']>;
 
 /** Uploads as objects in an S3-compatible bucket, shared by every API replica and worker. */
 export function createS3BlobStore(db: Db, options: S3BlobStoreOptions): BlobStore {

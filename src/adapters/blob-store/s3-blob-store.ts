@@ -6,8 +6,8 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { BlobNotFoundError, BlobStoreUnavailableError, measuredChunks, newBlobId, type BlobStore } from './blob-store.js';
 
-/** Multipart part size: S3's minimum is 5 MiB; two parts in flight bound the memory an upload takes. */
-const PART_BYTES = 8 * 1024 * 1024;
+/** Multipart part size: S3's minimum; with one part in flight and one filling, an upload holds ~10 MiB. */
+const PART_BYTES = 5 * 1024 * 1024;
 
 /** BLOB_STORE=s3's settings (S3_*): bucket, region, endpoint, path style, credentials, presigning for Deepgram. */
 export type S3BlobStoreOptions = NonNullable<Config['uploads']['s3']>;
@@ -35,7 +35,7 @@ export function createS3BlobStore(db: Db, options: S3BlobStoreOptions): BlobStor
         client,
         params: { Bucket, Key: keyOf(blobId), Body: Readable.from(measuredChunks(body, 256 * 1024, maxBytes, stats)), ContentType: contentType },
         partSize: PART_BYTES,
-        queueSize: 2,
+        queueSize: 1,
         leavePartsOnError: false,
       });
       try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { DEFAULT_ENGINE_PYTHON, startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { ENGINE_SCRIPT } from '../../src/emulator/engine/engine-process.js';
 import { transcode } from '../helpers/transcode.js';
@@ -159,6 +159,28 @@ describe('emulator engine mode: real words from the local Whisper engine', () =>
     assert.equal(result.event, 'result');
     const words = result.segments[0].flatMap((s: any) => s.words.map((w: any) => w[0]));
     assert.match(words.join(' ').toLowerCase(), /testing/);
+  });
+
+  it('a worker that dies mid-request fails only that request (a 500 Deepgram clients retry) and is replaced', async () => {
+    const workers = () =>
+      execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes('speech_engine.py serve'))
+        .map((line) => Number(line.trim().split(/\s+/)[0]));
+    const before = workers();
+    assert.ok(before.length >= 1, 'the pool runs as child processes');
+    const audio = readAudio('spacewalk.wav');
+    const inFlight = fetch(`${emulator.url}/v1/listen`, { method: 'POST', headers: { authorization: 'Token emulator-key' }, body: audio });
+    await sleep(800); // the decode takes seconds: kill every worker while it runs
+    for (const pid of before) process.kill(pid, 'SIGKILL');
+    const failed = await inFlight;
+    assert.equal(failed.status, 500);
+    // Replacements start after a pause and load the model; the next request waits for one instead of failing.
+    const res = (await sdkClient(emulator).listen.v1.media.transcribeFile(readAudio('testing-websocket.wav'), {}, { timeoutInSeconds: 120 })) as any;
+    assert.match(transcriptOf(res), /testing/);
+    const after = workers();
+    assert.equal(after.length, before.length, 'as many workers as before');
+    assert.ok(after.every((pid) => !before.includes(pid)), 'all of them new');
   });
 
   it('a registered transcript still wins over the engine (deterministic tests keep working)', async () => {

@@ -14,16 +14,19 @@ const PROBE_MAX_REDIRECTS = 3;
 export async function durationFromHead(head: Buffer, totalBytes?: number, mimeType?: string): Promise<number | null> {
   const wav = parseWavHeader(head);
   if (wav) return wavDurationSeconds(wav, totalBytes);
-  try {
-    const meta = await parseBuffer(head, { size: totalBytes, mimeType }, { duration: false, skipCovers: true });
-    const d = meta.format.duration;
-    // With only a prefix, music-metadata may report the prefix's length; trust it only for the whole file.
-    const complete = totalBytes !== undefined && head.length >= totalBytes;
-    if (d !== undefined && Number.isFinite(d) && (complete || meta.format.container !== 'WAVE')) return d;
-    return null;
-  } catch {
-    return null;
+  // The declared type first, then the bytes alone (a client's Content-Type is often wrong).
+  for (const hint of mimeType ? [mimeType, undefined] : [undefined]) {
+    try {
+      const meta = await parseBuffer(head, { size: totalBytes, ...(hint ? { mimeType: hint } : {}) }, { duration: false, skipCovers: true });
+      const d = meta.format.duration;
+      // With only a prefix, music-metadata may report the prefix's length; trust it only for the whole file.
+      const complete = totalBytes !== undefined && head.length >= totalBytes;
+      if (d !== undefined && Number.isFinite(d) && (complete || meta.format.container !== 'WAVE')) return d;
+    } catch {
+      // try the next hint
+    }
   }
+  return null;
 }
 
 /**

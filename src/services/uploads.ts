@@ -52,9 +52,19 @@ export async function ingestUpload(
   return { source, durationSeconds: await durationFromHead(stored.head, stored.sizeBytes, stored.contentType) };
 }
 
+/**
+ * Why the upload is not audio we can read, or null. The declared Content-Type is only a hint: clients often send
+ * `audio/wav` for an MP3 (Deepgram reads the bytes, not the header), so the bytes are sniffed when it leads nowhere.
+ */
 async function unrecognisedAudio(head: Buffer, size: number, contentType: string): Promise<string | null> {
+  const reason = await unreadableAs(head, size, contentType);
+  if (reason === null) return null;
+  return (await unreadableAs(head, size, undefined)) === null ? null : reason;
+}
+
+async function unreadableAs(head: Buffer, size: number, mimeType: string | undefined): Promise<string | null> {
   try {
-    const meta = await parseBuffer(head, { size, mimeType: contentType }, { duration: false, skipCovers: true });
+    const meta = await parseBuffer(head, { size, ...(mimeType ? { mimeType } : {}) }, { duration: false, skipCovers: true });
     if (!meta.format.container && !meta.format.codec) return 'no audio container or codec found';
     return null;
   } catch (err) {

@@ -100,6 +100,15 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
     assert.equal(await blobCount(), before);
   });
 
+  test('a wrong Content-Type is only a hint: an MP3 sent as audio/wav is read from its bytes and transcribed', async () => {
+    const mp3 = t.audio('Bueller-Life-moves-pretty-fast.mp3');
+    const res = await fetch(t.stack.url('/v1/transcriptions?mode=sync'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: mp3 });
+    const job = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(job).slice(0, 300));
+    assert.equal(job.status, 'completed');
+    assert.ok(Math.abs(job.result.metadata.duration - 17.6) < 0.5, `the whole recording reached Deepgram: ${job.result.metadata.duration} s`);
+  });
+
   test('headerless raw audio is accepted when encoding and sample_rate say what it is', async () => {
     const pcm = silentWav(4, 16000).subarray(44);
     const res = await fetch(t.stack.url('/v1/transcriptions?encoding=linear16&sample_rate=16000'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: pcm });

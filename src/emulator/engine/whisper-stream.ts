@@ -54,15 +54,12 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   };
   const recognize = async (message: UtteranceMessage): Promise<EngineWord[]> => {
     if (!message.speech || !message.pcm) return [];
+    // A tentative decode may become the final: it gets the final's model, beam and place in the queue.
+    const accurate = message.final || message.reason === 'tentative';
     const answer = await pool.request(
-      {
-        op: 'recognize',
-        model: ENGINE_MODEL_NAMES[message.final ? options.model : FAST_MODEL],
-        beam_size: message.final || message.reason === 'tentative' ? 5 : 1,
-        language: options.language,
-      },
+      { op: 'recognize', model: ENGINE_MODEL_NAMES[accurate ? options.model : FAST_MODEL], beam_size: accurate ? 5 : 1, language: options.language },
       Buffer.from(message.pcm, 'base64'),
-      message.final ? 'high' : 'low',
+      accurate ? 'high' : 'low',
     );
     if (answer.event !== 'result') throw new EngineFailure(`the speech engine could not decode an utterance: ${String(answer.message)}`);
     return (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);

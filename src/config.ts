@@ -162,6 +162,9 @@ const EnvVariables = z.object({
   CALLBACK_TIMEOUT_MS: positiveInt(3_600_000),
   ROUTING_SYNC_MAX_SECONDS: z.coerce.number().positive().default(60),
   ROUTING_ASYNC_MIN_SECONDS: z.coerce.number().positive().default(300),
+  CHUNK_THRESHOLD_SECONDS: z.coerce.number().min(0).default(600),
+  CHUNK_SECONDS: z.coerce.number().min(5).default(300),
+  AUDIO_TOOLS_PYTHON: optionalString,
   EMULATOR_PORT: port(4010),
   EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   EMULATOR_API_KEY: z.string().min(1).default('emulator-key'),
@@ -312,6 +315,8 @@ export interface Config {
   };
   callbacks: { secret?: string; timeoutMs: number };
   routing: { syncMaxSeconds: number; asyncMinSeconds: number };
+  /** Long files cut at pauses into chunks transcribed in parallel; thresholdSeconds 0 = never. python: one with PyAV. */
+  chunking: { thresholdSeconds: number; chunkSeconds: number; python?: string };
   /** engine: how the emulator transcribes unregistered audio; auto = Whisper when installed, else synthetic. */
   emulator: {
     port: number;
@@ -455,6 +460,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     callbacks: { secret: e.CALLBACK_SECRET, timeoutMs: e.CALLBACK_TIMEOUT_MS },
     routing: { syncMaxSeconds: e.ROUTING_SYNC_MAX_SECONDS, asyncMinSeconds: e.ROUTING_ASYNC_MIN_SECONDS },
+    chunking: { thresholdSeconds: e.CHUNK_THRESHOLD_SECONDS, chunkSeconds: e.CHUNK_SECONDS, ...(e.AUDIO_TOOLS_PYTHON ? { python: e.AUDIO_TOOLS_PYTHON } : {}) },
     emulator: {
       port: e.EMULATOR_PORT,
       host: e.EMULATOR_HOST,

@@ -15,6 +15,8 @@ export interface TranscriptionProgress {
   error: JobError | null;
   /** True while every Deepgram endpoint is down and the job waits for one to come back. */
   waitingForDeepgram: boolean;
+  /** A long file transcribed in chunks: how many, and how many have their transcript. */
+  chunks?: { total: number; completed: number };
 }
 
 /** Current state of a running transcription, for callers that poll Temporal directly. */

@@ -2,25 +2,30 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
+  executeChild,
   isCancellation,
   ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   startChild,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
+import { shouldChunk, timecode, type ChunkPlan, type ChunkSpan } from '../src/domain/chunking.js';
 import type { DeepgramCallbackNotice, JobError, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
 import { webhookEventId, type WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import { deepgramCallbackSignal, jobStatusQuery, routingUpdate, type TranscriptionProgress } from './definitions.js';
 import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
+import { TRANSCRIPTION_CHUNK_WORKFLOW, type transcriptionChunk } from './transcription-chunk.workflow.js';
+import { throughOutages as waitOutOutages } from './outages.js';
 
 /**
  * Activities that only touch our own database. Local activities: they run inside the workflow task on
@@ -106,20 +111,14 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
    * retry attempts spent), up to DEEPGRAM_OUTAGE_MAX_WAIT_MS.
    */
   const outageDeadline = Date.now() + input.outageMaxWaitMs;
-  async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
-    while (true) {
-      try {
-        return await call();
-      } catch (err) {
-        const outage = outageOf(err);
-        if (outage === null || Date.now() + outage.retryInMs > outageDeadline) throw err;
-        if (outage.type === 'DeepgramEndpointsDown') progress.waitingForDeepgram = true;
-        await sleep(outage.retryInMs);
-        progress.waitingForDeepgram = false;
-      }
-    }
-  }
+  const throughOutages = <T>(call: () => Promise<T>): Promise<T> => waitOutOutages(call, outageDeadline, (waiting) => (progress.waitingForDeepgram = waiting));
   const probe = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } });
+  // Cutting a long file: a download and two decoding passes (a minute or so for hours of audio), heartbeating.
+  const chunker = proxyActivities<Activities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: input.timeouts.heartbeatMs,
+    retry: { initialInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['DeepgramRejected', 'StorageUnavailable'] },
+  });
 
   try {
     const lean = patched(LEAN_JOB_PATH);
@@ -131,7 +130,8 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     const attributesSet = lean && input.searchAttributesAtStart === true;
     if (queuedUntilDeepgram && !attributesSet) setStatus('queued');
     const byJobId = lean || patched(ACTIVITIES_BY_JOB_ID);
-    const probed = needsProbe(input.mode, input.durationHint);
+    // A long file is cut into chunks: a remote file whose length the request did not give is measured first.
+    const probed = needsProbe(input.mode, input.durationHint) || (input.chunking !== undefined && input.durationHint === undefined);
     const duration = probed
       ? await (byJobId ? probe.probeJobAudioDuration(input.jobId) : probe.probeAudioDuration(input.source!)).catch(() => null)
       : (input.durationHint ?? null);
@@ -152,7 +152,16 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     const request = byJobId ? { jobId: input.jobId } : { jobId: input.jobId, source: input.source!, options: input.options! };
     let summary: TranscriptSummary | undefined;
     let completedByCall = false;
-    if (progress.mode === 'async' && input.useCallback) {
+    if (input.chunking && shouldChunk(duration, input.chunking)) {
+      const plan = await throughOutages(() => chunker.splitJobAudio({ jobId: input.jobId, chunkSeconds: input.chunking!.chunkSeconds }));
+      if (plan.chunked) {
+        progress.status = 'processing';
+        progress.durationSeconds = plan.durationSeconds;
+        summary = await transcribeInChunks(input, plan, progress, throughOutages);
+        completedByCall = true;
+      }
+    }
+    if (!summary && progress.mode === 'async' && input.useCallback) {
       const accepted = await throughOutages(() => deepgram.submitToDeepgramWithCallback(request));
       progress.deepgramRequestId = accepted.deepgramRequestId;
       if (await condition(() => callbackNotice !== undefined, input.callbackTimeoutMs)) {
@@ -197,6 +206,65 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   }
 }
 
+/**
+ * A long file's chunks, each transcribed by its own child workflow, all at once (the Deepgram queue's caps and the
+ * tenant's fair share pace them), then stitched into one answer that completes the job. Every chunk runs to its end
+ * even when another fails, so the chunks that can be answered are; a chunk that kept failing then fails the job
+ * with its error and its place in the file.
+ */
+async function transcribeInChunks(
+  input: TranscriptionInput,
+  plan: Extract<ChunkPlan, { chunked: true }>,
+  progress: TranscriptionProgress,
+  throughOutages: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<TranscriptSummary> {
+  const owner = input.owner ?? LEGACY_OWNER;
+  const { workflowId } = workflowInfo();
+  progress.chunks = { total: plan.chunks.length, completed: 0 };
+  const outcomes = await Promise.allSettled(
+    plan.chunks.map(async (chunk) => {
+      const done = await executeChild<typeof transcriptionChunk>(TRANSCRIPTION_CHUNK_WORKFLOW, {
+        workflowId: `${workflowId}-chunk-${chunk.index}`,
+        ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_KEY, value: owner.tenantName }] } : {}),
+        args: [
+          {
+            jobId: input.jobId,
+            index: chunk.index,
+            tenantId: owner.tenantId,
+            priority: input.priority,
+            deepgramTaskQueue: input.deepgramTaskQueue,
+            retry: input.retry,
+            timeouts: input.timeouts,
+            outageMaxWaitMs: input.outageMaxWaitMs,
+          },
+        ],
+      });
+      progress.chunks!.completed += 1;
+      return done;
+    }),
+  );
+  const cancelled = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected' && isCancellation(o.reason));
+  if (cancelled) throw cancelled.reason;
+  const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ chunk: plan.chunks[i]!, error: jobErrorOf(o.reason) }] : []));
+  for (const { chunk, error } of failures) await bookkeeping.recordChunkFailure(input.jobId, chunk.index, error);
+  if (failures.length > 0) throw chunkFailure(failures[0]!.chunk, failures[0]!.error, plan.chunks.length, failures.length);
+  return throughOutages(() => stitcher.stitchChunkedTranscript({ jobId: input.jobId, durationSeconds: plan.durationSeconds }));
+}
+
+/** Stitching reads every chunk's answer from PostgreSQL and writes the whole one: an ordinary activity, retried patiently. */
+const stitcher = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['StorageUnavailable'] },
+});
+
+/** The job's error for a chunk that kept failing: the chunk's own error, with where it lies in the file. */
+function chunkFailure(chunk: ChunkSpan, error: JobError, total: number, failed: number): ApplicationFailure {
+  const others = failed > 1 ? ` (${failed - 1} more chunk${failed > 2 ? 's' : ''} failed too)` : '';
+  const message = `Chunk ${chunk.index + 1} of ${total} (${timecode(chunk.startSeconds)}–${timecode(chunk.endSeconds)}) failed: ${error.message}${others}`;
+  const detail: JobError = { ...error, message, chunk: { index: chunk.index, start: chunk.startSeconds, end: chunk.endSeconds } };
+  return ApplicationFailure.nonRetryable(message, detail.code, detail);
+}
+
 /** Starts the job's notifications as independent workflows that outlive this one (webhooks retry for a day). */
 async function notify(input: TranscriptionInput, status: 'completed' | 'failed'): Promise<void> {
   const targets: Array<{ kind: WebhookDeliveryRequest['kind']; url: string }> = [];
@@ -215,18 +283,11 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
 
 const DEFAULT_DELIVERY_RETRY = { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 };
 
-const OUTAGES = new Set(['DeepgramEndpointsDown', 'StorageUnavailable']);
-
-/** An outage to wait out (every Deepgram endpoint, or our database, is down) and for how long; null for any other failure. */
-function outageOf(err: unknown): { type: string; retryInMs: number } | null {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !OUTAGES.has(err.cause.type ?? '')) return null;
-  const retryInMs = (err.cause.details?.[0] as { retryInMs?: number } | undefined)?.retryInMs;
-  return { type: err.cause.type!, retryInMs: typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000 };
-}
-
 /** The job-facing error for whatever ended the run; Deepgram's details travel in the failure's details. */
 function jobErrorOf(err: unknown): JobError {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  // A chunk's workflow failed because its Deepgram call did: the call's failure is the one to report.
+  const unwrapped = err instanceof ChildWorkflowFailure ? (err.cause instanceof ApplicationFailure && err.cause.cause ? err.cause.cause : err.cause) : err;
+  const cause = unwrapped instanceof ActivityFailure ? unwrapped.cause : unwrapped;
   if (cause instanceof ApplicationFailure) {
     const detail = cause.details?.[0] as JobError | undefined;
     if (detail && typeof detail.code === 'string') return detail;

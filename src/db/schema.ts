@@ -30,6 +30,9 @@ export interface JobsTable {
   priority: ColumnType<number, number | undefined, number>;
   /** Data residency: the region whose Deepgram endpoints and task queues this job uses; null = the default one. */
   region: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A long file cut into chunks: how many, and how many have Deepgram's answer; null when transcribed whole. */
+  chunks_total: ColumnType<number | null, number | null | undefined, number | null>;
+  chunks_done: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface TenantsTable {
@@ -83,6 +86,22 @@ export interface AudioBlobsTable {
   storage: 'postgres' | 'filesystem' | 's3';
   created_at: Timestamp;
   tenant_id: ColumnType<string, string | undefined, string>;
+}
+
+export type JobChunkStatus = 'pending' | 'completed' | 'failed';
+
+/** One chunk of a long file: its span, its audio, and Deepgram's answer for it (kept until the job is stitched). */
+export interface JobChunksTable {
+  job_id: string;
+  chunk_index: number;
+  start_seconds: number;
+  end_seconds: number;
+  blob_id: string | null;
+  status: ColumnType<JobChunkStatus, JobChunkStatus | undefined, JobChunkStatus>;
+  deepgram_request_id: string | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: ColumnType<JobError | null, string | null | undefined, string | null>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface AudioBlobChunksTable {
@@ -169,6 +188,7 @@ export interface Database {
   transcripts: TranscriptsTable;
   audio_blobs: AudioBlobsTable;
   audio_blob_chunks: AudioBlobChunksTable;
+  job_chunks: JobChunksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   live_sessions: LiveSessionsTable;
   live_segments: LiveSegmentsTable;

@@ -1,3 +1,5 @@
+import type { ChunkingSettings } from './chunking.js';
+
 /**
  * Domain types shared by the HTTP API, the workflows and the activities.
  * Everything here is plain data so it can cross Temporal payloads unchanged.
@@ -77,6 +79,8 @@ export interface TranscriptionInput {
   deepgramTaskQueue: string;
   /** How long a job waits out an outage of every Deepgram endpoint before failing. */
   outageMaxWaitMs: number;
+  /** Long files are cut into chunks transcribed in parallel (absent in workflows from before chunking: never cut). */
+  chunking?: ChunkingSettings;
 }
 
 export interface WebhookTarget {
@@ -99,6 +103,8 @@ export interface JobError {
   /** Deepgram's own error code (`err_code` or `category`), kept verbatim. */
   deepgramCode?: string;
   deepgramRequestId?: string;
+  /** A long file's chunk that kept failing: which one, and where it lies in the file (seconds). */
+  chunk?: { index: number; start: number; end: number };
 }
 
 /**
@@ -141,6 +147,8 @@ export interface Job {
   webhookUrl: string | null;
   idempotencyKey: string | null;
   deletedAt: Date | null;
+  /** A long file transcribed in chunks: how many there are and how many have their transcript; null when whole. */
+  chunks: { total: number; completed: number } | null;
 }
 
 export interface StoredTranscript {

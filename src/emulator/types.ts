@@ -58,6 +58,8 @@ export interface FaultSpec {
   errMsg?: string;
   /** Delay before responding (also applies when status is unset: slow success). Live: delay each outgoing message. */
   latencyMs?: number;
+  /** REST: also this long per second of audio before answering, as a real engine's processing time grows with the file. */
+  latencyPerAudioSecondMs?: number;
   /** Destroy the socket without any response (REST) / terminate the WebSocket abruptly at open (live). */
   drop?: boolean;
   /** Live: drop the connection this long after open (mid-stream). */

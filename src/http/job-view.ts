@@ -11,6 +11,7 @@ export function jobView({ job, transcript, queuePosition }: JobWithTranscript, l
     ...(transcript ? { transcript: transcript.text, result: transcript.result } : {}),
     ...(job.error ? { error: job.error } : {}),
     duration_seconds: job.durationSeconds,
+    ...(job.chunks ? { chunks: { total: job.chunks.total, completed: job.chunks.completed } } : {}),
     deepgram_request_id: job.deepgramRequestId,
     created_at: job.createdAt.toISOString(),
     completed_at: job.completedAt?.toISOString() ?? null,

@@ -1,4 +1,5 @@
 import { outboundHttpFor } from '../adapters/outbound/index.js';
+import { createAudioSplitter } from '../adapters/audio-splitter/audio-splitter.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -111,6 +112,8 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       callbacks: { publicBaseUrl: config.http.publicBaseUrl, secret: config.callbacks.secret },
       blobs,
       outbound: outboundHttpFor(config.urls),
+      splitter: createAudioSplitter({ python: config.chunking.python }),
+      maxSourceBytes: config.uploads.maxBytes,
       metricsRegion: apiUrls[0] ? new URL(apiUrls[0]).host : 'api.deepgram.com',
       webhooks: config.webhooks,
       metrics,

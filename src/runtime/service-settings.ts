@@ -16,6 +16,7 @@ export function transcriptionSettings(config: Config): TranscriptionSettings {
       timeouts: { deepgramCallMs: config.deepgram.timeoutSeconds * 1000, heartbeatMs: config.deepgram.heartbeatTimeoutMs },
       webhookRetry: config.webhooks.retry,
       outageMaxWaitMs: config.deepgram.circuit.outageMaxWaitMs,
+      chunking: { thresholdSeconds: config.chunking.thresholdSeconds, chunkSeconds: config.chunking.chunkSeconds },
     },
   };
 }

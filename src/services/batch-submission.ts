@@ -216,5 +216,6 @@ function queuedJob(row: NewJob, createdAt: Date): Job {
     webhookUrl: row.webhookUrl ?? null,
     idempotencyKey: row.idempotencyKey ?? null,
     deletedAt: null,
+    chunks: null,
   };
 }

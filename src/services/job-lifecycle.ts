@@ -4,6 +4,7 @@ import type { BlobStore } from '../adapters/blob-store/index.js';
 import type { Db } from '../db/database.js';
 import { findJob, listJobs, markJobCanceled, tombstoneJob, type JobListQuery } from '../db/repositories/jobs.repository.js';
 import { listWebhookDeliveries } from '../db/repositories/webhook-deliveries.repository.js';
+import { jobChunkBlobIds } from '../db/repositories/job-chunks.repository.js';
 import { AppError } from '../domain/errors.js';
 import { FINAL_STATUSES, type Job } from '../domain/transcription.js';
 import { webhookEventId } from '../domain/webhooks.js';
@@ -67,6 +68,8 @@ export function createJobLifecycle(deps: {
       if (job.status === 'deleted') return;
       if (!FINAL_STATUSES.includes(job.status)) await cancelWorkflow(id);
       if (job.source.kind === 'upload') await blobs.delete(job.source.blobId);
+      // A long file's chunks: their audio goes with the job.
+      for (const blobId of await jobChunkBlobIds(db, id)) await blobs.delete(blobId);
       await tombstoneJob(db, id);
     },
 

@@ -30,6 +30,7 @@ export function commonJobInput(settings: TranscriptionSettings, caller: Caller, 
     ...(searchAttributes ? { searchAttributesAtStart: true } : {}),
     deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
     outageMaxWaitMs: workflow.outageMaxWaitMs,
+    ...(workflow.chunking.thresholdSeconds > 0 ? { chunking: workflow.chunking } : {}),
   };
 }
 

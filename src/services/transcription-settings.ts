@@ -1,3 +1,4 @@
+import type { ChunkingSettings } from '../domain/chunking.js';
 import type { DeepgramRetryPolicy, RoutingThresholds, ActivityTimeouts, WebhookTarget } from '../domain/transcription.js';
 
 /** What the transcription use cases need to know of the deployment: no more than this (not the whole Config). */
@@ -19,5 +20,6 @@ export interface TranscriptionSettings {
     timeouts: ActivityTimeouts;
     webhookRetry: WebhookTarget['retry'];
     outageMaxWaitMs: number;
+    chunking: ChunkingSettings;
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
+import { createAudioSplitter } from '../../src/adapters/audio-splitter/audio-splitter.js';
 import { createBlobStore } from '../../src/adapters/blob-store/index.js';
 import { createDeepgramTranscriber } from '../../src/adapters/deepgram/transcriber.js';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
@@ -34,6 +35,8 @@ describe('idempotent saves under activity retry', () => {
       blobs: createBlobStore(database.db, { store: 'postgres', dir: '' }),
       outbound: outboundHttpFor({ allowPrivate: true }),
       webhooks: { timeoutMs: 1000 },
+      splitter: createAudioSplitter(),
+      maxSourceBytes: 1 << 30,
     });
   });
   after(async () => {

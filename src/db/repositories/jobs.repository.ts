@@ -23,6 +23,7 @@ export function rowToJob(row: JobRow): Job {
     webhookUrl: row.webhook_url,
     idempotencyKey: row.idempotency_key,
     deletedAt: row.deleted_at,
+    chunks: row.chunks_total == null ? null : { total: row.chunks_total, completed: row.chunks_done ?? 0 },
   };
 }
 
@@ -328,6 +329,7 @@ export async function tombstoneJob(db: Db, id: string): Promise<void> {
     if (!row) return;
     await trx.deleteFrom('transcripts').where('job_id', '=', id).execute();
     await trx.deleteFrom('webhook_deliveries').where('job_id', '=', id).execute();
+    await trx.deleteFrom('job_chunks').where('job_id', '=', id).execute();
     await trx
       .updateTable('jobs')
       .set({

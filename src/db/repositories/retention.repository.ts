@@ -23,13 +23,16 @@ export async function deleteExpiredJobs(db: Db, before: Date, limit: number): Pr
       .execute();
     if (rows.length === 0) return { deleted: 0, blobIds: [] };
     const ids = rows.map((r) => r.id);
+    const chunkBlobs = await tx.selectFrom('job_chunks').select('blob_id').where('job_id', 'in', ids).where('blob_id', 'is not', null).execute();
     await tx.deleteFrom('transcripts').where('job_id', 'in', ids).execute();
     await tx.deleteFrom('webhook_deliveries').where('job_id', 'in', ids).execute();
+    await tx.deleteFrom('job_chunks').where('job_id', 'in', ids).execute();
     await tx.deleteFrom('jobs').where('id', 'in', ids).execute();
     const blobIds = rows.flatMap((r) => {
       const source = r.source as AudioSource;
       return source.kind === 'upload' ? [source.blobId] : [];
     });
+    blobIds.push(...chunkBlobs.map((c) => c.blob_id!));
     return { deleted: rows.length, blobIds };
   });
 }
@@ -64,6 +67,7 @@ export async function orphanBlobIds(db: Db, before: Date, limit: number): Promis
     select b.id from audio_blobs b
     where b.created_at < ${before}
       and not exists (select 1 from jobs j where j.source ->> 'blobId' = b.id and j.status <> 'deleted')
+      and not exists (select 1 from job_chunks c where c.blob_id = b.id)
     order by b.created_at
     limit ${limit}`.execute(db);
   return rows.map((r) => r.id);

@@ -48,6 +48,7 @@ function matches(target: FaultTarget, kind: TrafficKind): boolean {
 export function describeFault(spec: FaultSpec): string {
   const parts: string[] = [];
   if (spec.latencyMs) parts.push(`latency ${spec.latencyMs}ms`);
+  if (spec.latencyPerAudioSecondMs) parts.push(`latency ${spec.latencyPerAudioSecondMs}ms per audio second`);
   if (spec.status !== undefined) parts.push(`status ${spec.status}`);
   if (spec.retryAfterSeconds !== undefined) parts.push(`retry-after ${spec.retryAfterSeconds}s`);
   if (spec.drop) parts.push('drop');
@@ -71,7 +72,7 @@ export function parseFaultJson(input: unknown): FaultSpec | string {
     if (typeof raw.target !== 'string' || !TARGETS.has(raw.target)) return 'target must be rest, live, callback or any';
     spec.target = raw.target as FaultTarget;
   }
-  for (const key of ['status', 'retryAfterSeconds', 'latencyMs', 'dropAfterMs'] as const) {
+  for (const key of ['status', 'retryAfterSeconds', 'latencyMs', 'latencyPerAudioSecondMs', 'dropAfterMs'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `${key} must be a non-negative number`;

@@ -13,6 +13,10 @@ export const JobErrorSchema = z.object({
   status: z.number().int().optional(),
   deepgramCode: z.string().optional(),
   deepgramRequestId: z.string().optional(),
+  chunk: z
+    .object({ index: z.number().int(), start: z.number(), end: z.number() })
+    .optional()
+    .describe('a long file: the chunk that kept failing, and where it lies in the file (seconds)'),
 });
 
 export const JobSchema = z.object({
@@ -25,6 +29,10 @@ export const JobSchema = z.object({
   result: z.record(z.string(), z.unknown()).optional().describe("Deepgram's full response"),
   error: JobErrorSchema.optional(),
   duration_seconds: z.number().nullable(),
+  chunks: z
+    .object({ total: z.number().int(), completed: z.number().int() })
+    .optional()
+    .describe('a long file transcribed in chunks: how many, and how many have their transcript'),
   deepgram_request_id: z.string().nullable(),
   created_at: z.string(),
   completed_at: z.string().nullable(),

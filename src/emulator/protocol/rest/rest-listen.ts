@@ -114,7 +114,7 @@ async function serve(
   if (callbackRaw !== undefined && !parseCallbackUrl(callbackRaw)) return reply(400, invalidCallback(id));
   if (source.kind === 'invalid-json') return reply(400, invalidJson(id));
 
-  const transcribe = (): Promise<Outcome> => transcribeSource(state, id, source, format, options, record);
+  const transcribe = (): Promise<Outcome> => transcribeSource(state, id, source, format, options, record, fault?.latencyPerAudioSecondMs);
   if (callbackRaw !== undefined) {
     reply(200, { request_id: id });
     const method = one(query, 'callback_method')?.toUpperCase() === 'PUT' ? 'PUT' : 'POST';
@@ -132,6 +132,7 @@ async function transcribeSource(
   format: RawFormat,
   options: TranscriptOptions,
   record: RecordedRequest,
+  latencyPerAudioSecondMs = 0,
 ): Promise<Outcome> {
   let audio: Buffer;
   if (source.kind === 'url') {
@@ -151,6 +152,7 @@ async function transcribeSource(
     // In engine mode the reason is given, as for audio the engine's decoder rejects.
     return { status: 400, body: corruptAudio(id, state.engine ? (err as Error).message : undefined) };
   }
+  if (latencyPerAudioSecondMs > 0) await state.sleep(info.duration * latencyPerAudioSecondMs);
   const entry = state.transcripts.byAudioHash(sha256);
   if (!entry && state.engine) return engineTranscription(state.engine, { id, sha256, audio, format, options });
   return {

@@ -10,6 +10,7 @@ import { startAppProcess, type AppProcess } from '../helpers/processes.js';
 import { freePort, postJson, stackEnv } from '../helpers/stack.js';
 import { BUELLER_WER_LIMIT, deepgramWords, PREAMBLE_WER_LIMIT, SPACEWALK_WER_LIMIT, wordErrorRate } from '../helpers/wer.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { longRecording } from '../helpers/long-recording.js';
 
 const PREAMBLE_REF = deepgramWords('prerecorded/prerecorded-nova3-smart-format-file-preamble.json');
 const SPACEWALK_REF = deepgramWords('prerecorded/prerecorded-nova2-paragraphs-spacewalk.json');
@@ -42,6 +43,9 @@ describeWithStack('offline mode: npm start without a Deepgram key transcribes re
       DATA_DIR: dataDir,
       // Whisper base decodes at ~0.2x real time per core; on a busy 2-core machine give sync requests room.
       SYNC_WAIT_MS: '120000',
+      // The long recording below is cut into chunks; every other recording here is far shorter than this.
+      CHUNK_THRESHOLD_SECONDS: '60',
+      CHUNK_SECONDS: '25',
     });
     app = startAppProcess('src/main/start.ts', env, 'Ctrl+C stops everything');
     t.defer(async () => {
@@ -82,6 +86,26 @@ describeWithStack('offline mode: npm start without a Deepgram key transcribes re
       const words = results.channels[0].alternatives[0].words;
       assert.ok(words.every((w: any) => w.end >= w.start && w.confidence >= 0 && w.confidence <= 1));
     }
+  });
+
+  test('a long recording cut into chunks comes back with every word: real speech across the cuts, within the WER limits', async () => {
+    const files = ['preamble-16k.wav', 'spacewalk.wav', 'Bueller-Life-moves-pretty-fast.wav'];
+    const references = [PREAMBLE_REF, SPACEWALK_REF, BUELLER_REF];
+    const long = await longRecording(await Promise.all(files.map((f) => readFile(path.join(AUDIO_DIR, f)))), { pauseSeconds: 1.5, minSeconds: 100 });
+    const res = await fetch(`${apiUrl}/v1/transcriptions?mode=async&punctuate=true`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: long.wav });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { id } = (await res.json()) as { id: string };
+    let job: any;
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      job = await (await fetch(`${apiUrl}/v1/transcriptions/${id}`)).json();
+      if (job.status === 'completed' || job.status === 'failed') break;
+    }
+    assert.equal(job.status, 'completed', JSON.stringify(job.error));
+    assert.ok(job.chunks.total >= 4, JSON.stringify(job.chunks));
+    const reference = long.starts.flatMap((_, i) => references[i % references.length]!);
+    const wer = wordErrorRate(reference, job.transcript);
+    assert.ok(wer <= SPACEWALK_WER_LIMIT, `WER ${wer.toFixed(3)} across ${job.chunks.total} chunks: ${job.transcript}`);
+    assert.equal(job.result.metadata.model_info[job.result.metadata.models[0]].name, 'local-whisper-base');
   });
 
   test('audio the engine cannot decode fails the job with Deepgram’s 400', async () => {

@@ -75,9 +75,11 @@ function stitchChannel(chunks: ChunkResponse[], channel: number): Json {
   return { ...firstChannel, alternatives: [alternative] };
 }
 
-const round = (seconds: number) => Math.round(seconds * 1e4) / 1e4;
+// Only float addition's noise is rounded away (0.1 + 0.2): Deepgram's own times are kept as they are.
+const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
 
 function shiftTimes<T extends Json>(item: T, offset: number): T {
+  if (offset === 0) return item;
   const out: Json = { ...item };
   if (typeof item.start === 'number') out.start = round(item.start + offset);
   if (typeof item.end === 'number') out.end = round(item.end + offset);
@@ -85,12 +87,14 @@ function shiftTimes<T extends Json>(item: T, offset: number): T {
 }
 
 function shiftTimed(item: Json, offset: number): Json {
+  if (offset === 0) return item;
   const out = shiftTimes(item, offset);
   if (Array.isArray(item.words)) out.words = (item.words as Json[]).map((w) => shiftTimes(w, offset));
   return out;
 }
 
 function shiftParagraph(paragraph: Json, offset: number): Json {
+  if (offset === 0) return paragraph;
   const out = shiftTimes(paragraph, offset);
   if (Array.isArray(paragraph.sentences)) out.sentences = (paragraph.sentences as Json[]).map((s) => shiftTimes(s, offset));
   return out;

@@ -43,16 +43,18 @@ export async function findJobChunk(db: Db, jobId: string, index: number): Promis
   return r && { index: r.chunk_index, startSeconds: r.start_seconds, endSeconds: r.end_seconds, blobId: r.blob_id, status: r.status, deepgramRequestId: r.deepgram_request_id, result: r.result };
 }
 
-/** Keeps a chunk's answer and recounts the job's finished chunks (a repeat counts nothing twice). */
+/** Keeps a chunk's answer and counts it among the job's finished chunks, once however often this runs. */
 export async function saveChunkResult(db: Db, jobId: string, index: number, deepgramRequestId: string, result: unknown): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
+    const saved = await trx
       .updateTable('job_chunks')
       .set({ status: 'completed', deepgram_request_id: deepgramRequestId, result: JSON.stringify(result), error: null, updated_at: new Date() })
       .where('job_id', '=', jobId)
       .where('chunk_index', '=', index)
-      .execute();
-    await recountDone(trx, jobId);
+      .where('status', '<>', 'completed')
+      .executeTakeFirst();
+    // An increment, not a recount: concurrent chunks each add theirs under the job row's lock, and none is lost.
+    if (saved.numUpdatedRows > 0n) await trx.updateTable('jobs').set({ chunks_done: sql`coalesce(chunks_done, 0) + 1`, updated_at: new Date() }).where('id', '=', jobId).execute();
   });
 }
 
@@ -95,10 +97,4 @@ export async function releaseJobChunks(db: Db, jobId: string): Promise<string[]>
 export async function jobChunkBlobIds(db: Db, jobId: string): Promise<string[]> {
   const rows = await db.selectFrom('job_chunks').select('blob_id').where('job_id', '=', jobId).where('blob_id', 'is not', null).execute();
   return rows.map((r) => r.blob_id!);
-}
-
-async function recountDone(db: Db, jobId: string): Promise<void> {
-  await sql`
-    update jobs set chunks_done = (select count(*) from job_chunks where job_id = ${jobId} and status = 'completed'), updated_at = now()
-    where id = ${jobId}`.execute(db);
 }

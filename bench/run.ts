@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measurements, printed as tables. Starts its own Temporal dev server (in memory)
  * and uses the local PostgreSQL (TEST_DATABASE_URL) like the tests. BENCH_ITERATIONS sets the sample size;
- * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine, memory, floor, throughput) runs some of them; BENCH_MEMORY_STORES
+ * BENCH_ONLY (comma-separated: sync, live, capacity, fair, engine, memory, floor, throughput, chunked) runs some of them; BENCH_MEMORY_STORES
  * (postgres,filesystem) picks the blob stores the memory benchmark uploads through.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -20,6 +20,7 @@ import { benchUploadMemory } from './upload-memory.js';
 import { benchTemporalFloor } from './temporal-floor.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import { benchBullmqPeer } from './bullmq-peer.js';
+import { benchChunkedLongAudio } from './chunked-long-audio.js';
 import { DEV_SERVER_SQLITE_PRAGMAS } from '../src/temporal/dev-server.js';
 import { loadavg } from 'node:os';
 
@@ -83,10 +84,31 @@ try {
     );
   }
   if (want('engine')) await engineTables();
+  if (want('chunked')) await chunkedTable();
 } finally {
   await temporal.stop();
 }
 process.exit(0);
+
+/** A long recording in one Deepgram call and in parallel chunks, through the local engine and a Deepgram stand-in. */
+async function chunkedTable(): Promise<void> {
+  const minutes = Number(process.env.BENCH_CHUNKED_MINUTES ?? 30);
+  const msPerAudioSecond = Number(process.env.BENCH_CHUNKED_STANDIN_MS_PER_AUDIO_SECOND ?? 20);
+  const result = await benchChunkedLongAudio(temporal.address, { minutes, standInMsPerAudioSecond: msPerAudioSecond }, log);
+  const wall = (path: string, mode: string) => result.runs.find((r) => r.path === path && r.mode === mode)?.wallSeconds ?? NaN;
+  printTable(
+    `Long audio: ${(result.audioSeconds / 60).toFixed(1)} minutes of the fixtures' speech with pauses, one async job, submission to completed (s); chunked = CHUNK_THRESHOLD_SECONDS 600, CHUNK_SECONDS 300`,
+    ['path', 'mode', 'chunks', 'wall s', 'speed-up', 'WER vs Deepgram’s transcripts'],
+    result.runs.map((r) => [r.path, r.mode, r.chunks, r.wallSeconds, r.mode === 'chunked' ? wall(r.path, 'whole') / r.wallSeconds : '', r.wer ?? 'n/a (synthetic words)']),
+  );
+  const local = result.runs.filter((r) => r.wer !== null);
+  if (local.length === 2) {
+    printTable('Long audio: does chunking cost accuracy? (local engine; target: chunked WER at most 0.01 above the unchunked one)', ['measure', 'value'], [
+      ['WER chunked − WER whole (vs Deepgram’s transcripts)', local[1]!.wer! - local[0]!.wer!],
+      ['WER of the chunked transcript against the unchunked one', result.chunkedVsWhole ?? NaN],
+    ]);
+  }
+}
 
 /**
  * Many async jobs through the whole platform against Temporal's own floor and the reference design's queue (BullMQ on

@@ -15,6 +15,8 @@ import { callbackRoutes } from './routes/callbacks.js';
 import { CODEC_PATH, CODEC_MAX_BYTES, codecRoutes } from './routes/codec.js';
 import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
+import { openAiRoutes } from './routes/openai-compat.js';
+import { openAiError } from './openai/openai-transcription.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
 import { UPLOADS_PATH, uploadRoutes } from './routes/uploads.js';
@@ -29,6 +31,11 @@ const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 function isAudioUpload(contentType: string | undefined): boolean {
   const type = (contentType ?? '').toLowerCase();
   return type.startsWith('multipart/form-data') || type.startsWith('audio/') || type.startsWith('video/') || type.startsWith('application/octet-stream');
+}
+
+/** OpenAI's API (`/v1/audio/*`, `/v1/models`) answers errors in OpenAI's shape, so its SDKs raise their own exceptions. */
+function isOpenAi(path: string): boolean {
+  return path.startsWith('/v1/audio/') || path === '/v1/models' || path.startsWith('/v1/models/');
 }
 
 /** Deepgram's prerecorded API (`POST /v1/listen`) answers errors in Deepgram's shape; a plain GET of the live endpoint in ours. */
@@ -110,6 +117,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
+  app.route('/v1', openAiRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
   app.route(UPLOADS_PATH, uploadRoutes(deps));
   app.route(CODEC_PATH, codecRoutes(deps));
@@ -138,6 +146,8 @@ export function createApp(deps: AppDeps) {
       if (isDropIn(c.req.method, c.req.path)) {
         return deepgramError(c, err.status, deepgramErrCode(err.code), err.message);
       }
+      // OpenAI answers every request it cannot take as given with 400 (a file that is not audio included), where we say 422.
+      if (isOpenAi(c.req.path)) return openAiError(c, err.status === 422 ? 400 : err.status, err.message, null, err.status === 401 ? 'invalid_api_key' : err.code);
       return c.json(err.toJSON(), err.status as 400);
     }
     if (err instanceof HTTPException && err.status < 500) {

@@ -49,7 +49,7 @@ def frame_energies(path):
     container, stream = open_audio(path)
     resampler = av.AudioResampler(format='s16', layout='mono', rate=ANALYSIS_RATE)
     energies, carry = [], np.zeros(0, dtype=np.float32)
-    reported = 0.0
+    frames, reported = 0, 0.0
     try:
         for frame in container.decode(stream):
             for mono in resampler.resample(frame):
@@ -57,8 +57,9 @@ def frame_energies(path):
                 whole = len(samples) // FRAME * FRAME
                 if whole:
                     energies.append((samples[:whole].reshape(-1, FRAME) ** 2).mean(axis=1))
+                    frames += whole // FRAME
                 carry = samples[whole:]
-            seconds = sum(len(e) for e in energies) / 100
+            seconds = frames / 100
             if seconds - reported >= 300:
                 reported = seconds
                 progress(phase='measuring', seconds=seconds)
@@ -129,7 +130,7 @@ def write_chunks(path, outdir, cuts):
             end = boundaries[index] if index < len(boundaries) else None
             room = n - offset if end is None else min(n - offset, end - position)
             if room > 0:
-                writer.writeframes(samples[offset * channels:(offset + room) * channels].tobytes())
+                writer.writeframesraw(samples[offset * channels:(offset + room) * channels].tobytes())
                 offset += room
                 position += room
             if end is not None and position >= end:

@@ -88,6 +88,14 @@ export interface AudioBlobsTable {
   tenant_id: ColumnType<string, string | undefined, string>;
 }
 
+/** A short-lived access token granted by an API key (`POST /v1/auth/grant`); only its hash is kept. */
+export interface AccessTokensTable {
+  secret_hash: string;
+  api_key_id: string;
+  expires_at: Date;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export type JobChunkStatus = 'pending' | 'completed' | 'failed';
 
 /** One chunk of a long file: its span, its audio, and Deepgram's answer for it (kept until the job is stitched). */
@@ -189,6 +197,7 @@ export interface Database {
   audio_blobs: AudioBlobsTable;
   audio_blob_chunks: AudioBlobChunksTable;
   job_chunks: JobChunksTable;
+  access_tokens: AccessTokensTable;
   webhook_deliveries: WebhookDeliveriesTable;
   live_sessions: LiveSessionsTable;
   live_segments: LiveSegmentsTable;

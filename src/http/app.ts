@@ -16,6 +16,7 @@ import { CODEC_PATH, CODEC_MAX_BYTES, codecRoutes } from './routes/codec.js';
 import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js';
 import { docsRoutes } from './routes/docs.js';
 import { openAiRoutes } from './routes/openai-compat.js';
+import { authGrantRoutes } from './routes/auth-grant.js';
 import { openAiError } from './openai/openai-transcription.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
@@ -40,7 +41,7 @@ function isOpenAi(path: string): boolean {
 
 /** Deepgram's prerecorded API (`POST /v1/listen`) answers errors in Deepgram's shape; a plain GET of the live endpoint in ours. */
 function isDropIn(method: string, path: string): boolean {
-  return method === 'POST' && /^\/v1\/listen\/?$/.test(path);
+  return method === 'POST' && /^\/v1\/(listen|auth\/grant)\/?$/.test(path);
 }
 
 /** The HTTP API: routing, error envelopes and request ids; business logic lives in the service. */
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1', openAiRoutes(deps));
+  app.route('/v1/auth', authGrantRoutes(deps));
   app.route('/v1/streams', streamRoutes(deps));
   app.route(UPLOADS_PATH, uploadRoutes(deps));
   app.route(CODEC_PATH, codecRoutes(deps));

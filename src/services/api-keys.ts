@@ -1,16 +1,26 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { API_KEY_NAME, type ApiKey } from '../config.js';
 import type { Db } from '../db/database.js';
-import { anyApiKeyIssued, callerBySecretHash, syncEnvironmentKeys } from '../db/repositories/api-keys.repository.js';
+import { anyApiKeyIssued, callerByAccessTokenHash, callerBySecretHash, insertAccessToken, syncEnvironmentKeys } from '../db/repositories/api-keys.repository.js';
+import { AppError } from '../domain/errors.js';
 import type { Caller } from '../domain/tenancy.js';
 
 /** Who a presented secret belongs to; shared by the HTTP API and the live gateway. */
 export interface KeyDirectory {
   /** False while no key exists anywhere (no API_KEYS, none issued): the API is open to the implicit tenant. */
   required(): Promise<boolean>;
-  /** The caller a secret belongs to, if it is a live key. */
+  /** The caller a secret belongs to, if it is a live key or an unexpired access token of one. */
   identify(secret: string | undefined): Promise<Caller | undefined>;
+  /**
+   * A short-lived access token acting for the caller's key (Deepgram's `POST /v1/auth/grant`): what a browser holds
+   * instead of the key. Only a key grants one, not a token, and not the open deployment's implicit caller.
+   */
+  grantAccessToken(caller: Caller, presented: string | undefined, ttlSeconds: number): Promise<{ accessToken: string; expiresIn: number }>;
 }
+
+/** Access tokens are told from keys by their prefix (keys are `dtk_…` or an API_KEYS secret). */
+export const ACCESS_TOKEN_PREFIX = 'dat_';
+export const isAccessToken = (secret: string | undefined): boolean => secret?.startsWith(ACCESS_TOKEN_PREFIX) === true;
 
 /** SHA-256 of a secret, hex: what the database keeps. Secrets are 256-bit random, so a fast hash is enough. */
 export function hashSecret(secret: string): string {
@@ -46,10 +56,26 @@ export function createKeyDirectory(db: Db, options: { cacheMs?: number; maxEntri
       const now = Date.now();
       const cached = answers.get(hash);
       if (cached && cached.until > now) return cached.caller;
-      const caller = await callerBySecretHash(db, hash);
+      let caller: Caller | undefined;
+      let until = now + cacheMs;
+      if (isAccessToken(secret)) {
+        const token = await callerByAccessTokenHash(db, hash);
+        caller = token?.caller;
+        // A token is not remembered past its expiry.
+        if (token) until = Math.min(until, token.expiresAt.getTime());
+      } else {
+        caller = await callerBySecretHash(db, hash);
+      }
       if (answers.size >= maxEntries) answers.clear();
-      answers.set(hash, { caller, until: now + cacheMs });
+      answers.set(hash, { caller, until });
       return caller;
+    },
+    async grantAccessToken(caller, presented, ttlSeconds) {
+      if (isAccessToken(presented)) throw new AppError(403, 'forbidden', 'An access token cannot grant access tokens: use an API key');
+      if (!caller.keyId) throw new AppError(403, 'forbidden', 'Access tokens act for an API key, and this deployment has none: create one first');
+      const secret = `${ACCESS_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+      await insertAccessToken(db, { secretHash: hashSecret(secret), apiKeyId: caller.keyId, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
+      return { accessToken: secret, expiresIn: ttlSeconds };
     },
   };
 }

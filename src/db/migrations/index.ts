@@ -9,6 +9,7 @@ import * as addTenantsKeysAndUsage from './2026_12_02_100000_add_tenants_keys_an
 import * as addLiveSessionDeletedAt from './2026_12_02_160000_add_live_session_deleted_at.js';
 import * as addAcquireDeepgramCallSlot from './2026_12_03_100000_add_acquire_deepgram_call_slot.js';
 import * as createJobChunks from './2026_12_03_200000_create_job_chunks.js';
+import * as createAccessTokens from './2026_12_03_210000_create_access_tokens.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_02_160000_add_live_session_deleted_at': addLiveSessionDeletedAt,
   '2026_12_03_100000_add_acquire_deepgram_call_slot': addAcquireDeepgramCallSlot,
   '2026_12_03_200000_create_job_chunks': createJobChunks,
+  '2026_12_03_210000_create_access_tokens': createAccessTokens,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

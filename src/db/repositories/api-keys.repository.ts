@@ -85,6 +85,40 @@ export async function callerBySecretHash(db: Db, secretHash: string): Promise<Ca
   };
 }
 
+/** The caller behind a live (unexpired) access token, as its granting key's: undefined once the key is revoked. */
+export async function callerByAccessTokenHash(db: Db, secretHash: string): Promise<{ caller: Caller; expiresAt: Date } | undefined> {
+  const row = await keysWithTenant(db)
+    .innerJoin('access_tokens', 'access_tokens.api_key_id', 'api_keys.id')
+    .select('access_tokens.expires_at')
+    .where('access_tokens.secret_hash', '=', secretHash)
+    .where('access_tokens.expires_at', '>', new Date())
+    .where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    expiresAt: row.expires_at,
+    caller: {
+      tenantId: row.tenant_id,
+      tenantName: row.tenant_name,
+      keyId: row.id,
+      keyName: row.name,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      monthlyAudioSeconds: row.monthly_audio_seconds,
+      maxLiveSessions: row.max_live_sessions,
+      region: row.region,
+    },
+  };
+}
+
+/** Keeps a granted token's hash until it expires; expired ones are swept away here, a few at a time. */
+export async function insertAccessToken(db: Db, token: { secretHash: string; apiKeyId: string; expiresAt: Date }): Promise<void> {
+  await db.insertInto('access_tokens').values({ secret_hash: token.secretHash, api_key_id: token.apiKeyId, expires_at: token.expiresAt }).execute();
+  await db
+    .deleteFrom('access_tokens')
+    .where('secret_hash', 'in', (q) => q.selectFrom('access_tokens').select('secret_hash').where('expires_at', '<', new Date()).limit(100))
+    .execute();
+}
+
 /** Whether any key was ever issued (revoked ones count: revoking the last key never opens the API). */
 export async function anyApiKeyIssued(db: Db): Promise<boolean> {
   const row = await db.selectFrom('api_keys').select('id').limit(1).executeTakeFirst();

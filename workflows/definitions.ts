@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DeepgramCallbackNotice, JobStatus, ResolvedMode, JobError } from '../src/domain/transcription.js';
+import type { DeepgramCallbackNotice, JobPhase, JobStatus, ResolvedMode, JobError } from '../src/domain/transcription.js';
 
 /** Workflow type name; renaming it breaks running workflows. */
 export const TRANSCRIPTION_WORKFLOW = 'transcription';
@@ -17,6 +17,12 @@ export interface TranscriptionProgress {
   waitingForDeepgram: boolean;
   /** A long file transcribed in chunks: how many, and how many have their transcript. */
   chunks?: { total: number; completed: number };
+  /** What the job is doing now; absent in workflows from before progress events. */
+  phase?: JobPhase;
+  /** Workflow time (Unix ms) the phase began: what an ETA is reckoned from. */
+  phaseStartedAt?: number;
+  /** Goes up with every change a progress event reports (phase, chunks, status): the events' ids. */
+  version?: number;
 }
 
 /** Current state of a running transcription, for callers that poll Temporal directly. */

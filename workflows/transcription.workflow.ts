@@ -20,7 +20,7 @@ import type { Activities } from '../activities/index.js';
 import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
 import { shouldChunk, timecode, type ChunkPlan, type ChunkSpan } from '../src/domain/chunking.js';
-import type { DeepgramCallbackNotice, JobError, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
+import type { DeepgramCallbackNotice, JobError, JobPhase, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
 import { webhookEventId, type WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import { deepgramCallbackSignal, jobStatusQuery, routingUpdate, type TranscriptionProgress } from './definitions.js';
 import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
@@ -71,6 +71,15 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     deepgramRequestId: null,
     error: null,
     waitingForDeepgram: false,
+    phase: 'queued',
+    phaseStartedAt: Date.now(),
+    version: 1,
+  };
+  // Progress is workflow state only: no command, so workflows already running replay unchanged.
+  const enterPhase = (phase: JobPhase) => {
+    progress.phase = phase;
+    progress.phaseStartedAt = Date.now();
+    progress.version = (progress.version ?? 0) + 1;
   };
   let callbackNotice: DeepgramCallbackNotice | undefined;
   setHandler(jobStatusQuery, () => progress);
@@ -83,6 +92,7 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     callbackNotice ??= notice;
   });
   const setStatus = (status: JobStatus, mode: ResolvedMode | null = progress.mode) => {
+    if (status !== progress.status) progress.version = (progress.version ?? 0) + 1;
     progress.status = status;
     progress.mode = mode;
     if (input.searchAttributes) {
@@ -130,8 +140,9 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     const attributesSet = lean && input.searchAttributesAtStart === true;
     if (queuedUntilDeepgram && !attributesSet) setStatus('queued');
     const byJobId = lean || patched(ACTIVITIES_BY_JOB_ID);
-    // A long file is cut into chunks: a remote file whose length the request did not give is measured first.
-    const probed = needsProbe(input.mode, input.durationHint) || (input.chunking !== undefined && input.durationHint === undefined);
+    // A remote file is measured only to route it (mode auto): an extra step for every job would cost throughput, so
+    // a URL with an explicit mode and no duration_hint is transcribed whole, however long.
+    const probed = needsProbe(input.mode, input.durationHint);
     const duration = probed
       ? await (byJobId ? probe.probeJobAudioDuration(input.jobId) : probe.probeAudioDuration(input.source!)).catch(() => null)
       : (input.durationHint ?? null);
@@ -153,14 +164,16 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
     let summary: TranscriptSummary | undefined;
     let completedByCall = false;
     if (input.chunking && shouldChunk(duration, input.chunking)) {
+      enterPhase('fetching');
       const plan = await throughOutages(() => chunker.splitJobAudio({ jobId: input.jobId, chunkSeconds: input.chunking!.chunkSeconds }));
       if (plan.chunked) {
         progress.status = 'processing';
         progress.durationSeconds = plan.durationSeconds;
-        summary = await transcribeInChunks(input, plan, progress, throughOutages);
+        summary = await transcribeInChunks(input, plan, progress, throughOutages, enterPhase);
         completedByCall = true;
       }
     }
+    if (!summary) enterPhase('transcribing');
     if (!summary && progress.mode === 'async' && input.useCallback) {
       const accepted = await throughOutages(() => deepgram.submitToDeepgramWithCallback(request));
       progress.deepgramRequestId = accepted.deepgramRequestId;
@@ -184,7 +197,11 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
 
     progress.deepgramRequestId = summary.deepgramRequestId;
     progress.durationSeconds = summary.durationSeconds ?? progress.durationSeconds;
-    if (!completedByCall) await bookkeeping.markJobCompleted(input.jobId, summary);
+    if (!completedByCall) {
+      enterPhase('storing');
+      await bookkeeping.markJobCompleted(input.jobId, summary);
+    }
+    enterPhase('delivering');
     setStatus('completed');
     await notify(input, 'completed');
     return { status: 'completed', jobId: input.jobId, mode: progress.mode!, ...summary };
@@ -217,10 +234,12 @@ async function transcribeInChunks(
   plan: Extract<ChunkPlan, { chunked: true }>,
   progress: TranscriptionProgress,
   throughOutages: <T>(call: () => Promise<T>) => Promise<T>,
+  enterPhase: (phase: JobPhase) => void,
 ): Promise<TranscriptSummary> {
   const owner = input.owner ?? LEGACY_OWNER;
   const { workflowId } = workflowInfo();
   progress.chunks = { total: plan.chunks.length, completed: 0 };
+  enterPhase('transcribing');
   const outcomes = await Promise.allSettled(
     plan.chunks.map(async (chunk) => {
       const done = await executeChild<typeof transcriptionChunk>(TRANSCRIPTION_CHUNK_WORKFLOW, {
@@ -240,6 +259,7 @@ async function transcribeInChunks(
         ],
       });
       progress.chunks!.completed += 1;
+      progress.version = (progress.version ?? 0) + 1;
       return done;
     }),
   );
@@ -248,6 +268,7 @@ async function transcribeInChunks(
   const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ chunk: plan.chunks[i]!, error: jobErrorOf(o.reason) }] : []));
   for (const { chunk, error } of failures) await bookkeeping.recordChunkFailure(input.jobId, chunk.index, error);
   if (failures.length > 0) throw chunkFailure(failures[0]!.chunk, failures[0]!.error, plan.chunks.length, failures.length);
+  enterPhase('storing');
   return throughOutages(() => stitcher.stitchChunkedTranscript({ jobId: input.jobId, durationSeconds: plan.durationSeconds }));
 }
 

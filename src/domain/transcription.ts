@@ -8,6 +8,8 @@ import type { ChunkingSettings } from './chunking.js';
 export type RequestedMode = 'auto' | 'sync' | 'async';
 export type ResolvedMode = 'sync' | 'async';
 export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'canceled' | 'deleted';
+/** What a running job is doing (its progress events): waiting for a Deepgram place, cutting a long file, in Deepgram, stitching, handing over notifications. */
+export type JobPhase = 'queued' | 'fetching' | 'transcribing' | 'storing' | 'delivering';
 export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'processing', 'completed', 'failed', 'canceled', 'deleted'];
 /** States a job never leaves. */
 export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'canceled', 'deleted'];

@@ -17,6 +17,7 @@ import { deepgramCompatRoutes, deepgramError } from './routes/deepgram-compat.js
 import { docsRoutes } from './routes/docs.js';
 import { openAiRoutes } from './routes/openai-compat.js';
 import { authGrantRoutes } from './routes/auth-grant.js';
+import { transcriptionEventRoutes } from './routes/transcription-events.js';
 import { openAiError } from './openai/openai-transcription.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps) {
   app.route('/v1/transcriptions/batch', transcriptionBatchRoutes(deps));
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));
+  app.route('/v1/transcriptions', transcriptionEventRoutes(deps));
   app.route('/v1/callbacks', callbackRoutes(deps));
   app.route('/v1/listen', deepgramCompatRoutes(deps));
   app.route('/v1', openAiRoutes(deps));

@@ -24,6 +24,7 @@ import type { OutboundHttp } from '../adapters/outbound/index.js';
 import { verifyCallbackToken } from '../adapters/callback-token.js';
 import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
+import { createJobEvents } from './job-events.js';
 import { createBatchSubmission } from './batch-submission.js';
 import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
 import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
@@ -199,6 +200,8 @@ export function createTranscriptionService(deps: ServiceDeps) {
       if (source.kind === 'upload') await blobs.delete(source.blobId);
     },
     ...createJobLifecycle({ settings, db, temporal, blobs, searchAttributes: deps.searchAttributes }),
+    /** A job's progress events, from its workflow (GET /v1/transcriptions/:id/events). */
+    watchJob: createJobEvents({ db, temporal }).watch,
     ...createBatchSubmission({ settings, db, temporal, searchAttributes: deps.searchAttributes, outbound: deps.outbound }),
 
     /** Whether a callback URL's token is the one we handed Deepgram for this job (CALLBACK_SECRET). */

@@ -35,6 +35,10 @@ const HEAVY = [
   'test/integration/chaos.test.ts',
   // A thousand-job batch through the whole stack.
   'test/integration/transcription-batch.test.ts',
+  // Headless Chromium with a fake microphone, and a live session beside an upload.
+  'test/integration/console.test.ts',
+  // Builds the client package (esbuild, tsc), installs its tarball with npm, type-checks a project against it.
+  'test/integration/client-package.test.ts',
   // Live timing (reconnects, gauges) that failed twice beside the chaos run's seven processes: never beside a heavy file.
   'test/integration/live-streaming.test.ts',
   // Not heavy, but long: here they even out the two lanes (with the chaos run and the strict fuzzer in this lane, the

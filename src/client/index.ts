@@ -1,6 +1,6 @@
 /**
- * For other services: start and await transcriptions straight through Temporal (no HTTP hop), and verify
- * our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll, with the platform's
+ * For other services: the HTTP API (createTranscriptionClient, typed from the server's own zod schemas), starting and
+ * awaiting transcriptions straight through Temporal (no HTTP hop), and verifying our webhooks. Needs only a Temporal `Client` connected to the namespace the workers poll, with the platform's
  * payload encryption (`payloadKeys`: the same PAYLOAD_ENCRYPTION_KEYS value as the workers, from your own config):
  *
  *   const client = new Client({ connection, dataConverter: transcriptionDataConverter(payloadKeys) });
@@ -23,6 +23,7 @@ export { TRANSCRIPTION_WORKFLOW, jobStatusQuery, type TranscriptionProgress } fr
 export type { TranscriptionInput, TranscriptionOutcome, DeepgramOptions, RequestedMode, AudioSource } from '../domain/transcription.js';
 
 export { EncryptionCodec } from '../temporal/encryption-codec.js';
+export { createTranscriptionClient, TranscriptionApiError, type TranscriptionClient, type TranscriptionClientOptions, type Job, type JobPage, type ProgressEvent, type SubmitOptions } from './http-client.js';
 export type { PayloadKey } from '../config.js';
 
 /**

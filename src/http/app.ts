@@ -18,6 +18,7 @@ import { docsRoutes } from './routes/docs.js';
 import { openAiRoutes } from './routes/openai-compat.js';
 import { authGrantRoutes } from './routes/auth-grant.js';
 import { transcriptionEventRoutes } from './routes/transcription-events.js';
+import { consoleRoutes } from './routes/console.js';
 import { openAiError } from './openai/openai-transcription.js';
 import { healthRoutes } from './routes/health.js';
 import { streamRoutes } from './routes/streams.js';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  app.route('/', consoleRoutes());
   app.route('/v1/transcriptions/batch', transcriptionBatchRoutes(deps));
   app.route('/v1/transcriptions', transcriptionRoutes(deps));
   app.route('/v1/transcriptions', transcriptionLifecycleRoutes(deps));

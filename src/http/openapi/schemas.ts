@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JOB_STATUSES } from '../../domain/transcription.js';
+import { JOB_STATUSES, type JobStatus } from '../../domain/transcription.js';
 import { CURSOR_PATTERN } from '../cursor.js';
 
 /** Response shapes of the public API, described in zod so the OpenAPI document and the tests share them. */
@@ -21,7 +21,7 @@ export const JobErrorSchema = z.object({
 
 export const JobSchema = z.object({
   id: z.string(),
-  status: z.enum(JOB_STATUSES as [string, ...string[]]),
+  status: z.enum(JOB_STATUSES as unknown as [JobStatus, ...JobStatus[]]),
   queue_position: z.number().int().optional().describe("queued jobs only: how many of your tenant's queued jobs go first"),
   priority: z.number().int().min(1).max(5),
   mode: z.enum(['auto', 'sync', 'async']),

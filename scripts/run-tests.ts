@@ -35,6 +35,8 @@ const HEAVY = [
   'test/integration/chaos.test.ts',
   // A thousand-job batch through the whole stack.
   'test/integration/transcription-batch.test.ts',
+  // Caddy in front of four app processes (two APIs, two streaming workers), one of them drained mid-session.
+  'test/integration/reverse-proxy.test.ts',
   // Headless Chromium with a fake microphone, and a live session beside an upload.
   'test/integration/console.test.ts',
   // Builds the client package (esbuild, tsc), installs its tarball with npm, type-checks a project against it.

@@ -99,9 +99,15 @@ test('each worker\'s healthcheck asks the port its config serves status on', () 
   assert.match(probe('streaming-worker'), new RegExp(`127\\.0\\.0\\.1:${configOf('streaming-worker').live.port}/health`));
 });
 
-test('secure by default: only the API and the live endpoint are published beyond loopback; API keys and payload encryption keys are required', () => {
+test('secure by default: only the proxy (REST and live, one base URL) is published beyond loopback; API keys and payload encryption keys are required', () => {
   const open = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).some((p) => published(p).ip !== '127.0.0.1')).map(([name]) => name);
-  assert.deepEqual(open.sort(), ['api', 'streaming-worker']);
+  assert.deepEqual(open.sort(), ['proxy']);
+  const proxy = compose.services.proxy!;
+  assert.match(proxy.image ?? '', /^caddy:/, 'the official Caddy image');
+  const upstreams = envOf(proxy);
+  assert.equal(upstreams.API_UPSTREAMS, `api:${configOf('api').http.port}`);
+  assert.equal(upstreams.STREAMING_UPSTREAMS, `streaming-worker:${configOf('streaming-worker').live.port}`);
+  assert.equal(String(configOf('api').http.trustedProxyHops), '1');
   for (const name of ['api', 'worker', 'streaming-worker']) {
     assert.match(String(envOf(compose.services[name]!).API_KEYS), /^\$\{API_KEYS:\?/, `${name} refuses to start without API_KEYS`);
     assert.ok(configOf(name).auth.keys.length > 0);

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { DeepgramClient } from '@deepgram/sdk';
+import { describeWithStack } from '../helpers/describe-with-stack.js';
+import { eventually, sendAudio } from '../helpers/live.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { startAppProcess, type AppProcess } from '../helpers/processes.js';
+import { freePort, stackEnv } from '../helpers/stack.js';
+
+const PREAMBLE = 'we the people of the united states in order to form a more perfect union';
+
+async function findCaddy(): Promise<string> {
+  for (const candidate of [process.env.CADDY_PATH, '/usr/bin/caddy'].filter((p): p is string => Boolean(p))) {
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  throw new Error('no caddy: install Debian’s caddy (apt-get install caddy; .ci/run does) or set CADDY_PATH');
+}
+
+/**
+ * The production layout's one base URL: Debian's Caddy with deploy/proxy/Caddyfile (the file docker-compose.yml
+ * mounts) in front of two API processes and two streaming-worker processes. The unmodified Deepgram SDK does REST
+ * and live through that one URL; a streaming worker drained with SIGTERM mid-session closes its client with 1012,
+ * gets no new session, and the client's next connection through the proxy lands on the other worker.
+ */
+describeWithStack('one base URL through the reverse proxy', { transcripts: { 'preamble-rest.wav': PREAMBLE }, stack: {} }, (t) => {
+  let proxyUrl: string;
+  const apis: AppProcess[] = [];
+  const streamers: Array<AppProcess & { port: number }> = [];
+  let caddy: ChildProcess;
+
+  before(async () => {
+    // The processes join this file's stack: its database, Temporal task queue (its in-process batch worker runs the jobs) and emulator.
+    const common = { ...stackEnv(t.parts, { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, LOG_LEVEL: 'debug', TRUSTED_PROXY_HOPS: '1', SHUTDOWN_GRACE_MS: '5000' }), METRICS_PORT: '0' };
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      apis.push(Object.assign(startAppProcess('src/main/api.ts', { ...common, PORT: String(port) }, 'API listening'), { port }));
+      const streamingPort = await freePort();
+      streamers.push(Object.assign(startAppProcess('src/main/streaming-worker.ts', { ...common, STREAMING_PORT: String(streamingPort), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }, 'streaming worker running'), { port: streamingPort }));
+    }
+    t.defer(() => {
+      for (const p of [...apis, ...streamers]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    });
+    await Promise.all([...apis, ...streamers].map((p) => p.ready));
+    const proxyPort = await freePort();
+    caddy = spawn(await findCaddy(), ['run', '--config', path.join(REPO_ROOT, 'deploy/proxy/Caddyfile'), '--adapter', 'caddyfile'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        PROXY_PORT: String(proxyPort),
+        API_UPSTREAMS: apis.map((a) => `127.0.0.1:${(a as AppProcess & { port: number }).port}`).join(' '),
+        STREAMING_UPSTREAMS: streamers.map((s) => `127.0.0.1:${s.port}`).join(' '),
+      },
+      stdio: 'ignore',
+    });
+    t.defer(() => {
+      if (caddy.exitCode === null) caddy.kill('SIGKILL');
+    });
+    proxyUrl = `http://127.0.0.1:${proxyPort}`;
+    await eventually(async () => ((await fetch(`${proxyUrl}/health`).catch(() => undefined))?.ok ? true : undefined), 20_000, 'the proxy answering');
+  });
+
+  const sdk = () => new DeepgramClient({ apiKey: 'open-deployment', baseUrl: proxyUrl, maxRetries: 0 });
+  const openLive = async () => {
+    const conn: any = await sdk().listen.v1.connect({ model: 'nova-2', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
+    const messages: any[] = [];
+    conn.on('message', (m: any) => messages.push(m));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => conn.on('close', (e: any) => resolve({ code: e.code, reason: e.reason ?? '' })));
+    conn.connect();
+    await conn.waitForOpen();
+    return { conn, messages, closed };
+  };
+  // Eight seconds of 16 kHz linear16 speech.
+  const speech = () => t.audio('preamble-16k.wav').subarray(44, 44 + 8 * 32_000);
+  const openSessions = async (port: number) => {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^live_sessions_open(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0);
+  };
+
+  test('REST through the proxy: the Deepgram SDK, the job API, both API replicas, the client address past the proxy', async () => {
+    const res = (await sdk().listen.v1.media.transcribeFile(t.audio('preamble-rest.wav'), { model: 'nova-3' })) as any;
+    assert.equal(res.results.channels[0].alternatives[0].transcript, PREAMBLE);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${proxyUrl}/v1/transcriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.com/meeting.wav', mode: 'async' }) });
+      assert.equal(res.status, 202);
+    }
+    const served = apis.map((a) => a.lines.filter((l) => l.includes('transcription submitted')).length);
+    assert.ok(served.every((n) => n > 0), `requests per API replica: ${served.join(', ')}`);
+  });
+
+  test('live through the same base URL; a draining worker closes its session with 1012 and the next one lands on the other worker', { timeout: 60_000 }, async () => {
+    const first = await openLive();
+    await sendAudio((c) => first.conn.sendMedia(c), speech(), 3200, 10);
+    await eventually(async () => (first.messages.some((m) => m.type === 'Results') ? true : undefined), 20_000, 'results through the proxy');
+    const counts = await Promise.all(streamers.map((s) => openSessions(s.port)));
+    const holder = counts.findIndex((n) => n === 1);
+    assert.ok(holder >= 0, `open sessions per worker: ${counts.join(', ')}`);
+
+    streamers[holder]!.child.kill('SIGTERM');
+    const closed = await first.closed;
+    assert.equal(closed.code, 1012, `closed with ${closed.code} ${closed.reason}`);
+
+    const second = await openLive();
+    await sendAudio((c) => second.conn.sendMedia(c), speech(), 3200, 10);
+    await eventually(async () => (second.messages.some((m) => m.type === 'Results') ? true : undefined), 20_000, 'results from the other worker');
+    assert.equal(await openSessions(streamers[1 - holder]!.port), 1, 'the new session is on the worker that stayed');
+    second.conn.sendCloseStream({ type: 'CloseStream' });
+    assert.equal((await second.closed).code, 1000);
+  });
+});

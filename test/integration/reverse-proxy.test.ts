@@ -63,7 +63,7 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
   });
 
   const sdk = () => new DeepgramClient({ apiKey: 'open-deployment', baseUrl: proxyUrl, maxRetries: 0 });
-  const openLive = async () => {
+  const openLiveOnce = async () => {
     const conn: any = await sdk().listen.v1.connect({ model: 'nova-2', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
     const messages: any[] = [];
     conn.on('message', (m: any) => messages.push(m));
@@ -71,6 +71,20 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
     conn.connect();
     await conn.waitForOpen();
     return { conn, messages, closed };
+  };
+  // As a careful client does: a refused connection (the proxy with no ready worker for a moment, on a busy machine) is tried again.
+  const openLive = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openLiveOnce();
+      } catch (err) {
+        if (attempt >= 10) {
+          const ready = await Promise.all(streamers.map(async (w) => `${w.port}: ${await fetch(`http://127.0.0.1:${w.port}/ready`).then((r) => r.text(), (e: Error) => e.message)}`));
+          throw new Error(`no live session through the proxy after ${attempt} tries (${(err as Error)?.message ?? JSON.stringify(err)}); workers' /ready: ${ready.join('; ')}`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   };
   // Eight seconds of 16 kHz linear16 speech.
   const speech = () => t.audio('preamble-16k.wav').subarray(44, 44 + 8 * 32_000);

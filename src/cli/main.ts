@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import WebSocket from 'ws';
 import { readCliOptions, USAGE, UsageError, type CliOptions } from './cli-options.js';
 import { createProgress } from './progress.js';
+import { createTranscriptionClient, TranscriptionApiError } from '../client/http-client.js';
 
 /** A refusal or failure the user should read: printed without a stack, exit code 1. */
 class CliError extends Error {}
@@ -113,30 +114,19 @@ async function transcribe(options: CliOptions): Promise<number> {
   return printJob(options, job.id);
 }
 
-/** Follows a job's progress events to its final state, drawing its phase and percent. */
+/** Follows a job's progress events (read with the client package's reader) to its final state, drawing its phase and percent. */
 async function follow(options: CliOptions, id: string, progress: ReturnType<typeof createProgress>): Promise<void> {
-  const res = await fetch(`${options.url}/v1/transcriptions/${id}/events`, { headers: headers(options) });
-  if (!res.ok || !res.body) throw new CliError(`${res.status}: could not follow job ${id}`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const data = buffer
-        .slice(0, end)
-        .split('\n')
-        .find((l) => l.startsWith('data:'));
-      buffer = buffer.slice(end + 2);
-      if (!data) continue;
-      const event = JSON.parse(data.slice(5));
-      const label = event.final ? event.status : event.phase ?? event.status;
+  const client = createTranscriptionClient({ baseUrl: options.url, ...(options.key ? { apiKey: options.key } : {}) });
+  try {
+    for await (const event of client.events(id)) {
+      const label = event.final ? event.status : (event.phase ?? event.status);
       const detail = event.chunks ? `${event.chunks.completed}/${event.chunks.total} chunks${event.eta_seconds !== undefined ? `, ~${event.eta_seconds}s left` : ''}` : '';
       if (event.final) progress.done('job', event.status);
       else progress.update('job', event.percent !== undefined ? event.percent / 100 : null, `${label}${detail ? ` (${detail})` : ''}`);
     }
+  } catch (err) {
+    if (err instanceof TranscriptionApiError) throw new CliError(`${err.status}: could not follow job ${id}: ${err.message}`);
+    throw err;
   }
 }
 

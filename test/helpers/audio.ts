@@ -1,6 +1,5 @@
-/** A PCM WAV of silence: exact, known durations for routing tests without shipping large files. */
-export function silentWav(seconds: number, sampleRate = 8000): Buffer {
-  const dataBytes = Math.round(seconds * sampleRate) * 2;
+/** The 44-byte header of a 16-bit PCM mono WAV holding `dataBytes` of samples at `sampleRate`. */
+export function pcmWavHeader(dataBytes: number, sampleRate: number): Buffer {
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
   header.writeUInt32LE(36 + dataBytes, 4);
@@ -15,5 +14,11 @@ export function silentWav(seconds: number, sampleRate = 8000): Buffer {
   header.writeUInt16LE(16, 34);
   header.write('data', 36, 'ascii');
   header.writeUInt32LE(dataBytes, 40);
-  return Buffer.concat([header, Buffer.alloc(dataBytes)]);
+  return header;
+}
+
+/** A PCM WAV of silence: exact, known durations for routing tests without shipping large files. */
+export function silentWav(seconds: number, sampleRate = 8000): Buffer {
+  const dataBytes = Math.round(seconds * sampleRate) * 2;
+  return Buffer.concat([pcmWavHeader(dataBytes, sampleRate), Buffer.alloc(dataBytes)]);
 }

@@ -1,3 +1,4 @@
+import { pcmWavHeader } from './audio.js';
 import { runEnginePython } from './transcode.js';
 
 const RATE = 16_000;
@@ -38,23 +39,5 @@ export async function longRecording(recordings: Buffer[], options: { pauseSecond
     bytes += pcm[i % pcm.length]!.length + pause.length;
   }
   const data = Buffer.concat(pieces);
-  return { wav: Buffer.concat([wavHeader(data.length), data]), seconds: data.length / 2 / RATE, starts };
-}
-
-function wavHeader(dataBytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
+  return { wav: Buffer.concat([pcmWavHeader(data.length, RATE), data]), seconds: data.length / 2 / RATE, starts };
 }

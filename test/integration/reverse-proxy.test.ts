@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
-import { eventually, sendAudio } from '../helpers/live.js';
+import { eventually, openSdkLive, sendAudio } from '../helpers/live.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { startAppProcess, type AppProcess } from '../helpers/processes.js';
 import { freePort, stackEnv } from '../helpers/stack.js';
@@ -27,7 +27,7 @@ async function findCaddy(): Promise<string> {
  */
 describeWithStack('one base URL through the reverse proxy', { transcripts: { 'preamble-rest.wav': PREAMBLE }, stack: {} }, (t) => {
   let proxyUrl: string;
-  const apis: AppProcess[] = [];
+  const apis: Array<AppProcess & { port: number }> = [];
   const streamers: Array<AppProcess & { port: number }> = [];
   let caddy: ChildProcess;
 
@@ -50,7 +50,7 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
         PROXY_PORT: String(proxyPort),
-        API_UPSTREAMS: apis.map((a) => `127.0.0.1:${(a as AppProcess & { port: number }).port}`).join(' '),
+        API_UPSTREAMS: apis.map((a) => `127.0.0.1:${a.port}`).join(' '),
         STREAMING_UPSTREAMS: streamers.map((s) => `127.0.0.1:${s.port}`).join(' '),
       },
       stdio: 'ignore',
@@ -63,20 +63,11 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
   });
 
   const sdk = () => new DeepgramClient({ apiKey: 'open-deployment', baseUrl: proxyUrl, maxRetries: 0 });
-  const openLiveOnce = async () => {
-    const conn: any = await sdk().listen.v1.connect({ model: 'nova-2', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
-    const messages: any[] = [];
-    conn.on('message', (m: any) => messages.push(m));
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => conn.on('close', (e: any) => resolve({ code: e.code, reason: e.reason ?? '' })));
-    conn.connect();
-    await conn.waitForOpen();
-    return { conn, messages, closed };
-  };
   // As a careful client does: a refused connection (the proxy with no ready worker for a moment, on a busy machine) is tried again.
   const openLive = async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await openLiveOnce();
+        return await openSdkLive(proxyUrl, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000 }, 'open-deployment');
       } catch (err) {
         if (attempt >= 10) {
           const ready = await Promise.all(streamers.map(async (w) => `${w.port}: ${await fetch(`http://127.0.0.1:${w.port}/ready`).then((r) => r.text(), (e: Error) => e.message)}`));

@@ -34,6 +34,8 @@ const toRecord = (row: ApiKeyRow & { tenant_name: string }): ApiKeyRecord => ({
   revokedAt: row.revoked_at,
 });
 
+type KeyWithTenant = Awaited<ReturnType<ReturnType<typeof keysWithTenant>['executeTakeFirstOrThrow']>>;
+
 function keysWithTenant(db: Db) {
   return db.selectFrom('api_keys').innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id').selectAll('api_keys').select('tenants.name as tenant_name');
 }
@@ -72,17 +74,7 @@ export async function listApiKeys(db: Db, query: { tenantId?: string } = {}): Pr
 /** The caller a secret's hash belongs to, if the key exists and is not revoked. */
 export async function callerBySecretHash(db: Db, secretHash: string): Promise<Caller | undefined> {
   const row = await keysWithTenant(db).where('api_keys.secret_hash', '=', secretHash).where('api_keys.revoked_at', 'is', null).executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    tenantId: row.tenant_id,
-    tenantName: row.tenant_name,
-    keyId: row.id,
-    keyName: row.name,
-    rateLimitPerMinute: row.rate_limit_per_minute,
-    monthlyAudioSeconds: row.monthly_audio_seconds,
-    maxLiveSessions: row.max_live_sessions,
-    region: row.region,
-  };
+  return row ? callerOf(row) : undefined;
 }
 
 /** The caller behind a live (unexpired) access token, as its granting key's: undefined once the key is revoked. */
@@ -94,19 +86,20 @@ export async function callerByAccessTokenHash(db: Db, secretHash: string): Promi
     .where('access_tokens.expires_at', '>', new Date())
     .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
-  if (!row) return undefined;
+  return row ? { expiresAt: row.expires_at, caller: callerOf(row) } : undefined;
+}
+
+/** A key's row (with its tenant's name) as the caller it identifies. */
+function callerOf(row: Pick<KeyWithTenant, 'tenant_id' | 'tenant_name' | 'id' | 'name' | 'rate_limit_per_minute' | 'monthly_audio_seconds' | 'max_live_sessions' | 'region'>): Caller {
   return {
-    expiresAt: row.expires_at,
-    caller: {
-      tenantId: row.tenant_id,
-      tenantName: row.tenant_name,
-      keyId: row.id,
-      keyName: row.name,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      monthlyAudioSeconds: row.monthly_audio_seconds,
-      maxLiveSessions: row.max_live_sessions,
-      region: row.region,
-    },
+    tenantId: row.tenant_id,
+    tenantName: row.tenant_name,
+    keyId: row.id,
+    keyName: row.name,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    monthlyAudioSeconds: row.monthly_audio_seconds,
+    maxLiveSessions: row.max_live_sessions,
+    region: row.region,
   };
 }
 

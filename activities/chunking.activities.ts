@@ -157,8 +157,8 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
     },
 
     /**
-     * Joins the chunks' answers into the file's one Deepgram-shaped answer, stores it as the job's transcript and
-     * completes the job; then drops the chunks' answers and audio. Idempotent: a stored transcript is not stitched again.
+     * Joins the chunks' answers into the file's one Deepgram-shaped answer, stores it as the job's transcript, drops the
+     * chunks' answers and audio, and completes the job. Idempotent: a stored transcript is not stitched again.
      */
     async stitchChunkedTranscript(request: { jobId: string; durationSeconds: number }): Promise<TranscriptSummary> {
       try {
@@ -177,8 +177,9 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
           await saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text: transcriptText(response), result: response });
           summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: request.durationSeconds };
         }
-        await completion.completeJob(request.jobId, summary);
+        // The chunks' audio and answers go before the job turns completed: a completed job holds nothing of them.
         for (const blobId of await releaseJobChunks(deps.db, request.jobId)) await deps.blobs.delete(blobId);
+        await completion.completeJob(request.jobId, summary);
         return summary;
       } catch (err) {
         throw deepgramFailure(err);

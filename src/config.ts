@@ -52,6 +52,15 @@ function parseApiKeys(raw: string | undefined): ApiKey[] | string {
   return keys;
 }
 
+/** Files (PEM) for a TLS connection to Temporal; none = the system's CAs, no client certificate. */
+export interface TemporalTls {
+  caFile?: string;
+  clientCertFile?: string;
+  clientKeyFile?: string;
+  /** The name the server's certificate must carry, when it differs from the address's host. */
+  serverName?: string;
+}
+
 /** One AES-256-GCM key for Temporal payloads and the id written next to every payload it encrypts. */
 export interface PayloadKey {
   id: string;
@@ -82,7 +91,7 @@ export function parsePayloadKeys(raw: string | undefined): PayloadKey[] | string
 }
 
 /** Variables whose values never appear in a configuration error. */
-const SECRET_VARIABLES = new Set(['S3_SECRET_ACCESS_KEY', 'API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS', 'PAYLOAD_ENCRYPTION_KEYS']);
+const SECRET_VARIABLES = new Set(['S3_SECRET_ACCESS_KEY', 'API_KEYS', 'ADMIN_API_KEY', 'DEEPGRAM_API_KEY', 'CALLBACK_SECRET', 'WEBHOOK_SECRET', 'OTEL_EXPORTER_OTLP_HEADERS', 'PAYLOAD_ENCRYPTION_KEYS', 'TEMPORAL_API_KEY']);
 
 const EnvVariables = z.object({
   PORT: port(3000),
@@ -102,6 +111,14 @@ const EnvVariables = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('transcription'),
   TEMPORAL_CLI_PATH: optionalString,
+  // An external Temporal cluster over TLS: server-verified (TEMPORAL_TLS=true, the CA file for a private CA) and
+  // mutual (a client certificate and key), or Temporal Cloud's API keys.
+  TEMPORAL_TLS: flag(false),
+  TEMPORAL_TLS_CA_FILE: optionalString,
+  TEMPORAL_TLS_CERT_FILE: optionalString,
+  TEMPORAL_TLS_KEY_FILE: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
@@ -243,6 +260,9 @@ export const EnvSchema = EnvVariables.superRefine((env, ctx) => {
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
     ctx.addIssue({ code: 'custom', path: ['S3_SECRET_ACCESS_KEY'], message: 'and S3_ACCESS_KEY_ID are set together (or neither, for the AWS SDK credential chain)' });
   }
+  if (Boolean(env.TEMPORAL_TLS_CERT_FILE) !== Boolean(env.TEMPORAL_TLS_KEY_FILE)) {
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_FILE'], message: 'and TEMPORAL_TLS_CERT_FILE are set together (mutual TLS needs both)' });
+  }
   if (env.PUBLIC_BASE_URL && !env.CALLBACK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'is required when PUBLIC_BASE_URL is set (it signs Deepgram callback URLs)' });
   }
@@ -295,6 +315,10 @@ export interface Config {
     uiUrl?: string;
     /** A workflow bundle built ahead (`npm run build:workflows`): workers load it instead of bundling at start. */
     workflowBundlePath?: string;
+    /** How every connection to an external cluster is secured; absent = plain gRPC (the dev server, a private network). */
+    tls?: TemporalTls;
+    /** Temporal Cloud's API-key authentication (sent as a bearer token; implies TLS). */
+    apiKey?: string;
     /**
      * Every payload Temporal stores is AES-256-GCM encrypted: the first key encrypts, all of them decrypt (rotation).
      * Empty when PAYLOAD_ENCRYPTION_KEYS is unset (`npm start` then uses its local key; the other entry points refuse).
@@ -441,6 +465,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/$/, ''),
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      tls:
+        e.TEMPORAL_TLS || e.TEMPORAL_TLS_CA_FILE || e.TEMPORAL_TLS_CERT_FILE || e.TEMPORAL_API_KEY
+          ? {
+              caFile: e.TEMPORAL_TLS_CA_FILE,
+              clientCertFile: e.TEMPORAL_TLS_CERT_FILE,
+              clientKeyFile: e.TEMPORAL_TLS_KEY_FILE,
+              serverName: e.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
       payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS,
     },
     deepgram: {

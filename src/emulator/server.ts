@@ -99,6 +99,8 @@ async function resolveEngine(options: EmulatorOptions): Promise<SpeechEngine | n
 async function route(state: EmulatorState, req: IncomingMessage, res: ServerResponse, admin: boolean): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   if (isListenPath(url.pathname) && req.method === 'POST') return handleRestListen(state, req, res, url);
+  // For container and Kubernetes probes: answers once the engine (when there is one) has loaded.
+  if (url.pathname === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', engine: state.engine?.info.engine ?? 'synthetic' });
   if (admin && url.pathname.startsWith('/_emulator/')) return handleAdmin(state, req, res, url.pathname);
   if (isListenPath(url.pathname)) {
     sendJson(res, 405, { err_code: 'METHOD_NOT_ALLOWED', err_msg: 'Use POST for pre-recorded audio or a WebSocket upgrade for live audio.' });

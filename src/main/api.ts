@@ -12,7 +12,7 @@ requirePayloadKeys(config, 'api');
 const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
 await migrate();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-api', logger });
-const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys });
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys, security: config.temporal });
 const api = await startApiServer({ config, db, temporal: temporal.client, logger, temporalUiUrl: config.temporal.uiUrl, tracing }).catch(failOnRefusal);
 logger.info({ url: api.url }, 'API listening');
 

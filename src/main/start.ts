@@ -41,6 +41,8 @@ onShutdown(logger, stopAll);
 try {
   let temporalAddress = config.temporal.address;
   let temporalUiUrl = config.temporal.uiUrl;
+  // The TLS settings are for the external cluster TEMPORAL_ADDRESS names, never for the embedded dev server.
+  const temporalSecurity = config.temporal.address ? config.temporal : undefined;
   if (!temporalAddress) {
     const devServer = await startEmbeddedTemporal();
     stops.push(() => devServer.stop());
@@ -84,7 +86,7 @@ try {
   // One bundle for both workers (the batch worker and the streaming worker's session workflows).
   const workflowBundle = await bundleWorkflows({ tracing: workerTracing !== undefined, logger: new DefaultLogger('WARN') });
   const metrics = createMetrics();
-  const worker = await startBatchWorker({ config, temporalAddress, db, deepgram, workflowBundle, metrics, logger, tracing: workerTracing, shutdownGraceMs: config.http.shutdownGraceMs });
+  const worker = await startBatchWorker({ config, temporalAddress, temporalSecurity, db, deepgram, workflowBundle, metrics, logger, tracing: workerTracing, shutdownGraceMs: config.http.shutdownGraceMs });
   stops.push(() => worker.stop());
   worker.done.catch((err) => {
     logger.error({ err }, 'worker crashed');
@@ -112,6 +114,7 @@ try {
     db,
     temporal: temporal.client,
     temporalAddress,
+    temporalSecurity,
     namespace: config.temporal.namespace,
     payloadKeys: config.temporal.payloadKeys,
     // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.

@@ -18,7 +18,7 @@ if (!deepgram) fail('npm run streaming-worker needs DEEPGRAM_API_KEY (Deepgram) 
 const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dataDir, timeouts: config.db.timeouts });
 await migrate();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-streaming-worker', logger });
-const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys });
+const temporal = await createTemporalClient({ address: config.temporal.address, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors, payloadKeys: config.temporal.payloadKeys, security: config.temporal });
 const worker = await startStreamingWorker({
   live: config.live,
   apiKeys: config.auth.keys,
@@ -27,6 +27,7 @@ const worker = await startStreamingWorker({
   db,
   temporal: temporal.client,
   temporalAddress: config.temporal.address,
+  temporalSecurity: config.temporal,
   namespace: config.temporal.namespace,
   payloadKeys: config.temporal.payloadKeys,
   // Live sockets fail over across the endpoints like prerecorded calls, with the same circuit settings.
@@ -35,7 +36,7 @@ const worker = await startStreamingWorker({
   tracing,
   // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
-  workflowBundle: await loadWorkflowBundle(config.temporal.workflowBundlePath),
+  workflowBundle: await loadWorkflowBundle(config.temporal.workflowBundlePath, { tracing: tracing !== undefined }),
 }).catch(failOnRefusal);
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');
 

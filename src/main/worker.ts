@@ -19,8 +19,8 @@ const { db, migrate } = await createDb({ url: config.db.url, dataDir: config.dat
 await migrate();
 const metrics = createMetrics();
 const tracing = await createTracing({ settings: config.tracing, serviceName: 'transcription-worker', logger });
-const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, db, deepgram, metrics, logger, tracing, workflowBundle, shutdownGraceMs: config.http.shutdownGraceMs });
+const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath, { tracing: tracing !== undefined });
+const worker = await startBatchWorker({ config, temporalAddress: config.temporal.address, temporalSecurity: config.temporal, db, deepgram, metrics, logger, tracing, workflowBundle, shutdownGraceMs: config.http.shutdownGraceMs });
 let shuttingDown = false;
 const statusServer = await startStatusServer({
   metrics,

@@ -1,8 +1,9 @@
+import { connectWorkerToTemporal, type TemporalSecurity } from '../temporal/connection-options.js';
 import { outboundHttpFor } from '../adapters/outbound/index.js';
 import { createAudioSplitter } from '../adapters/audio-splitter/audio-splitter.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createBlobStore } from '../adapters/blob-store/index.js';
 import { createFailoverTranscriber } from '../adapters/deepgram/failover-transcriber.js';
@@ -22,6 +23,8 @@ export { WORKFLOWS_PATH } from './workflow-code.js';
 export interface BatchWorkerOptions {
   config: Config;
   temporalAddress: string;
+  /** TLS / API key for an external cluster (TEMPORAL_TLS*, TEMPORAL_API_KEY); none = plain gRPC. */
+  temporalSecurity?: TemporalSecurity;
   db: Db;
   /** Deepgram endpoints in priority order (the launcher may substitute the emulator). */
   deepgram: { apiUrls: string[]; apiKey?: string };
@@ -78,7 +81,7 @@ function instrumented(transcriber: Transcriber, metrics?: Metrics): Transcriber 
  */
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const { config, db, metrics } = options;
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await connectWorkerToTemporal(options.temporalAddress, options.temporalSecurity);
   const blobs = createBlobStore(db, config.uploads);
   // One converter for every worker of the process: payloads are encrypted before they reach Temporal.
   const dataConverter = encryptedDataConverter(config.temporal.payloadKeys);

@@ -1,10 +1,11 @@
+import { connectWorkerToTemporal, type TemporalSecurity } from '../temporal/connection-options.js';
 import { refuseOpenPublicApi } from './exposure.js';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createLiveActivities } from '../../activities/live.js';
 import type { OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { EndpointCircuit } from '../adapters/deepgram/circuit-breaker.js';
@@ -40,6 +41,8 @@ export interface StreamingWorkerOptions {
   /** Starts and signals session workflows; relays ask it why they were cancelled. */
   temporal: Client;
   temporalAddress: string;
+  /** TLS / API key for an external cluster (TEMPORAL_TLS*, TEMPORAL_API_KEY); none = plain gRPC. */
+  temporalSecurity?: TemporalSecurity;
   namespace: string;
   /** Its workers' payloads are encrypted like every other Temporal payload of the project (PAYLOAD_ENCRYPTION_KEYS). */
   payloadKeys: readonly PayloadKey[];
@@ -140,7 +143,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     metrics,
   });
 
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await connectWorkerToTemporal(options.temporalAddress, options.temporalSecurity);
   const common = { connection, namespace: options.namespace, dataConverter: encryptedDataConverter(options.payloadKeys), identity: `streaming@${workerId}`, activities };
   const workflows = await Worker.create({
     ...common,

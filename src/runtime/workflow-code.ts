@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
 import { OTEL_WORKFLOW_INTERCEPTORS_MODULE, type Tracing } from '../observability/tracing.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+// index.ts from source (tsx, tests), index.js in the compiled build (`npm run build`): the same extension as this file.
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../../workflows/index${path.extname(import.meta.url)}`, import.meta.url));
 
 /** A path the bundler writes into the bundle when (and only when) the tracing interceptors are in it. */
 const TRACING_MARK = '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
@@ -22,11 +24,19 @@ export function bundleWorkflows(options: { tracing: boolean; logger?: Logger }):
 }
 
 /**
- * A bundle built ahead of time (WORKFLOW_BUNDLE_PATH, written by `npm run build:workflows`), so a worker (re)starts
- * without the seconds of CPU that bundling takes; none given = the worker bundles `workflows/` itself.
+ * A bundle built ahead of time (WORKFLOW_BUNDLE_PATH, written by `npm run build:workflows` or `npm run build`), so a
+ * worker (re)starts without the seconds of CPU that bundling takes; none given = the worker bundles `workflows/`
+ * itself. With tracing on, `<name>.traced.js` beside it is taken when it exists (`npm run build` writes both), so one
+ * image serves traced and untraced workers alike.
  */
-export async function loadWorkflowBundle(file: string | undefined): Promise<{ code: string } | undefined> {
-  return file ? { code: await readFile(file, 'utf8') } : undefined;
+export async function loadWorkflowBundle(file: string | undefined, options: { tracing: boolean } = { tracing: false }): Promise<{ code: string } | undefined> {
+  if (!file) return undefined;
+  const traced = file.replace(/\.js$/, '.traced.js');
+  if (options.tracing && traced !== file) {
+    const code = await readFile(traced, 'utf8').catch(() => undefined);
+    if (code !== undefined) return { code };
+  }
+  return { code: await readFile(file, 'utf8') };
 }
 
 /** Whether a bundle carries the OpenTelemetry workflow interceptors. */

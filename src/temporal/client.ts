@@ -2,6 +2,7 @@ import { Client, Connection, type ClientInterceptors } from '@temporalio/client'
 import type { NativeConnection } from '@temporalio/worker';
 import type { PayloadKey } from '../config.js';
 import { encryptedDataConverter } from './encryption-codec.js';
+import { temporalConnectionOptions, type TemporalSecurity } from './connection-options.js';
 
 export interface TemporalClientOptions {
   address: string;
@@ -10,6 +11,8 @@ export interface TemporalClientOptions {
   interceptors?: ClientInterceptors;
   /** Every payload the client sends is encrypted with the first key; what it reads, with whichever key it names. */
   payloadKeys: readonly PayloadKey[];
+  /** TLS / API key for an external cluster (TEMPORAL_TLS*, TEMPORAL_API_KEY); none = plain gRPC. */
+  security?: TemporalSecurity;
   /**
    * A worker's connection in this same process (npm start): the client shares it, which is what lets a start hand its
    * first workflow task straight to that worker (eager workflow start). The worker owns and closes it.
@@ -24,7 +27,7 @@ export interface TemporalClientOptions {
 export async function createTemporalClient(options: TemporalClientOptions): Promise<{ client: Client; eagerStart: boolean; close: () => Promise<void> }> {
   const common = { namespace: options.namespace, interceptors: options.interceptors, dataConverter: encryptedDataConverter(options.payloadKeys) };
   if (options.workerConnection) return { client: new Client({ connection: options.workerConnection, ...common }), eagerStart: true, close: async () => undefined };
-  const connection = await Connection.connect({ address: options.address, connectTimeout: '10s' });
+  const connection = await Connection.connect({ ...(await temporalConnectionOptions(options.address, options.security)), connectTimeout: '10s' });
   return { client: new Client({ connection, ...common }), eagerStart: false, close: () => connection.close() };
 }
 

@@ -34,6 +34,18 @@ describe('emulator lifecycle', () => {
     }
   });
 
+  it('GET /health answers without a key (container and Kubernetes probes), other unknown paths 404', async () => {
+    const emulator = await startDeepgramEmulator({ apiKey: 'probe-key-0123456789' });
+    try {
+      const health = await fetch(`${emulator.url}/health`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: 'ok', engine: 'synthetic' });
+      assert.equal((await fetch(`${emulator.url}/healthz`)).status, 404);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('apiKey: null disables auth; port and url agree', async () => {
     const emulator = await startDeepgramEmulator({ apiKey: null });
     try {

@@ -9,10 +9,13 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs an entry point (`src/main/*.ts`) as its own process, the way `npm run api|worker` does. */
-export function startAppProcess(entry: string, env: Record<string, string>, readyWhen: string): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: REPO_ROOT,
+/**
+ * Runs an entry point (`src/main/*.ts`) as its own process, the way `npm run api|worker` does; `compiled: true`
+ * runs a compiled `.js` entry with plain node, as the image does (`cwd` its build directory).
+ */
+export function startAppProcess(entry: string, env: Record<string, string>, readyWhen: string, options: { compiled?: boolean; cwd?: string } = {}): AppProcess {
+  const child = spawn(process.execPath, options.compiled ? [entry] : ['--import', 'tsx', entry], {
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

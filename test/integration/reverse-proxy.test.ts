@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
+import { startCaddy } from '../helpers/caddy.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { eventually, openSdkLive, sendAudio } from '../helpers/live.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -11,13 +11,6 @@ import { startAppProcess, type AppProcess } from '../helpers/processes.js';
 import { freePort, stackEnv } from '../helpers/stack.js';
 
 const PREAMBLE = 'we the people of the united states in order to form a more perfect union';
-
-async function findCaddy(): Promise<string> {
-  for (const candidate of [process.env.CADDY_PATH, '/usr/bin/caddy'].filter((p): p is string => Boolean(p))) {
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  throw new Error('no caddy: install Debian’s caddy (apt-get install caddy; .ci/run does) or set CADDY_PATH');
-}
 
 /**
  * The production layout's one base URL: Debian's Caddy with deploy/proxy/Caddyfile (the file docker-compose.yml
@@ -45,15 +38,10 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
     });
     await Promise.all([...apis, ...streamers].map((p) => p.ready));
     const proxyPort = await freePort();
-    caddy = spawn(await findCaddy(), ['run', '--config', path.join(REPO_ROOT, 'deploy/proxy/Caddyfile'), '--adapter', 'caddyfile'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        PROXY_PORT: String(proxyPort),
-        API_UPSTREAMS: apis.map((a) => `127.0.0.1:${a.port}`).join(' '),
-        STREAMING_UPSTREAMS: streamers.map((s) => `127.0.0.1:${s.port}`).join(' '),
-      },
-      stdio: 'ignore',
+    caddy = await startCaddy(path.join(REPO_ROOT, 'deploy/proxy/Caddyfile'), {
+      PROXY_PORT: String(proxyPort),
+      API_UPSTREAMS: apis.map((a) => `127.0.0.1:${a.port}`).join(' '),
+      STREAMING_UPSTREAMS: streamers.map((s) => `127.0.0.1:${s.port}`).join(' '),
     });
     t.defer(() => {
       if (caddy.exitCode === null) caddy.kill('SIGKILL');

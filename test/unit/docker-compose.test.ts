@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /** No Docker engine runs here, so docker-compose.yml is checked statically against the code it deploys. */
 const compose = parse(await readFile(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: string | { context: string; args?: Record<string, string> }; image?: string; environment?: Record<string, unknown> | string[]; depends_on?: string[] | Record<string, unknown>; ports?: string[]; volumes?: string[]; command?: string[] }>;
+  services: Record<string, { build?: string | { context: string; target?: string; args?: Record<string, string> }; image?: string; environment?: Record<string, unknown> | string[]; depends_on?: string[] | Record<string, unknown>; ports?: string[]; volumes?: string[]; command?: string[] }>;
 };
 const schemaKeys = new Set(ENV_VARIABLE_NAMES);
 const appServices = Object.entries(compose.services).filter(([, s]) => s.build === '.' || (typeof s.build === 'object' && s.build.context === '.'));
@@ -38,11 +38,19 @@ function published(port: string): { ip: string; hostPort: string } {
   return parts.length === 3 ? { ip: parts[0]!, hostPort: parts[1]! } : { ip: '0.0.0.0', hostPort: parts[0]! };
 }
 
-test('the app services are the API, the workers, the emulator and the local engine, each running an existing entry point', () => {
+/** The Dockerfile's stages by name (`FROM … AS name`). */
+const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const stages = [...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]);
+
+test('the app services are the API, the workers, the emulator and the local engine, each running the compiled build of an existing entry point with node', () => {
   assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'deepgram-emulator', 'local-engine', 'streaming-worker', 'worker']);
   for (const [name, service] of appServices) {
+    assert.equal(service.command?.[0], 'node', `${name} runs node on the compiled output, not tsx`);
     const entry = service.command?.find((part) => part.startsWith('src/main/'));
-    assert.ok(entry && existsSync(path.join(REPO_ROOT, entry)), `${name} runs ${entry}`);
+    assert.match(entry ?? '', /\.js$/, `${name} runs ${entry}`);
+    assert.ok(existsSync(path.join(REPO_ROOT, entry!.replace(/\.js$/, '.ts'))), `${name} runs ${entry}, compiled from a source that exists`);
+    const target = typeof service.build === 'object' ? service.build.target : undefined;
+    assert.ok(target && stages.includes(target), `${name} builds the Dockerfile stage ${target} (stages: ${stages.join(', ')})`);
   }
 });
 
@@ -118,14 +126,14 @@ test('secure by default: only the proxy (REST and live, one base URL) is publish
   }
 });
 
-test('the local engine service builds the image with the engine inside and listens where its config says', async () => {
+test('the local engine service builds the image stage with the engine inside and listens where its config says', () => {
   const service = compose.services['local-engine']!;
-  assert.deepEqual(service.build, { context: '.', args: { WITH_LOCAL_ENGINE: 'true' } });
-  const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
-  assert.match(dockerfile, /ARG WITH_LOCAL_ENGINE=false/);
-  assert.match(dockerfile, /if \[ "\$WITH_LOCAL_ENGINE" = "true" \];[\s\S]*bash scripts\/setup-tools\.sh speech/);
+  assert.deepEqual(service.build, { context: '.', target: 'local-engine' });
+  const stage = dockerfile.slice(dockerfile.search(/^FROM runtime AS local-engine/m));
+  assert.match(stage, /bash scripts\/setup-tools\.sh speech/, 'the engine is installed by the same hash-checked installer as npm run setup');
   for (const file of ['scripts/setup-tools.sh', 'scripts/speech-requirements.txt']) assert.ok(existsSync(path.join(REPO_ROOT, file)), `${file} is copied into the image`);
   const config = configOf('local-engine');
   assert.equal(config.localEngine.host, '0.0.0.0');
   assert.ok((service.ports ?? []).some((p) => published(p).hostPort === String(config.localEngine.port)));
+  assert.match(JSON.stringify((service as { healthcheck?: { test?: unknown } }).healthcheck?.test), new RegExp(`127\\.0\\.0\\.1:${config.localEngine.port}/health`));
 });

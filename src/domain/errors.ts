@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'transcription_failed'
   | 'service_unavailable'
   | 'session_ended'
+  | 'session_id_taken'
   | 'too_many_live_sessions'
   | 'forbidden'
   | 'admin_disabled'

@@ -103,16 +103,22 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
       try {
         // Another tenant's session is as unknown as a missing one.
         const existing = await sessions.find(caller, query.sessionId);
-        if (!existing) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
-        if (existing.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
-        await sessions.assertResumable(query.sessionId, query.takeover);
+        if (!existing && !query.createSession) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
+        if (existing?.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
+        if (!existing && (await sessions.idTaken(query.sessionId))) {
+          return refuseUpgrade(socket, 409, 'session_id_taken', `The session id ${query.sessionId} is taken; choose another (a new random UUID)`);
+        }
+        // create_session=true and no such session yet: it starts under the client's id (below).
+        if (existing) {
+          await sessions.assertResumable(query.sessionId, query.takeover);
+          resumed = true;
+        }
       } catch (err) {
         if (err instanceof AppError) return refuseUpgrade(socket, err.status, err.code, err.message);
         throw err;
       } finally {
         pending--;
       }
-      resumed = true;
     }
     const sessionId = query.sessionId ?? randomUUID();
     const ws = await accept(req, socket, head, sessionId);

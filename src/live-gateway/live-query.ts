@@ -1,7 +1,7 @@
 import type { LiveOptions } from '../domain/live.js';
 
 export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
-export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string; takeover: boolean } | { ok: false; error: LiveQueryError };
+export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string; takeover: boolean; createSession: boolean } | { ok: false; error: LiveQueryError };
 
 const ENCODINGS = new Set(['linear16', 'linear32', 'flac', 'alaw', 'mulaw', 'amr-nb', 'amr-wb', 'opus', 'ogg-opus', 'speex', 'g729']);
 /** Headerless encodings whose samples mean nothing without a sample rate. */
@@ -19,15 +19,22 @@ const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number
 
 /**
  * Validates the query of a live `GET /v1/listen` upgrade: Deepgram's live parameters, with Deepgram's string
- * values, plus our `session_id` (resume). Unknown or malformed parameters are refused with a message naming them,
+ * values, plus our `session_id` (resume; with `create_session=true` the id of a session to start if it does not exist
+ * yet, so a client's automatic reconnect, which repeats the same URL, resumes it). Unknown or malformed parameters are refused with a message naming them,
  * before anything is started or billed.
  */
 export function parseLiveQuery(params: URLSearchParams): LiveQuery {
   const options: LiveOptions = {};
   let sessionId: string | undefined;
   let takeover = false;
+  let createSession = false;
   for (const name of new Set(params.keys())) {
     const values = params.getAll(name);
+    if (name === 'create_session') {
+      if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid('create_session must be true or false');
+      createSession = values[0] === 'true';
+      continue;
+    }
     if (name === 'takeover') {
       if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid('takeover must be true or false');
       takeover = values[0] === 'true';
@@ -51,7 +58,8 @@ export function parseLiveQuery(params: URLSearchParams): LiveQuery {
     options[name] = values[0]!;
   }
   if (takeover && !sessionId) return invalid('takeover=true needs the session_id of the session to take over');
-  return crossCheck(options) ?? { ok: true, options, takeover, ...(sessionId ? { sessionId } : {}) };
+  if (createSession && !sessionId) return invalid('create_session=true needs the session_id (a UUID you choose) to create the session under');
+  return crossCheck(options) ?? { ok: true, options, takeover, createSession, ...(sessionId ? { sessionId } : {}) };
 }
 
 function checkValue(name: string, value: string): string | undefined {

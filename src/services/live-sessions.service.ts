@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { LiveConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -77,6 +77,9 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
     /** The caller's session (another tenant's is as missing as an unknown one). */
     find: (caller: Caller, id: string): Promise<LiveSession | undefined> => findLiveSession(db, id, caller.tenantId),
 
+    /** Whether any tenant's session has this id: a client-chosen id (create_session) must be new. */
+    idTaken: async (id: string): Promise<boolean> => (await findLiveSession(db, id)) !== undefined,
+
     /** Records the session and starts its workflow; the relay then runs on `attach.taskQueue`. */
     async start(caller: Caller, request: { sessionId: string; options: LiveOptions; attach: ClientAttachment }): Promise<void> {
       let admission;
@@ -92,6 +95,9 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
         );
       } catch (err) {
         throw unavailable('The database', err);
+      }
+      if (!admission.admitted && admission.scope === 'id_taken') {
+        throw new AppError(409, 'session_id_taken', `The session id ${request.sessionId} is taken; choose another (a new random UUID)`);
       }
       if (!admission.admitted) {
         throw new AppError(
@@ -118,6 +124,10 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
           ...(deps.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_SEARCH_ATTRIBUTE, value: caller.tenantName }] } : {}),
         });
       } catch (err) {
+        // Two connections creating the same client-chosen id at once (create_session): the first one has it.
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new AppError(409, 'session_in_use', `Live session ${request.sessionId} was just started by another connection; reconnect to resume it`);
+        }
         await markLiveSessionEnded(db, request.sessionId, { reason: 'internal_error', message: 'the workflow engine did not accept the session' }).catch(() => undefined);
         throw unavailable('The workflow engine', err);
       }

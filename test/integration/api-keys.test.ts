@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import WebSocket from 'ws';
 import { DeepgramClient } from '@deepgram/sdk';
 import { openRawLive, openSdkLive, refusedUpgrade, sendAudio } from '../helpers/live.js';
 import { getJson } from '../helpers/stack.js';
@@ -7,13 +9,14 @@ import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 const TEAM_A = 'team-a-secret-0123456789';
 const TEAM_B = 'team-b-secret-9876543210';
+const TEAM_C = 'team-c-secret-5555555555';
 const TEXT = 'testing one two three';
 
 /** API_KEYS: every /v1 request and live session needs a key; each key spends its own budget. */
 // team-a may send 3 requests a minute; team-b has the default budget.
 describeWithStack(
   'API keys',
-  { transcripts: { 'testing-websocket.wav': TEXT }, stack: { env: { API_KEYS: `team-a:${TEAM_A}:3, team-b:${TEAM_B}`, RATE_LIMIT_PER_MINUTE: '100' } }, streaming: true },
+  { transcripts: { 'testing-websocket.wav': TEXT }, stack: { env: { API_KEYS: `team-a:${TEAM_A}:3, team-b:${TEAM_B}, team-c:${TEAM_C}`, RATE_LIMIT_PER_MINUTE: '100' } }, streaming: true },
   (t) => {
   const audio = () => t.audio('testing-websocket.wav');
 
@@ -74,5 +77,38 @@ describeWithStack(
     browser.ws.send(JSON.stringify({ type: 'CloseStream' }));
     assert.equal((await browser.closed).code, 1000);
     assert.ok(browser.messages.some((m) => m.type === 'Results'));
+  });
+
+  test('a session id the client chose (create_session=true): started under it, resumed by the same URL after a drop, and not another tenant’s to take', async () => {
+    const id = randomUUID();
+    const url = `${t.streaming.url.replace(/^http/, 'ws')}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000&session_id=${id}&create_session=true`;
+    const speech = t.audio('preamble-16k.wav').subarray(44, 44 + 6 * 32_000);
+    const first = await openRawLive(url, ['token', TEAM_B]);
+    await sendAudio((c) => first.ws.send(c), speech.subarray(0, 3 * 32_000), 3200, 5);
+    await first.waitFor((m) => m.type === 'Results');
+    const session = await get(`/v1/streams/${id}`, TEAM_B);
+    assert.equal(session.status, 200);
+    assert.equal(session.body.id, id);
+    assert.equal((await get(`/v1/streams/${id}`, TEAM_C)).status, 404, 'another tenant does not see it');
+
+    // A dropped connection (a train tunnel): the client repeats the very same URL, as an SDK's reconnect does.
+    first.ws.terminate();
+    const again = await openRawLive(url, ['token', TEAM_B]);
+    await sendAudio((c) => again.ws.send(c), speech.subarray(3 * 32_000), 3200, 5);
+    again.ws.send(JSON.stringify({ type: 'CloseStream' }));
+    assert.equal((await again.closed).code, 1000);
+    const resumed = await get(`/v1/streams/${id}`, TEAM_B);
+    assert.equal(resumed.body.resume_count, 1, 'one session, resumed once');
+    assert.equal((await get('/v1/streams?limit=50', TEAM_B)).body.data.filter((x: { id: string }) => x.id === id).length, 1);
+
+    // Another tenant naming the same id gets neither a session of its own under it nor team-b's.
+    assert.equal((await refusedUpgrade(url)).status, 401, 'no key, no session');
+    const otherTenant = new WebSocket(url, ['token', TEAM_C]);
+    const refusal = await new Promise<number>((resolve) => {
+      otherTenant.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      otherTenant.on('open', () => resolve(101));
+      otherTenant.on('error', () => undefined);
+    });
+    assert.equal(refusal, 409, 'an id another tenant holds is refused (session_id_taken), never resumed');
   });
 });

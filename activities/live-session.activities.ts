@@ -14,6 +14,9 @@ import { liveSessionStateQuery } from '../workflows/live-session.definitions.js'
 import { keyStanding } from '../src/db/repositories/api-keys.repository.js';
 import { keyAudioSecondsSince, recordLiveUsage } from '../src/db/repositories/usage.repository.js';
 import { monthStart } from '../src/domain/tenancy.js';
+import { AppError } from '../src/domain/errors.js';
+import { LiveRecorder } from '../src/live-relay/recorder.js';
+import type { LiveRecordings } from '../src/services/live-recordings.service.js';
 
 export interface LiveActivityDeps {
   db: Db;
@@ -31,6 +34,8 @@ export interface LiveActivityDeps {
   logger: Logger;
   /** audio_seconds_processed_total{mode="live"} and live_sessions_ended_total{reason}. */
   metrics?: Metrics;
+  /** Recordings (record=true) and their re-passes; without them a session asking to be recorded is refused at connect. */
+  recordings?: LiveRecordings;
 }
 
 const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
@@ -116,6 +121,17 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         deadlineMs: input.deadlineMs,
         maxSessionSeconds: input.maxSessionSeconds,
         settings: deps.settings,
+        ...(session.record && deps.recordings
+          ? {
+              recorder: new LiveRecorder({
+                sink: deps.recordings.sink,
+                sessionId: input.sessionId,
+                tenantId: session.tenantId,
+                recordedBytes: session.recording.bytes,
+                warn: (details, message) => deps.logger.warn(details, message),
+              }),
+            }
+          : {}),
         warn: (details, message) => deps.logger.warn(details, message),
       });
       const ctx = Context.current();
@@ -135,6 +151,36 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         clearInterval(beat);
         stopWatching();
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      }
+    },
+
+    /**
+     * Joins an ended session's recorded parts into one file (README, Recordings). Idempotent; retried while the blob
+     * store or the database is away.
+     */
+    async finishLiveRecording(sessionId: string): Promise<{ bytes: number }> {
+      if (!deps.recordings) return { bytes: 0 };
+      const { blobId, bytes } = await deps.recordings.assemble(sessionId);
+      if (blobId) deps.logger.info({ sessionId, bytes }, 'live: recording stored');
+      return { bytes };
+    },
+
+    /**
+     * repass=true: transcribes the recording again as a batch job of the session's key. A refusal the job API would
+     * answer with 4xx (the key's budget spent) is logged and not retried; the client can ask again later.
+     */
+    async startLiveRepass(sessionId: string): Promise<string | null> {
+      if (!deps.recordings) return null;
+      try {
+        const jobId = await deps.recordings.repassOnEnd(sessionId);
+        deps.logger.info({ sessionId, jobId }, jobId ? 'live: re-pass of the recording started' : 'live: no re-pass (no recording, or the key was revoked)');
+        return jobId;
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) {
+          deps.logger.warn({ sessionId, code: err.code, err: err.message }, 'live: re-pass of the recording refused');
+          return null;
+        }
+        throw err;
       }
     },
 

@@ -17,7 +17,7 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
   return {
     /**
      * One batch of everything older than the retention period: finished jobs (transcripts, delivery logs, their
-     * uploads), ended live sessions (their final results), and uploads no job references after the grace period.
+     * uploads), ended live sessions (their final results and recordings), and uploads no job references after the grace period.
      * Idempotent: a repeat finds less to delete.
      */
     async purgeExpiredData(request: RetentionRequest): Promise<RetentionBatch> {
@@ -25,10 +25,11 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
       const expired = request.retentionDays === null ? null : new Date(now - request.retentionDays * DAY_MS);
       const jobs = expired ? await deleteExpiredJobs(deps.db, expired, request.batchSize) : { deleted: 0, blobIds: [] };
       for (const blobId of jobs.blobIds) await deps.blobs.delete(blobId);
-      const liveSessions = expired ? await deleteExpiredLiveSessions(deps.db, expired, request.batchSize) : 0;
+      const live = expired ? await deleteExpiredLiveSessions(deps.db, expired, request.batchSize) : { deleted: 0, blobIds: [] };
+      for (const blobId of live.blobIds) await deps.blobs.delete(blobId);
       const orphans = await orphanBlobIds(deps.db, new Date(now - request.orphanGraceMs), request.batchSize);
       for (const blobId of orphans) await deps.blobs.delete(blobId);
-      const batch = { jobs: jobs.deleted, liveSessions, uploads: jobs.blobIds.length + orphans.length };
+      const batch = { jobs: jobs.deleted, liveSessions: live.deleted, uploads: jobs.blobIds.length + live.blobIds.length + orphans.length };
       if (batch.jobs + batch.liveSessions + batch.uploads > 0) {
         deps.logger?.info({ ...batch, before: expired?.toISOString() ?? null, workflowId: Context.current().info.workflowExecution?.workflowId }, 'retention: expired data deleted');
       }

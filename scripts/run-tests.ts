@@ -39,6 +39,8 @@ const HEAVY = [
   'test/integration/reverse-proxy.test.ts',
   // Headless Chromium with a fake microphone, and a live session beside an upload.
   'test/integration/console.test.ts',
+  // Live sessions and re-passes against the local Whisper engine (real words, so WER can be compared).
+  'test/integration/live-recordings.test.ts',
   // Compiles the whole platform (tsc, two workflow bundles) and runs four processes from it, the local engine's Whisper included.
   'test/integration/compiled-build.test.ts',
   // Builds the client package (esbuild, tsc), installs its tarball with npm, type-checks a project against it.

@@ -21,6 +21,12 @@ const bookkeeping = proxyLocalActivities<LiveActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 120 },
 });
 
+/** Recordings: joining a long recording reads and writes all of it, so it gets minutes, and patient retries. */
+const recordings = proxyLocalActivities<LiveActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 100 },
+});
+
 /**
  * One live session. Each client connection gets one long-running relay activity, scheduled on the task queue of
  * the streaming worker that holds that client's socket. When the client goes away (or its worker dies: the relay
@@ -86,6 +92,10 @@ export async function liveSession(input: LiveSessionInput): Promise<LiveSessionS
   state.status = 'ended';
   state.closeReason = reason;
   await bookkeeping.markLiveSessionEnded(input.sessionId, reason, message ?? null);
+  if (input.record) {
+    await recordings.finishLiveRecording(input.sessionId);
+    if (input.repass) await recordings.startLiveRepass(input.sessionId);
+  }
   return { sessionId: input.sessionId, closeReason: reason, resumes: state.resumes };
 }
 

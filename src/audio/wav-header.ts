@@ -1,5 +1,7 @@
 /** Reads a RIFF/WAVE header: enough to know the duration without downloading the samples. */
 export interface WavFormat {
+  /** 1 PCM, 3 IEEE float, 6 A-law, 7 µ-law, 0xfffe extensible. */
+  formatTag: number;
   channels: number;
   sampleRate: number;
   byteRate: number;
@@ -19,6 +21,7 @@ export function parseWavHeader(buf: Buffer): WavFormat | null {
     const body = offset + 8;
     if (id === 'fmt ' && body + 16 <= buf.length) {
       fmt = {
+        formatTag: buf.readUInt16LE(body),
         channels: buf.readUInt16LE(body + 2),
         sampleRate: buf.readUInt32LE(body + 4),
         byteRate: buf.readUInt32LE(body + 8),
@@ -37,4 +40,24 @@ export function parseWavHeader(buf: Buffer): WavFormat | null {
 export function wavDurationSeconds(format: WavFormat, totalBytes?: number): number | null {
   const dataBytes = format.dataBytes ?? (totalBytes !== undefined ? totalBytes - format.dataOffset : null);
   return dataBytes === null ? null : dataBytes / format.byteRate;
+}
+
+/** A canonical 44-byte RIFF/WAVE header for `dataBytes` of interleaved samples. */
+export function wavHeader(format: { formatTag: number; sampleRate: number; channels: number; bitsPerSample: number }, dataBytes: number): Buffer {
+  const blockAlign = (format.channels * format.bitsPerSample) / 8;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(Math.min(0xffffffff, 36 + dataBytes), 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(format.formatTag, 20);
+  header.writeUInt16LE(format.channels, 22);
+  header.writeUInt32LE(format.sampleRate, 24);
+  header.writeUInt32LE(format.sampleRate * blockAlign, 28);
+  header.writeUInt16LE(blockAlign, 32);
+  header.writeUInt16LE(format.bitsPerSample, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(Math.min(0xffffffff, dataBytes), 40);
+  return header;
 }

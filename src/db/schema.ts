@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { LiveCloseReason, LiveOptions, LiveSessionStatus } from '../domain/live.js';
+import type { LiveCloseReason, LiveOptions, LiveSessionStatus, RecordingFormat } from '../domain/live.js';
 import type { JobError, JobStatus, RequestedMode, ResolvedMode, AudioSource, DeepgramOptions } from '../domain/transcription.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -159,6 +159,22 @@ export interface LiveSessionsTable {
   api_key_id: ColumnType<string | null, string | null | undefined, string | null>;
   region: ColumnType<string | null, string | null | undefined, string | null>;
   deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  record: ColumnType<boolean, boolean | undefined, boolean>;
+  /** bigint: comes back as a string. */
+  recording_bytes: ColumnType<string, number | string | undefined, number | string>;
+  recording_format: ColumnType<RecordingFormat | null, string | null | undefined, string | null>;
+  recording_blob_id: ColumnType<string | null, string | null | undefined, string | null>;
+  repass_options: ColumnType<DeepgramOptions | null, string | null | undefined, string | null>;
+  repass_job_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One stored stretch of a live session's recording: bytes [byte_offset, byte_offset + byte_length) of its audio data. */
+export interface LiveRecordingPartsTable {
+  session_id: string;
+  byte_offset: ColumnType<string, number, number>;
+  byte_length: ColumnType<string, number, number>;
+  blob_id: string;
+  created_at: Timestamp;
 }
 
 export interface LiveSegmentsTable {
@@ -201,6 +217,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   live_sessions: LiveSessionsTable;
   live_segments: LiveSegmentsTable;
+  live_recording_parts: LiveRecordingPartsTable;
   deepgram_call_slots: DeepgramCallSlotsTable;
   rate_limits: RateLimitsTable;
   tenants: TenantsTable;

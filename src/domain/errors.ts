@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'service_unavailable'
   | 'session_ended'
   | 'session_id_taken'
+  | 'no_recording'
+  | 'recording_not_ready'
   | 'too_many_live_sessions'
   | 'forbidden'
   | 'admin_disabled'

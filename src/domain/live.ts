@@ -26,7 +26,19 @@ export interface LiveSessionInput {
   options: LiveOptions;
   attach: ClientAttachment;
   limits: LiveSessionLimits;
+  /** record=true: the audio is stored as it streams and joined into one file when the session ends. */
+  record?: boolean;
+  /** repass=true: once the recording is joined, it is transcribed again as a batch job (options on the session row). */
+  repass?: boolean;
 }
+
+/**
+ * What a recording's bytes are: PCM-like audio (the session's encoding, or the WAV the client streamed), written out
+ * as a WAV file; or the client's own container (webm, ogg, mp3…), kept as sent.
+ */
+export type RecordingFormat =
+  | { kind: 'pcm'; formatTag: number; sampleRate: number; channels: number; bitsPerSample: number }
+  | { kind: 'container'; contentType: string };
 
 export interface LiveRelayInput {
   sessionId: string;
@@ -113,6 +125,12 @@ export interface LiveSession {
   deepgramRequestIds: string[];
   /** Set once the session was deleted: a tombstone without segments or options. */
   deletedAt: Date | null;
+  /** record=true at connect: its audio is kept (README, Recordings). */
+  record: boolean;
+  recording: { bytes: number; format: RecordingFormat | null; blobId: string | null };
+  /** Options of the automatic re-pass (repass=true), null without one. */
+  repassOptions: Record<string, string | number | boolean | string[]> | null;
+  repassJobId: string | null;
 }
 
 /** A frame from the client, already classified. */

@@ -1,3 +1,4 @@
+import type { LiveRecordings } from '../services/live-recordings.service.js';
 import type { ResumableUploadsService } from '../services/resumable-uploads.service.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { PayloadCodec } from '@temporalio/common';
@@ -44,6 +45,8 @@ export interface AppDeps {
   tracer?: Tracer;
   /** Resumable uploads (tus) at /v1/uploads. */
   resumableUploads?: ResumableUploadsService;
+  /** Live sessions' recordings and re-passes: `GET /v1/streams/:id/recording`, `POST /v1/streams/:id/transcribe`. */
+  liveRecordings?: LiveRecordings;
 }
 
 /** `caller`: who is asking (its tenant and key); the implicit tenant when the API is open. Unset on admin routes. */

@@ -1,5 +1,14 @@
 import type { LiveSegment, LiveSession } from '../domain/live.js';
 
+/** The recording's state as a client reads it. */
+function recordingView(session: LiveSession) {
+  if (!session.record) return null;
+  const { bytes, format, blobId } = session.recording;
+  const status = blobId ? 'ready' : session.status === 'active' ? 'recording' : bytes > 0 ? 'finishing' : 'empty';
+  const seconds = format?.kind === 'pcm' ? round(bytes / (format.sampleRate * format.channels * (format.bitsPerSample / 8))) : null;
+  return { status, bytes, seconds, content_type: format?.kind === 'container' ? format.contentType : 'audio/wav', url: `/v1/streams/${session.id}/recording` } as const;
+}
+
 /** The public JSON shape of a live session. Field names are the API contract: snake_case, stable. */
 export function streamView(session: LiveSession, links: { self: string; temporalUi?: string }) {
   return {
@@ -17,6 +26,8 @@ export function streamView(session: LiveSession, links: { self: string; temporal
     reconnect_count: session.reconnectCount,
     resume_count: session.resumeCount,
     deepgram_request_ids: session.deepgramRequestIds,
+    recording: recordingView(session),
+    repass: session.repassJobId ? { job_id: session.repassJobId, links: { job: `/v1/transcriptions/${session.repassJobId}` } } : null,
     links: { self: links.self, ...(links.temporalUi ? { temporal_ui: links.temporalUi } : {}) },
   };
 }

@@ -1,5 +1,6 @@
 import { srt, webvtt } from '@deepgram/captions';
 import { AppError } from '../domain/errors.js';
+import type { LiveSegment, LiveSession } from '../domain/live.js';
 import type { JobWithTranscript } from '../services/transcriptions.service.js';
 
 export const FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
@@ -25,4 +26,22 @@ export function renderTranscript(loaded: JobWithTranscript, format: Exclude<Tran
   const result = loaded.transcript.result as Parameters<typeof webvtt>[0];
   const body = format === 'txt' ? `${loaded.transcript.text}\n` : format === 'srt' ? srt(result) : webvtt(result);
   return { body, contentType: CONTENT_TYPES[format] };
+}
+
+/**
+ * Plain text or captions of a live session's final results: each final with words is one utterance (Deepgram's
+ * captions package breaks long ones into lines), on the session's timeline.
+ */
+export function renderLiveTranscript(session: LiveSession, segments: LiveSegment[], format: Exclude<TranscriptFormat, 'json'>): { body: string; contentType: string } {
+  const spoken = segments.filter((s) => s.transcript.length > 0 && s.words.length > 0);
+  const text = spoken.map((s) => s.transcript).join(' ');
+  if (format === 'txt') return { body: text ? `${text}\n` : '', contentType: CONTENT_TYPES.txt };
+  const result = {
+    metadata: { request_id: session.id, created: session.startedAt.toISOString(), duration: spoken.at(-1)?.end ?? 0, channels: 1 },
+    results: {
+      channels: [{ alternatives: [{ transcript: text, confidence: 1, words: spoken.flatMap((s) => s.words) }] }],
+      utterances: spoken.map((s) => ({ start: s.start, end: s.end, channel: s.channel, transcript: s.transcript, confidence: s.confidence ?? 0, words: s.words })),
+    },
+  } as unknown as Parameters<typeof webvtt>[0];
+  return { body: format === 'srt' ? srt(result) : webvtt(result), contentType: CONTENT_TYPES[format] };
 }

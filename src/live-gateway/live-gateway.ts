@@ -33,6 +33,8 @@ export interface LiveGatewayOptions {
   regions: string[];
   /** Told about every connection closed for capacity: this worker is full, or every worker together is. */
   onRefused?: (reason: 'worker_full' | 'global_limit') => void;
+  /** Whether this worker can keep recordings (record=true); without a blob store it refuses them. */
+  recordings: boolean;
 }
 
 /** Any Node HTTP server (node:http, or the one @hono/node-server returns): what 'upgrade' events come from. */
@@ -63,9 +65,13 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     handleProtocols: (protocols) => [...protocols].find((p) => /^(token|bearer)$/i.test(p)) ?? false,
   });
   const sessionOf = new WeakMap<IncomingMessage, string>();
+  const resumeFromOf = new WeakMap<IncomingMessage, number>();
   wss.on('headers', (headers, req) => {
     const id = sessionOf.get(req);
     if (id) headers.push(`dg-request-id: ${id}`);
+    // A resumed session: the point on its timeline the client's audio is taken to start from (send from there).
+    const resumeFrom = resumeFromOf.get(req);
+    if (resumeFrom !== undefined) headers.push(`resume-from-seconds: ${Math.round(resumeFrom * 1e6) / 1e6}`);
   });
   let pending = 0;
   let closing = false;
@@ -96,6 +102,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     const query = parseLiveQuery(url.searchParams);
     if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);
     if (closing) return refuseUpgrade(socket, 503, 'service_unavailable', 'This streaming worker is shutting down; connect again');
+    if (query.record && !options.recordings) return refuseUpgrade(socket, 400, 'invalid_option', 'record=true: this deployment keeps no recordings (no blob store on its streaming workers)');
     const full = registry.open + pending >= options.maxSessions;
     let resumed = false;
     if (query.sessionId && !full) {
@@ -111,6 +118,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
         // create_session=true and no such session yet: it starts under the client's id (below).
         if (existing) {
           await sessions.assertResumable(query.sessionId, query.takeover);
+          resumeFromOf.set(req, await sessions.resumePoint(query.sessionId));
           resumed = true;
         }
       } catch (err) {
@@ -133,7 +141,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     const attach = { taskQueue: options.relayTaskQueue, connectionId: connection.connectionId };
     try {
       if (resumed) await sessions.resume(sessionId, attach);
-      else await sessions.start(caller, { sessionId, options: query.options, attach });
+      else await sessions.start(caller, { sessionId, options: query.options, attach, record: query.record, repass: query.repass });
       logger.info({ sessionId, connectionId: connection.connectionId, resumed }, 'live session connected');
     } catch (err) {
       const message = err instanceof AppError ? err.message : 'The session could not be started';

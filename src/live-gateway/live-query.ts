@@ -1,7 +1,13 @@
 import type { LiveOptions } from '../domain/live.js';
 
 export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
-export type LiveQuery = { ok: true; options: LiveOptions; sessionId?: string; takeover: boolean; createSession: boolean } | { ok: false; error: LiveQueryError };
+export type LiveQuery =
+  | { ok: true; options: LiveOptions; sessionId?: string; takeover: boolean; createSession: boolean; record: boolean; repass: boolean }
+  | { ok: false; error: LiveQueryError };
+
+/** Our own true/false parameters: never sent to Deepgram (a Deepgram-compatible client that does not send them gets false). */
+const OWN_FLAGS = ['takeover', 'create_session', 'record', 'repass'] as const;
+type OwnFlag = (typeof OWN_FLAGS)[number];
 
 const ENCODINGS = new Set(['linear16', 'linear32', 'flac', 'alaw', 'mulaw', 'amr-nb', 'amr-wb', 'opus', 'ogg-opus', 'speex', 'g729']);
 /** Headerless encodings whose samples mean nothing without a sample rate. */
@@ -26,18 +32,12 @@ const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number
 export function parseLiveQuery(params: URLSearchParams): LiveQuery {
   const options: LiveOptions = {};
   let sessionId: string | undefined;
-  let takeover = false;
-  let createSession = false;
+  const flags: Record<OwnFlag, boolean> = { takeover: false, create_session: false, record: false, repass: false };
   for (const name of new Set(params.keys())) {
     const values = params.getAll(name);
-    if (name === 'create_session') {
-      if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid('create_session must be true or false');
-      createSession = values[0] === 'true';
-      continue;
-    }
-    if (name === 'takeover') {
-      if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid('takeover must be true or false');
-      takeover = values[0] === 'true';
+    if ((OWN_FLAGS as readonly string[]).includes(name)) {
+      if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) return invalid(`${name} must be true or false`);
+      flags[name as OwnFlag] = values[0] === 'true';
       continue;
     }
     if (name === 'session_id') {
@@ -57,9 +57,13 @@ export function parseLiveQuery(params: URLSearchParams): LiveQuery {
     if (problem) return invalid(problem);
     options[name] = values[0]!;
   }
+  const { takeover, create_session: createSession, repass } = flags;
   if (takeover && !sessionId) return invalid('takeover=true needs the session_id of the session to take over');
   if (createSession && !sessionId) return invalid('create_session=true needs the session_id (a UUID you choose) to create the session under');
-  return crossCheck(options) ?? { ok: true, options, takeover, createSession, ...(sessionId ? { sessionId } : {}) };
+  if (repass && params.get('record') === 'false') return invalid('repass=true transcribes the recording again: it needs record=true (or no record parameter)');
+  // A re-pass needs the recording, so asking for one records.
+  const record = flags.record || repass;
+  return crossCheck(options) ?? { ok: true, options, takeover, createSession, record, repass, ...(sessionId ? { sessionId } : {}) };
 }
 
 function checkValue(name: string, value: string): string | undefined {

@@ -1,4 +1,4 @@
-import { parseWavHeader } from '../audio/wav-header.js';
+import { parseWavHeader, type WavFormat } from '../audio/wav-header.js';
 import type { LiveOptions } from '../domain/live.js';
 
 /** Raw encodings whose byte rate follows from sample_rate and channels. */
@@ -20,6 +20,8 @@ export class AudioClock {
   dataBytes = 0;
   /** The WAV header, sent first to every new upstream socket. */
   header: Buffer | undefined;
+  /** The client's WAV format, when it streamed a WAV. */
+  wav: WavFormat | undefined;
   byteRate = 0;
   private blockAlign = 1;
   private head: Buffer[] = [];
@@ -64,6 +66,7 @@ export class AudioClock {
       this.byteRate = wav.byteRate;
       this.blockAlign = Math.max(1, (wav.channels * wav.bitsPerSample) / 8);
       this.header = head.subarray(0, wav.dataOffset);
+      this.wav = wav;
       return this.release(head.subarray(wav.dataOffset));
     }
     if (isRiff && this.headBytes < HEADER_LIMIT) return Buffer.alloc(0);

@@ -5,6 +5,8 @@ import type { ClientFrame, ClientLink, LiveOptions, LiveProgress, LiveRelayOutco
 import { AudioClock } from './audio-clock.js';
 import { clientCloseFor, type ClientClose } from './close-policy.js';
 import { connectUpstream, type ReconnectPolicy } from './connect-upstream.js';
+import type { LiveRecorder } from './recorder.js';
+import { recordingFormatOf } from './recording-format.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { SegmentWriter } from './segment-writer.js';
 import { sessionMetadata } from './session-metadata.js';
@@ -40,6 +42,8 @@ export interface RelayInit {
   deadlineMs: number;
   maxSessionSeconds: number;
   settings: RelaySettings;
+  /** record=true: keeps the audio (README, Recordings). */
+  recorder?: LiveRecorder;
   warn: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -69,6 +73,7 @@ export class LiveRelay {
   private connecting = false;
   private opened = false;
   private headerSent = false;
+  private recordingBegun = false;
   private closeSent = false;
   private gotMetadata = false;
   private pendingFinalize = false;
@@ -93,6 +98,8 @@ export class LiveRelay {
       sessionId: init.sessionId,
       intervalMs: init.settings.persistIntervalMs,
       totals: () => ({ audioSeconds: this.audioSeconds(), upstreamReconnects: this.reconnects, committedSeconds: this.state.committedSeconds(), requestIds: this.state.requestIds() }),
+      // Finals are committed only once the audio under them is recorded: a client resuming from there finds no gap.
+      ...(init.recorder ? { beforeWrite: () => init.recorder!.flush() } : {}),
       onError: (err) => init.warn({ err: (err as Error).message, sessionId: init.sessionId }, 'live: storing final results failed; will retry'),
     });
   }
@@ -168,6 +175,7 @@ export class LiveRelay {
       this.hash.update(frame.data);
       const data = this.clock.push(frame.data);
       if (data.length === 0) return;
+      this.record(data);
       if (this.clock.state === 'timed' || !this.opened) this.replay.push(data);
       if (open) this.sendData(data);
     } else if (frame.type === 'CloseStream') {
@@ -178,6 +186,16 @@ export class LiveRelay {
     } else if (open && this.upstream!.sendControl('KeepAlive')) {
       this.lastSendAt = Date.now();
     }
+  }
+
+  private record(data: Buffer): void {
+    const recorder = this.init.recorder;
+    if (!recorder) return;
+    if (!this.recordingBegun) {
+      this.recordingBegun = true;
+      recorder.begin(recordingFormatOf(this.init.options, this.clock.wav, data), this.clock.state === 'timed' ? this.clock.bytesFor(this.init.base) : null);
+    }
+    recorder.push(data);
   }
 
   private sendData(data: Buffer): void {
@@ -295,6 +313,7 @@ export class LiveRelay {
     const deadline = Date.now() + STORE_REMAINING_FOR_MS;
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.init.recorder?.flush();
         return await this.writer.stop();
       } catch (err) {
         const wait = Math.min(2_000, 250 * 2 ** attempt);

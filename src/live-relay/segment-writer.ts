@@ -32,6 +32,8 @@ export class SegmentWriter {
       intervalMs: number;
       totals: () => RelayTotals;
       onError: (err: unknown) => void;
+      /** Runs before a batch of finals is stored; if it fails the batch waits (the recording flushes here). */
+      beforeWrite?: () => Promise<void>;
     },
   ) {}
 
@@ -71,6 +73,7 @@ export class SegmentWriter {
       totals.upstreamReconnects !== this.reported.upstreamReconnects ||
       totals.requestIds.length !== this.reported.requestIds.length;
     if (batch.length === 0 && !progressed) return;
+    if (batch.length > 0) await this.deps.beforeWrite?.();
     this.pending = [];
     try {
       await insertLiveSegments(this.deps.db, this.deps.sessionId, batch);

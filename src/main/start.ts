@@ -1,3 +1,4 @@
+import { liveRecordingsFor } from '../runtime/live-recordings.js';
 import { spawnSync } from 'node:child_process';
 import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
@@ -121,6 +122,7 @@ try {
     deepgram: { ...deepgram, failureThreshold: config.deepgram.circuit.failureThreshold, cooldownMs: config.deepgram.circuit.cooldownMs },
     logger,
     httpServer: api.httpServer,
+    recordings: await liveRecordingsFor(config, { db, temporal: temporal.client }),
     workflowBundle,
     metrics,
     tracing: workerTracing,

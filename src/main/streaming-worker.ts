@@ -3,6 +3,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
 import { createTracing } from '../observability/tracing.js';
 import { startStreamingWorker } from '../runtime/streaming-worker.js';
+import { liveRecordingsFor } from '../runtime/live-recordings.js';
 import { loadWorkflowBundle } from '../runtime/workflow-code.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { bootstrap, deepgramTarget, fail, failOnRefusal, onShutdown, requirePayloadKeys } from './bootstrap.js';
@@ -36,6 +37,7 @@ const worker = await startStreamingWorker({
   tracing,
   // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
+  recordings: await liveRecordingsFor(config, { db, temporal: temporal.client }),
   workflowBundle: await loadWorkflowBundle(config.temporal.workflowBundlePath, { tracing: tracing !== undefined }),
 }).catch(failOnRefusal);
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');

@@ -19,6 +19,7 @@ import { createLiveSessionsService } from '../services/live-sessions.service.js'
 import { createKeyDirectory, syncBootstrapKeys } from '../services/api-keys.js';
 import { createTenantsService } from '../services/tenants.service.js';
 import { seedWebhookSecrets } from '../db/repositories/tenants.repository.js';
+import { createLiveRecordings } from '../services/live-recordings.service.js';
 import { createTranscriptionService } from '../services/transcriptions.service.js';
 import { isTemporalReachable } from '../temporal/client.js';
 import { EncryptionCodec } from '../temporal/encryption-codec.js';
@@ -116,7 +117,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const uiUrl = options.temporalUiUrl;
   const app = createApp({
     service,
-    liveSessions: createLiveSessionsService({ live: config.live, db, temporal, searchAttributes }),
+    liveSessions: createLiveSessionsService({ live: config.live, db, temporal, searchAttributes, blobs }),
+    liveRecordings: createLiveRecordings({ db, blobs, submit: service.submit }),
     keys,
     tenants,
     logger,

@@ -1,3 +1,4 @@
+import type { LiveRecordings } from '../services/live-recordings.service.js';
 import { connectWorkerToTemporal, type TemporalSecurity } from '../temporal/connection-options.js';
 import { refuseOpenPublicApi } from './exposure.js';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +64,8 @@ export interface StreamingWorkerOptions {
    */
   metrics?: Metrics;
   workerId?: string;
+  /** Recordings (record=true) and their re-passes; without them record=true is refused at connect. */
+  recordings?: LiveRecordings;
 }
 
 export interface StreamingWorker extends RunningWorker {
@@ -104,6 +107,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     claimTimeoutMs: Math.max(15_000, 4 * live.heartbeatTimeoutMs),
     logger,
     onRefused: (reason) => metrics?.liveSessionsRefused.inc({ reason }),
+    recordings: options.recordings !== undefined,
   });
   metrics?.countLiveSessionsWith(() => registry.open);
   const openUpstreamIn = (apiUrls: string[]) => createFailoverLiveClient({
@@ -141,6 +145,7 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     heartbeatIntervalMs: Math.max(200, Math.floor(live.heartbeatTimeoutMs / 3)),
     logger,
     metrics,
+    ...(options.recordings ? { recordings: options.recordings } : {}),
   });
 
   const connection = await connectWorkerToTemporal(options.temporalAddress, options.temporalSecurity);

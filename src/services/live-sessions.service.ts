@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { LiveConfig } from '../config.js';
+import type { BlobStore } from '../adapters/blob-store/index.js';
 import type { Db } from '../db/database.js';
 import { listLiveSegments } from '../db/repositories/live-segments.repository.js';
 import {
@@ -12,6 +13,8 @@ import {
   tombstoneLiveSession,
   type LiveSessionPage,
 } from '../db/repositories/live-sessions.repository.js';
+import { lastLiveSegment } from '../db/repositories/live-segments.repository.js';
+import { batchOptionsFromLive } from '../domain/live-recording.js';
 import { AppError } from '../domain/errors.js';
 import type { ClientAttachment, LiveOptions, LiveSegment, LiveSession, LiveSessionInput, LiveSessionStatus } from '../domain/live.js';
 import { liveSessionWorkflowId } from '../temporal/live-ids.js';
@@ -31,7 +34,14 @@ const unavailable = (what: string, err: unknown) =>
   new AppError(503, 'service_unavailable', `${what} is unreachable, so the session was not started. Retry shortly.`, undefined, 5);
 
 /** Live-session use cases shared by the WebSocket gateway and the HTTP API: start, resume, read, close. */
-export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temporal: Client; searchAttributes?: boolean }) {
+export function createLiveSessionsService(deps: {
+  live: LiveConfig;
+  db: Db;
+  temporal: Client;
+  searchAttributes?: boolean;
+  /** Where recordings live: deleting a session deletes its recording at once (otherwise the orphan sweep does, later). */
+  blobs?: Pick<BlobStore, 'delete'>;
+}) {
   const { live, db, temporal } = deps;
 
   /** Whether the session's relay still reports in: a relay whose worker died stops heartbeating long before it times out. */
@@ -77,16 +87,34 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
     /** The caller's session (another tenant's is as missing as an unknown one). */
     find: (caller: Caller, id: string): Promise<LiveSession | undefined> => findLiveSession(db, id, caller.tenantId),
 
+    /**
+     * Where a resumed connection's audio starts on the session's timeline: after the last final stored. Read once the
+     * previous relay has ended (it stores its last finals first), so it is what the new relay will use.
+     */
+    async resumePoint(sessionId: string): Promise<number> {
+      const [session, last] = await Promise.all([findLiveSession(db, sessionId), lastLiveSegment(db, sessionId)]);
+      return Math.max(session?.committedSeconds ?? 0, last?.end ?? 0);
+    },
+
     /** Whether any tenant's session has this id: a client-chosen id (create_session) must be new. */
     idTaken: async (id: string): Promise<boolean> => (await findLiveSession(db, id)) !== undefined,
 
     /** Records the session and starts its workflow; the relay then runs on `attach.taskQueue`. */
-    async start(caller: Caller, request: { sessionId: string; options: LiveOptions; attach: ClientAttachment }): Promise<void> {
+    async start(caller: Caller, request: { sessionId: string; options: LiveOptions; attach: ClientAttachment; record?: boolean; repass?: boolean }): Promise<void> {
       let admission;
       try {
         admission = await admitLiveSession(
           db,
-          { id: request.sessionId, options: request.options, tenantId: caller.tenantId, apiKeyId: caller.keyId, region: caller.region },
+          {
+            id: request.sessionId,
+            options: request.options,
+            tenantId: caller.tenantId,
+            apiKeyId: caller.keyId,
+            region: caller.region,
+            record: request.record ?? false,
+            // The re-pass at the end uses the session's own options that apply to a file.
+            repassOptions: request.repass ? batchOptionsFromLive(request.options) : null,
+          },
           {
             maxOpen: live.maxSessions,
             maxOpenForKey: caller.maxLiveSessions,
@@ -115,6 +143,7 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
         options: request.options,
         attach: request.attach,
         limits: { maxSessionMs: live.maxSessionSeconds * 1000, resumeWindowMs: live.resumeWindowMs, heartbeatTimeoutMs: live.heartbeatTimeoutMs },
+        ...(request.record ? { record: true, ...(request.repass ? { repass: true } : {}) } : {}),
       };
       try {
         await temporal.workflow.start<typeof liveSession>(LIVE_SESSION_WORKFLOW, {
@@ -161,9 +190,11 @@ export function createLiveSessionsService(deps: { live: LiveConfig; db: Db; temp
       const session = await findLiveSession(db, id, caller.tenantId);
       if (!session) throw new AppError(404, 'not_found', `No live session with id ${id}`);
       if (session.deletedAt) return;
-      if (!(await tombstoneLiveSession(db, id))) {
+      const deleted = await tombstoneLiveSession(db, id);
+      if (!deleted) {
         throw new AppError(409, 'session_active', `Live session ${id} is still active: close it first (POST /v1/streams/${id}/close), then delete it`);
       }
+      for (const blobId of deleted.blobIds) await deps.blobs?.delete(blobId).catch(() => undefined);
     },
 
     list: (caller: Caller, query: { limit: number; status?: LiveSessionStatus | 'deleted'; before?: { startedAt: Date; id: string } }): Promise<LiveSessionPage> =>

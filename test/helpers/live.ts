@@ -1,3 +1,4 @@
+import { liveRecordingsFor } from '../../src/runtime/live-recordings.js';
 import { randomBytes } from 'node:crypto';
 import { DeepgramClient } from '@deepgram/sdk';
 import WebSocket from 'ws';
@@ -37,6 +38,7 @@ export async function startTestStreamingWorker(
     logger: createLogger({ level: config.log.level }),
     metrics,
     ...(httpServer ? { httpServer } : {}),
+    recordings: await liveRecordingsFor(config, { db: parts.db, temporal: parts.temporal.client }),
     workflowBundle: await workflowBundle(),
   });
   return { config, worker, metrics };
@@ -62,6 +64,8 @@ export async function openSdkLive(baseUrl: string, args: Record<string, unknown>
 
 export interface RawLive {
   ws: WebSocket;
+  /** The 101 response's headers (dg-request-id; resume-from-seconds on a resume). */
+  headers: Record<string, string | string[] | undefined>;
   messages: any[];
   closed: Promise<{ code: number; reason: string }>;
   /** Resolves with the n-th message matching `predicate`. */
@@ -79,6 +83,8 @@ export async function openRawLive(url: string, protocols?: string[], options?: W
     for (const w of [...waiters]) if (w.predicate(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  let headers: RawLive['headers'] = {};
+  ws.once('upgrade', (res) => (headers = res.headers));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -86,6 +92,7 @@ export async function openRawLive(url: string, protocols?: string[], options?: W
   });
   return {
     ws,
+    headers,
     messages,
     closed,
     waitFor(predicate, timeoutMs = 15_000) {

@@ -37,13 +37,13 @@ describeWithStack(
     if (doomed && doomed.exitCode === null) doomed.kill('SIGKILL');
   }));
 
-  test('the client reconnects to another worker with session_id and the transcript continues', { timeout: 90_000 }, async () => {
+  test('the client reconnects to another worker with session_id and the transcript continues; the recording has every byte once', { timeout: 90_000 }, async () => {
     const port = await freePort();
     const first = startWorkerProcess({ ...t.env, STREAMING_PORT: String(port) });
     doomed = first.child;
     await first.ready;
 
-    const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true';
+    const query = 'model=nova-2&encoding=linear16&sample_rate=16000&interim_results=true&record=true';
     const before = await openRawLive(`ws://127.0.0.1:${port}/v1/listen?${query}`);
     await sendAudio((c) => before.ws.send(c), pcm().subarray(0, 8 * BYTES_PER_SECOND), 3200, 25);
     const sessionId = (await before.waitFor((m) => m.type === 'Results')).metadata.request_id;
@@ -88,6 +88,16 @@ describeWithStack(
     }
     const total = pcm().length / BYTES_PER_SECOND;
     assert.ok(segments.at(-1).end >= total - 0.01, `the transcript reaches the end of the audio (${segments.at(-1).end} of ${total})`);
+
+    // record=true: the dead worker's unwritten audio is what the client sent again, so the recording lacks nothing and
+    // holds the resent stretch once.
+    const recorded = await eventually(async () => {
+      const { body } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
+      return body.recording?.status === 'ready' ? body.recording : undefined;
+    }, 30_000, 'the recording joined');
+    assert.equal(recorded.bytes, pcm().length);
+    const wav = Buffer.from(await (await fetch(t.stack.url(recorded.url))).arrayBuffer());
+    assert.ok(wav.subarray(44).equals(pcm()), 'the recording is the audio, byte for byte');
   });
 
   test('a streaming worker shutting down stores its finals and closes clients with 1012; they resume elsewhere', { timeout: 60_000 }, async () => {

@@ -28,7 +28,7 @@ test('Deepgram live parameters pass through as Deepgram strings; repeatable ones
 });
 
 test('no parameters at all is a valid (containerised audio) stream; endpointing=false is allowed', () => {
-  assert.deepEqual(parse(''), { ok: true, options: {}, takeover: false, createSession: false });
+  assert.deepEqual(parse(''), { ok: true, options: {}, takeover: false, createSession: false, record: false, repass: false });
   assert.ok(parse('endpointing=false').ok);
 });
 
@@ -48,6 +48,16 @@ test('create_session is ours: true or false, only with a session_id, kept out of
   assert.deepEqual(parsed.options, { model: 'nova-2' });
   assert.equal(parse('create_session=true').ok, false);
   assert.equal(parse('session_id=2b0e1d5c-7f4a-4c1e-9e0b-1a2b3c4d5e6f&create_session=1').ok, false);
+});
+
+test('record and repass are ours: true or false, kept out of the options; repass records', () => {
+  const recorded = parse('model=nova-2&record=true');
+  assert.ok(recorded.ok && recorded.record && !recorded.repass);
+  assert.deepEqual(recorded.options, { model: 'nova-2' });
+  const repassed = parse('model=nova-2&repass=true');
+  assert.ok(repassed.ok && repassed.record && repassed.repass, 'a re-pass needs the recording, so it records');
+  assert.equal(parse('repass=true&record=false').ok, false);
+  assert.equal(parse('record=yes').ok, false);
 });
 
 test('session_id is ours: a UUID, kept out of the options sent to Deepgram', () => {

@@ -10,6 +10,7 @@ import * as addLiveSessionDeletedAt from './2026_12_02_160000_add_live_session_d
 import * as addAcquireDeepgramCallSlot from './2026_12_03_100000_add_acquire_deepgram_call_slot.js';
 import * as createJobChunks from './2026_12_03_200000_create_job_chunks.js';
 import * as createAccessTokens from './2026_12_03_210000_create_access_tokens.js';
+import * as addLiveRecordings from './2026_12_04_100000_add_live_recordings.js';
 
 /**
  * Migrations in order. Listed statically (not read from a folder) so they work the same from
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_03_100000_add_acquire_deepgram_call_slot': addAcquireDeepgramCallSlot,
   '2026_12_03_200000_create_job_chunks': createJobChunks,
   '2026_12_03_210000_create_access_tokens': createAccessTokens,
+  '2026_12_04_100000_add_live_recordings': addLiveRecordings,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

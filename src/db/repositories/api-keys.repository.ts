@@ -77,6 +77,12 @@ export async function callerBySecretHash(db: Db, secretHash: string): Promise<Ca
   return row ? callerOf(row) : undefined;
 }
 
+/** The caller a key id stands for, unless the key was revoked (work done later on its behalf: a re-pass). */
+export async function callerByKeyId(db: Db, id: string): Promise<Caller | undefined> {
+  const row = await keysWithTenant(db).where('api_keys.id', '=', id).where('api_keys.revoked_at', 'is', null).executeTakeFirst();
+  return row ? callerOf(row) : undefined;
+}
+
 /** The caller behind a live (unexpired) access token, as its granting key's: undefined once the key is revoked. */
 export async function callerByAccessTokenHash(db: Db, secretHash: string): Promise<{ caller: Caller; expiresAt: Date } | undefined> {
   const row = await keysWithTenant(db)

@@ -22,6 +22,10 @@ export function rowToLiveSession(row: LiveSessionRow): LiveSession {
     resumeCount: row.resume_count,
     deepgramRequestIds: row.deepgram_request_ids,
     deletedAt: row.deleted_at ?? null,
+    record: row.record,
+    recording: { bytes: Number(row.recording_bytes), format: row.recording_format, blobId: row.recording_blob_id },
+    repassOptions: row.repass_options,
+    repassJobId: row.repass_job_id,
   };
 }
 
@@ -31,6 +35,8 @@ export interface NewLiveSession {
   tenantId: string;
   apiKeyId: string | null;
   region: string | null;
+  record?: boolean;
+  repassOptions?: Record<string, string | number | boolean | string[]> | null;
 }
 
 /** Creates the session row; repeating it (a retried start) changes nothing. */
@@ -46,6 +52,8 @@ export async function insertLiveSession(db: Db, session: NewLiveSession): Promis
       status: 'active',
       model: typeof model === 'string' ? model : null,
       options: JSON.stringify(session.options),
+      record: session.record ?? false,
+      repass_options: session.repassOptions ? JSON.stringify(session.repassOptions) : null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
@@ -148,21 +156,32 @@ export async function recordLiveProgress(
 }
 
 /**
- * Deletes an ended session's final results and leaves a tombstone (ids, times, audio seconds for billing), its
- * options scrubbed. Returns false when the session is still active (nothing deleted). Idempotent.
+ * Deletes an ended session's final results and recording and leaves a tombstone (ids, times, audio seconds for
+ * billing), its options scrubbed. Returns the recording's blobs for the caller to delete (a blob left behind is no
+ * longer referenced, so the orphan sweep removes it), or false when the session is still active (nothing deleted).
+ * Idempotent.
  */
-export async function tombstoneLiveSession(db: Db, id: string): Promise<boolean> {
+export async function tombstoneLiveSession(db: Db, id: string): Promise<false | { blobIds: string[] }> {
   return db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('live_sessions').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await tx.selectFrom('live_sessions').select(['status', 'recording_blob_id']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row || row.status !== 'ended') return false;
     await tx.deleteFrom('live_segments').where('session_id', '=', id).execute();
+    const parts = await tx.deleteFrom('live_recording_parts').where('session_id', '=', id).returning('blob_id').execute();
     const now = new Date();
     await tx
       .updateTable('live_sessions')
-      .set({ deleted_at: sql`coalesce(deleted_at, ${now})`, updated_at: now, options: JSON.stringify({}), close_message: null })
+      .set({
+        deleted_at: sql`coalesce(deleted_at, ${now})`,
+        updated_at: now,
+        options: JSON.stringify({}),
+        close_message: null,
+        recording_blob_id: null,
+        recording_bytes: 0,
+        repass_options: null,
+      })
       .where('id', '=', id)
       .execute();
-    return true;
+    return { blobIds: [...(row.recording_blob_id ? [row.recording_blob_id] : []), ...parts.map((p) => p.blob_id)] };
   });
 }
 

@@ -37,12 +37,15 @@ export async function deleteExpiredJobs(db: Db, before: Date, limit: number): Pr
   });
 }
 
-/** Removes up to `limit` ended live sessions that started before `before`, with their final results. */
-export async function deleteExpiredLiveSessions(db: Db, before: Date, limit: number): Promise<number> {
+/**
+ * Removes up to `limit` ended live sessions that started before `before`, with their final results; returns how many
+ * went and their recordings' blobs (the caller deletes those from the blob store).
+ */
+export async function deleteExpiredLiveSessions(db: Db, before: Date, limit: number): Promise<{ deleted: number; blobIds: string[] }> {
   return db.transaction().execute(async (tx) => {
     const rows = await tx
       .selectFrom('live_sessions')
-      .select('id')
+      .select(['id', 'recording_blob_id'])
       .where('started_at', '<', before)
       .where('status', '=', 'ended')
       .orderBy('started_at')
@@ -50,16 +53,17 @@ export async function deleteExpiredLiveSessions(db: Db, before: Date, limit: num
       .forUpdate()
       .skipLocked()
       .execute();
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { deleted: 0, blobIds: [] };
     const ids = rows.map((r) => r.id);
     await tx.deleteFrom('live_segments').where('session_id', 'in', ids).execute();
+    const parts = await tx.deleteFrom('live_recording_parts').where('session_id', 'in', ids).returning('blob_id').execute();
     await tx.deleteFrom('live_sessions').where('id', 'in', ids).execute();
-    return rows.length;
+    return { deleted: rows.length, blobIds: [...rows.flatMap((r) => (r.recording_blob_id ? [r.recording_blob_id] : [])), ...parts.map((p) => p.blob_id)] };
   });
 }
 
 /**
- * Uploads older than `before` that no live job references (a request refused after its upload was stored, a client
+ * Uploads older than `before` that no live job or live session's recording references (a request refused after its upload was stored, a client
  * that went away mid-request, a job removed by retention): what the orphan sweep deletes.
  */
 export async function orphanBlobIds(db: Db, before: Date, limit: number): Promise<string[]> {
@@ -68,6 +72,8 @@ export async function orphanBlobIds(db: Db, before: Date, limit: number): Promis
     where b.created_at < ${before}
       and not exists (select 1 from jobs j where j.source ->> 'blobId' = b.id and j.status <> 'deleted')
       and not exists (select 1 from job_chunks c where c.blob_id = b.id)
+      and not exists (select 1 from live_recording_parts p where p.blob_id = b.id)
+      and not exists (select 1 from live_sessions s where s.recording_blob_id = b.id)
     order by b.created_at
     limit ${limit}`.execute(db);
   return rows.map((r) => r.id);

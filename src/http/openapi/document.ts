@@ -171,6 +171,15 @@ export function buildOpenApiDocument(serverUrl?: string) {
           },
         },
         TranscriptionBatchResult: strip(json(BatchResultSchema)),
+        RepassRequest: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            options: { ...ref('DeepgramOptions'), description: "pre-recorded options; default: the session's own options that apply to a file" },
+            webhook_url: { type: 'string', format: 'uri' },
+            priority: { type: 'integer', minimum: 1, maximum: 5 },
+          },
+        },
         DeepgramOptions: strip(json(DeepgramOptionsSchema)),
         DeepgramError: strip(json(DeepgramErrorSchema)),
         Tenant: strip(json(TenantSchema)),
@@ -315,15 +324,50 @@ export function buildOpenApiDocument(serverUrl?: string) {
       '/v1/streams/{id}': {
         get: {
           operationId: 'getStream',
-          summary: 'A live session with its transcript and every final result',
-          parameters: [idParam('session id (the request_id of its Metadata)')],
-          responses: { '200': streamResponse('The session', 'StreamWithTranscript'), ...tenantErrors(400, 404, 410) },
+          summary: 'A live session with its transcript and every final result, or its transcript as text or captions',
+          parameters: [
+            idParam('session id (the request_id of its Metadata)'),
+            { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: FORMATS } },
+            { name: 'source', in: 'query', required: false, description: 'with a text format: the live finals (default) or the re-pass of the recording', schema: { type: 'string', enum: ['live', 'repass'] } },
+          ],
+          responses: {
+            '200': {
+              description: 'The session (json) or its transcript',
+              content: {
+                'application/json': { schema: ref('StreamWithTranscript') },
+                'text/plain': { schema: { type: 'string' } },
+                'application/x-subrip': { schema: { type: 'string' } },
+                'text/vtt': { schema: { type: 'string' } },
+              },
+            },
+            ...tenantErrors(400, 404, 409, 410),
+          },
         },
         delete: {
           operationId: 'deleteStream',
           summary: "Delete an ended session's transcript and results, keep a tombstone; idempotent",
           parameters: [idParam('session id')],
           responses: { '204': { description: 'Deleted (also when it already was)' }, ...tenantErrors(400, 404, 409) },
+        },
+      },
+      '/v1/streams/{id}/recording': {
+        get: {
+          operationId: 'getStreamRecording',
+          summary: 'The audio of a session connected with record=true: a WAV for PCM-like audio, else the client’s own container',
+          parameters: [idParam('session id')],
+          responses: {
+            '200': { description: 'The recording', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+            ...tenantErrors(400, 404, 409, 410),
+          },
+        },
+      },
+      '/v1/streams/{id}/transcribe': {
+        post: {
+          operationId: 'transcribeStreamRecording',
+          summary: 'Transcribe the recording again as a durable batch job (the same options again return the same job)',
+          parameters: [idParam('session id')],
+          requestBody: { required: false, content: { 'application/json': { schema: ref('RepassRequest') } } },
+          responses: { '200': jobResponse('The re-pass already asked for with these options'), '202': jobResponse('Accepted'), ...tenantErrors(400, 402, 404, 409, 410, 415) },
         },
       },
       '/v1/streams/{id}/close': {

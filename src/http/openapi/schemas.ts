@@ -75,6 +75,20 @@ export const StreamSchema = z.object({
   reconnect_count: z.number().int(),
   resume_count: z.number().int(),
   deepgram_request_ids: z.array(z.string()),
+  recording: z
+    .object({
+      status: z.enum(['recording', 'finishing', 'ready', 'empty']),
+      bytes: z.number().int(),
+      seconds: z.number().nullable(),
+      content_type: z.string(),
+      url: z.string(),
+    })
+    .nullable()
+    .describe('record=true: the audio kept as it streamed (`ready` once the session ended and its parts were joined); null when not recorded'),
+  repass: z
+    .object({ job_id: z.string(), links: z.object({ job: z.string() }) })
+    .nullable()
+    .describe('the latest re-pass of the recording (POST …/transcribe, or repass=true at connect)'),
   links: LinksSchema,
 });
 

@@ -111,4 +111,23 @@ describeWithStack(
     });
     assert.equal(refusal, 409, 'an id another tenant holds is refused (session_id_taken), never resumed');
   });
+
+  test('a recorded session is its tenant’s alone: another tenant cannot read its recording, captions or re-pass it', async () => {
+    const url = `${t.streaming.url.replace(/^http/, 'ws')}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000&record=true`;
+    const live = await openRawLive(url, ['token', TEAM_B]);
+    await sendAudio((c) => live.ws.send(c), t.audio('preamble-16k.wav').subarray(44, 44 + 2 * 32_000), 3200, 0);
+    live.ws.send(JSON.stringify({ type: 'CloseStream' }));
+    assert.equal((await live.closed).code, 1000);
+    const id = live.messages.find((m) => m.type === 'Metadata').request_id as string;
+    const ready = async () => ((await get(`/v1/streams/${id}`, TEAM_B)).body.recording?.status === 'ready' ? true : undefined);
+    for (let i = 0; i < 100 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await fetch(t.stack.url(`/v1/streams/${id}/recording`), { headers: { authorization: `Token ${TEAM_B}` } })).status, 200);
+    for (const path of [`/v1/streams/${id}/recording`, `/v1/streams/${id}?format=srt`]) {
+      const res = await fetch(t.stack.url(path), { headers: { authorization: `Token ${TEAM_C}` } });
+      assert.equal(res.status, 404, `${path} for another tenant`);
+    }
+    const repass = await fetch(t.stack.url(`/v1/streams/${id}/transcribe`), { method: 'POST', headers: { authorization: `Token ${TEAM_C}` } });
+    assert.equal(repass.status, 404);
+    assert.equal((await fetch(t.stack.url(`/v1/streams/${id}/transcribe`), { method: 'POST' })).status, 401);
+  });
 });

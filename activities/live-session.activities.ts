@@ -11,10 +11,9 @@ import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import { liveSessionStateQuery } from '../workflows/live-session.definitions.js';
-import { keyStanding } from '../src/db/repositories/api-keys.repository.js';
-import { keyAudioSecondsSince, recordLiveUsage } from '../src/db/repositories/usage.repository.js';
-import { monthStart } from '../src/domain/tenancy.js';
+import { recordLiveUsage } from '../src/db/repositories/usage.repository.js';
 import { AppError } from '../src/domain/errors.js';
+import { watchKey } from './live-key-watch.js';
 import { LiveRecorder } from '../src/live-relay/recorder.js';
 import type { LiveRecordings } from '../src/services/live-recordings.service.js';
 
@@ -39,34 +38,6 @@ export interface LiveActivityDeps {
 }
 
 const nothing = (outcome: LiveRelayOutcome): LiveRelayResult => ({ outcome, audioSeconds: 0, upstreamReconnects: 0 });
-
-/**
- * Watches a session's key while it streams: revoked, or its monthly budget used up (metered usage, jobs in flight
- * and open sessions, this one included), and the relay is told to end the session gracefully.
- */
-function watchKey(
-  db: Db,
-  keyId: string,
-  watch: { intervalMs: number; unreportedSeconds: () => number },
-  end: (outcome: 'key_revoked' | 'budget_exhausted') => void,
-  warn: (err: unknown) => void,
-): () => void {
-  let checking = false;
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      const standing = await keyStanding(db, keyId);
-      if (!standing || standing.revoked) return end('key_revoked');
-      if (standing.monthlyAudioSeconds === null) return;
-      const used = (await keyAudioSecondsSince(db, keyId, monthStart(new Date()))) + watch.unreportedSeconds();
-      if (used >= standing.monthlyAudioSeconds) end('budget_exhausted');
-    })()
-      .catch(warn)
-      .finally(() => (checking = false));
-  }, watch.intervalMs);
-  return () => clearInterval(timer);
-}
 
 export function createLiveSessionActivities(deps: LiveActivityDeps) {
   /** Why a relay was cancelled: a close request, a newer connection took over, shutdown, or the server gave up on it. */

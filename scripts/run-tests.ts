@@ -39,6 +39,8 @@ const HEAVY = [
   'test/integration/reverse-proxy.test.ts',
   // Headless Chromium with a fake microphone, and a live session beside an upload.
   'test/integration/console.test.ts',
+  // A streaming worker process killed mid-stream, and a stream taken over by another worker.
+  'test/integration/stream-mode-failover.test.ts',
   // Live sessions and re-passes against the local Whisper engine (real words, so WER can be compared).
   'test/integration/live-recordings.test.ts',
   // Compiles the whole platform (tsc, two workflow bundles) and runs four processes from it, the local engine's Whisper included.

@@ -36,3 +36,6 @@ export const routingUpdate = defineUpdate<ResolvedMode>('routing');
 
 /** Workflow type name of a batch's dispatcher; renaming it breaks running batches. */
 export const TRANSCRIPTION_BATCH_WORKFLOW = 'transcriptionBatch';
+
+/** Workflow type name of a stream job (mode "stream"); renaming it breaks running streams. */
+export const STREAM_TRANSCRIPTION_WORKFLOW = 'streamTranscription';

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { LiveCloseReason, LiveOptions, LiveSessionStatus, RecordingFormat } from '../domain/live.js';
-import type { JobError, JobStatus, RequestedMode, ResolvedMode, AudioSource, DeepgramOptions } from '../domain/transcription.js';
+import type { JobError, JobStatus, JobRequestedMode, ResolvedMode, AudioSource, DeepgramOptions } from '../domain/transcription.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -8,7 +8,7 @@ type Json<T> = ColumnType<T, string, string>;
 export interface JobsTable {
   id: string;
   status: JobStatus;
-  requested_mode: RequestedMode;
+  requested_mode: JobRequestedMode;
   mode: ResolvedMode | null;
   source: Json<AudioSource>;
   options: Json<DeepgramOptions>;

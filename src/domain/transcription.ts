@@ -6,6 +6,14 @@ import type { ChunkingSettings } from './chunking.js';
  */
 
 export type RequestedMode = 'auto' | 'sync' | 'async';
+/** What a job row records it was asked for: a file's route, or `stream`, a URL that is itself a live audio stream. */
+export type JobRequestedMode = RequestedMode | 'stream';
+
+/** The route a file job was asked for; a stream job (its own workflow) has none. */
+export function fileJobMode(mode: JobRequestedMode): RequestedMode {
+  if (mode === 'stream') throw new Error('a stream job has no file route');
+  return mode;
+}
 export type ResolvedMode = 'sync' | 'async';
 export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'canceled' | 'deleted';
 /** What a running job is doing (its progress events): waiting for a Deepgram place, cutting a long file, in Deepgram, stitching, handing over notifications. */
@@ -136,7 +144,7 @@ export interface Job {
   priority: number;
   region: string | null;
   status: JobStatus;
-  requestedMode: RequestedMode;
+  requestedMode: JobRequestedMode;
   mode: ResolvedMode | null;
   source: AudioSource;
   options: DeepgramOptions;

@@ -1,17 +1,18 @@
 import type { JobWithTranscript } from '../services/transcriptions.service.js';
 
 /** The public JSON shape of a job. Field names are the API contract: snake_case, stable. */
-export function jobView({ job, transcript, queuePosition }: JobWithTranscript, links: { self: string; temporalUi?: string }) {
+export function jobView({ job, transcript, queuePosition, stream }: JobWithTranscript, links: { self: string; temporalUi?: string }) {
   return {
     id: job.id,
     status: job.status,
     ...(queuePosition !== undefined ? { queue_position: queuePosition } : {}),
     mode: job.mode ?? job.requestedMode,
     priority: job.priority,
-    ...(transcript ? { transcript: transcript.text, result: transcript.result } : {}),
+    ...(transcript ? { transcript: transcript.text, result: transcript.result } : stream ? { transcript: stream.text } : {}),
     ...(job.error ? { error: job.error } : {}),
     duration_seconds: job.durationSeconds,
     ...(job.chunks ? { chunks: { total: job.chunks.total, completed: job.chunks.completed } } : {}),
+    ...(stream ? { stream: { finals: stream.finals, audio_seconds: stream.audioSeconds, session: `/v1/streams/${job.id}` } } : {}),
     deepgram_request_id: job.deepgramRequestId,
     created_at: job.createdAt.toISOString(),
     completed_at: job.completedAt?.toISOString() ?? null,

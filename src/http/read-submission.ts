@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { AppError } from '../domain/errors.js';
+import { fileJobMode } from '../domain/transcription.js';
+import type { SubmitStream } from '../services/stream-submission.js';
 import type { SubmitTranscription, TranscriptionService } from '../services/transcriptions.service.js';
 import type { AppEnv } from './app-env.js';
 import { readMultipart } from './multipart.js';
@@ -10,17 +12,27 @@ import { parseTranscriptionFields, type TranscriptionFields } from './validation
 
 const JOB_FIELDS = new Set(['mode', 'duration_hint', 'webhook_url', 'priority']);
 
+/** A file to transcribe, or (`mode: "stream"`) a URL that is a live audio stream. */
+export type Submission = { kind: 'file'; request: SubmitTranscription } | { kind: 'stream'; request: SubmitStream };
+
 /**
  * A transcription request in any of its three shapes: JSON `{ url }`, multipart with an `audio` file
  * and the same fields, or raw audio (`audio/*`, `application/octet-stream`) with fields in the query.
  */
-export async function readSubmission(c: Context<AppEnv>, service: TranscriptionService): Promise<SubmitTranscription> {
+export async function readSubmission(c: Context<AppEnv>, service: TranscriptionService): Promise<Submission> {
+  const idempotencyKey = c.req.header('idempotency-key');
+  const read = await readFileOrStream(c, service);
+  if (read.kind === 'file') return { kind: 'file', request: idempotencyKey ? { ...read.request, idempotencyKey } : read.request };
+  return { kind: 'stream', request: idempotencyKey ? { ...read.request, idempotencyKey } : read.request };
+}
+
+async function readFileOrStream(c: Context<AppEnv>, service: TranscriptionService): Promise<Submission> {
   const idempotencyKey = c.req.header('idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–128 characters of letters, digits, ".", "_", ":" or "-"');
   }
   const type = (c.req.header('content-type') ?? '').toLowerCase();
-  const withKey = (s: SubmitTranscription): SubmitTranscription => (idempotencyKey ? { ...s, idempotencyKey } : s);
+  const file = (request: SubmitTranscription): Submission => ({ kind: 'file', request });
 
   // The query string's fields are checked whatever carries the audio; a field in a JSON or multipart body wins over
   // the same one in the query (each Deepgram option on its own).
@@ -34,26 +46,41 @@ export async function readSubmission(c: Context<AppEnv>, service: TranscriptionS
       service.ingestUpload(c.get('caller'), stream, { contentType: info.mimeType || 'application/octet-stream', deepgramOptions: fromQuery.options }),
     );
     try {
-      fields = parseTranscriptionFields(withQuery(queryFields, multipartFields(result.fields)), result.file ? 'upload' : 'url');
+      fields = parseTranscriptionFields(withQuery(queryFields, multipartFields(result.fields)), result.file ? 'upload' : 'url', { stream: !result.file });
     } catch (err) {
       if (result.file) await service.discardUpload(result.file.source);
       throw err;
     }
-    if (result.file) return withKey(submission(fields, result.file.source, result.file.durationSeconds));
-    if (fields.uploadId !== undefined) return withKey(await fromResumableUpload(c, service, fields));
-    return withKey(submission(fields, { kind: 'url', url: fields.url! }, null));
+    if (result.file) return file(submission(fields, result.file.source, result.file.durationSeconds));
+    if (fields.uploadId !== undefined) return file(await fromResumableUpload(c, service, fields));
+    if (fields.mode === 'stream') return stream(fields);
+    return file(submission(fields, { kind: 'url', url: fields.url! }, null));
   }
 
   if (type.startsWith('audio/') || type.startsWith('video/') || type.startsWith('application/octet-stream')) {
     const fields = fromQuery;
     if (!c.req.raw.body) throw new AppError(400, 'invalid_request', 'The request has no audio body');
     const upload = await service.ingestUpload(c.get('caller'), c.req.raw.body as AsyncIterable<Uint8Array>, { contentType: type.split(';')[0]!, deepgramOptions: fields.options });
-    return withKey(submission(fields, upload.source, upload.durationSeconds));
+    return file(submission(fields, upload.source, upload.durationSeconds));
   }
 
-  const fields = parseTranscriptionFields(withQuery(queryFields, await readJson(c)), 'url');
-  if (fields.uploadId !== undefined) return withKey(await fromResumableUpload(c, service, fields));
-  return withKey(submission(fields, { kind: 'url', url: fields.url! }, null));
+  const fields = parseTranscriptionFields(withQuery(queryFields, await readJson(c)), 'url', { stream: true });
+  if (fields.uploadId !== undefined) return file(await fromResumableUpload(c, service, fields));
+  if (fields.mode === 'stream') return stream(fields);
+  return file(submission(fields, { kind: 'url', url: fields.url! }, null));
+}
+
+function stream(fields: TranscriptionFields): Submission {
+  return {
+    kind: 'stream',
+    request: {
+      url: fields.url!,
+      options: fields.options,
+      priority: fields.priority,
+      ...(fields.maxDurationSeconds !== undefined ? { maxDurationSeconds: fields.maxDurationSeconds } : {}),
+      ...(fields.webhookUrl ? { webhookUrl: fields.webhookUrl } : {}),
+    },
+  };
 }
 
 /** `{"upload_id": ...}`: a finished resumable upload becomes the job's audio. */
@@ -66,7 +93,7 @@ function submission(fields: TranscriptionFields, source: SubmitTranscription['so
   const durationHint = fields.durationHint ?? measured ?? undefined;
   return {
     source,
-    mode: fields.mode,
+    mode: fileJobMode(fields.mode),
     options: fields.options,
     priority: fields.priority,
     ...(durationHint !== undefined ? { durationHint } : {}),

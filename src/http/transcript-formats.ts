@@ -1,6 +1,7 @@
 import { srt, webvtt } from '@deepgram/captions';
 import { AppError } from '../domain/errors.js';
 import type { LiveSegment, LiveSession } from '../domain/live.js';
+import { deepgramResultFromLive } from '../domain/live-transcript.js';
 import type { JobWithTranscript } from '../services/transcriptions.service.js';
 
 export const FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
@@ -33,15 +34,8 @@ export function renderTranscript(loaded: JobWithTranscript, format: Exclude<Tran
  * captions package breaks long ones into lines), on the session's timeline.
  */
 export function renderLiveTranscript(session: LiveSession, segments: LiveSegment[], format: Exclude<TranscriptFormat, 'json'>): { body: string; contentType: string } {
-  const spoken = segments.filter((s) => s.transcript.length > 0 && s.words.length > 0);
-  const text = spoken.map((s) => s.transcript).join(' ');
-  if (format === 'txt') return { body: text ? `${text}\n` : '', contentType: CONTENT_TYPES.txt };
-  const result = {
-    metadata: { request_id: session.id, created: session.startedAt.toISOString(), duration: spoken.at(-1)?.end ?? 0, channels: 1 },
-    results: {
-      channels: [{ alternatives: [{ transcript: text, confidence: 1, words: spoken.flatMap((s) => s.words) }] }],
-      utterances: spoken.map((s) => ({ start: s.start, end: s.end, channel: s.channel, transcript: s.transcript, confidence: s.confidence ?? 0, words: s.words })),
-    },
-  } as unknown as Parameters<typeof webvtt>[0];
-  return { body: format === 'srt' ? srt(result) : webvtt(result), contentType: CONTENT_TYPES[format] };
+  const { transcript, result } = deepgramResultFromLive(session.id, session.startedAt, segments, session.model);
+  if (format === 'txt') return { body: transcript ? `${transcript}\n` : '', contentType: CONTENT_TYPES.txt };
+  const captions = result as unknown as Parameters<typeof webvtt>[0];
+  return { body: format === 'srt' ? srt(captions) : webvtt(captions), contentType: CONTENT_TYPES[format] };
 }

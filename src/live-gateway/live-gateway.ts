@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { LiveSessionsService } from '../services/live-sessions.service.js';
 import { ClientConnection } from './client-connection.js';
 import { type ConnectionRegistry } from './connection-registry.js';
-import { parseLiveQuery } from './live-query.js';
+import { parseLiveQuery } from '../domain/live-query.js';
 import { secretFromAuthorization, secretFromWebSocketProtocols, type KeyDirectory } from '../services/api-keys.js';
 import { OPEN_CALLER, type Caller } from '../domain/tenancy.js';
 import { refuseUpgrade } from './refuse-upgrade.js';

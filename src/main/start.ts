@@ -1,3 +1,4 @@
+import { streamSourceFor } from '../runtime/stream-source.js';
 import { liveRecordingsFor } from '../runtime/live-recordings.js';
 import { spawnSync } from 'node:child_process';
 import { DefaultLogger } from '@temporalio/worker';
@@ -123,6 +124,7 @@ try {
     logger,
     httpServer: api.httpServer,
     recordings: await liveRecordingsFor(config, { db, temporal: temporal.client }),
+    openSource: streamSourceFor(config),
     workflowBundle,
     metrics,
     tracing: workerTracing,

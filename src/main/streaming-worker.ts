@@ -1,3 +1,4 @@
+import { streamSourceFor } from '../runtime/stream-source.js';
 import { createDb } from '../db/database.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-runtime.js';
@@ -38,6 +39,7 @@ const worker = await startStreamingWorker({
   // Served at /metrics on STREAMING_PORT, beside /health and /ready.
   metrics: createMetrics(),
   recordings: await liveRecordingsFor(config, { db, temporal: temporal.client }),
+  openSource: streamSourceFor(config),
   workflowBundle: await loadWorkflowBundle(config.temporal.workflowBundlePath, { tracing: tracing !== undefined }),
 }).catch(failOnRefusal);
 logger.info({ url: `${worker.url}/v1/listen`, relayTaskQueue: worker.relayTaskQueue, deepgram: deepgram.apiUrls }, 'streaming worker running');

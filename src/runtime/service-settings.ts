@@ -18,5 +18,12 @@ export function transcriptionSettings(config: Config): TranscriptionSettings {
       outageMaxWaitMs: config.deepgram.circuit.outageMaxWaitMs,
       chunking: { thresholdSeconds: config.chunking.thresholdSeconds, chunkSeconds: config.chunking.chunkSeconds },
     },
+    stream: {
+      taskQueue: config.live.taskQueue,
+      maxSeconds: config.live.maxSessionSeconds,
+      heartbeatTimeoutMs: config.live.heartbeatTimeoutMs,
+      maxOpenSessions: config.live.maxSessions,
+      staleAfterSeconds: config.live.maxSessionSeconds + config.live.resumeWindowMs / 1000 + 60,
+    },
   };
 }

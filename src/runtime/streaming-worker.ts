@@ -66,6 +66,10 @@ export interface StreamingWorkerOptions {
   workerId?: string;
   /** Recordings (record=true) and their re-passes; without them record=true is refused at connect. */
   recordings?: LiveRecordings;
+  /** Opens stream jobs' URLs (mode "stream") through the SSRF-guarded client. */
+  openSource?: (url: string, signal: AbortSignal) => Promise<Response>;
+  /** How a dropped stream source is opened again (defaults: 0.5 s doubling to 15 s, given up after a minute). */
+  sourceReconnect?: { firstDelayMs: number; maxDelayMs: number; giveUpAfterMs: number };
 }
 
 export interface StreamingWorker extends RunningWorker {
@@ -146,6 +150,8 @@ export async function startStreamingWorker(options: StreamingWorkerOptions): Pro
     logger,
     metrics,
     ...(options.recordings ? { recordings: options.recordings } : {}),
+    ...(options.openSource ? { openSource: options.openSource } : {}),
+    ...(options.sourceReconnect ? { sourceReconnect: options.sourceReconnect } : {}),
   });
 
   const connection = await connectWorkerToTemporal(options.temporalAddress, options.temporalSecurity);

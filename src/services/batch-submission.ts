@@ -7,7 +7,7 @@ import { batchJob, type BatchJob, type TranscriptionBatchInput } from '../domain
 import { routeAtSubmission } from '../domain/routing.js';
 import { AppError } from '../domain/errors.js';
 import type { Caller } from '../domain/tenancy.js';
-import type { Job } from '../domain/transcription.js';
+import { fileJobMode, type Job } from '../domain/transcription.js';
 import { startBatchDispatcher } from './batch-dispatcher.js';
 import { submissionFingerprint } from './fingerprint.js';
 import { budgetRefusal, checkRequestUrls, idempotencyConflict, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
@@ -162,8 +162,8 @@ export function createBatchSubmission(deps: BatchSubmissionDeps) {
       const revived = new Set(await requeueNotStartedJobs(db, revive.map((j) => j.id)));
       const batchId = randomUUID();
       const jobs: BatchJob[] = [
-        ...accepted.map(({ row }) => batchJob(row.id, row.priority ?? 3, row.requestedMode, row.durationSeconds, row.webhookUrl)),
-        ...revive.filter((j) => revived.has(j.id)).map((j) => batchJob(j.id, j.priority, j.requestedMode, j.durationSeconds ?? undefined, j.webhookUrl ?? undefined)),
+        ...accepted.map(({ row }) => batchJob(row.id, row.priority ?? 3, fileJobMode(row.requestedMode), row.durationSeconds, row.webhookUrl)),
+        ...revive.filter((j) => revived.has(j.id)).map((j) => batchJob(j.id, j.priority, fileJobMode(j.requestedMode), j.durationSeconds ?? undefined, j.webhookUrl ?? undefined)),
       ];
       if (jobs.length > 0) {
         const input: TranscriptionBatchInput = {

@@ -1,3 +1,4 @@
+import { tombstoneLiveSession } from '../db/repositories/live-sessions.repository.js';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../adapters/blob-store/index.js';
@@ -71,6 +72,8 @@ export function createJobLifecycle(deps: {
       // A long file's chunks: their audio goes with the job.
       for (const blobId of await jobChunkBlobIds(db, id)) await blobs.delete(blobId);
       await tombstoneJob(db, id);
+      // A stream job's finals are its live session's (same id): an ended one goes now, a running one when its pull ends.
+      if (job.requestedMode === 'stream') await tombstoneLiveSession(db, id);
     },
 
     async webhookDeliveries(caller: Caller, id: string) {

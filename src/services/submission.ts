@@ -21,6 +21,8 @@ export interface JobWithTranscript {
   transcript?: StoredTranscript;
   /** For a queued job: how many of the tenant's queued jobs go before it (an estimate under fair sharing). */
   queuePosition?: number;
+  /** A stream job: its finals so far (its live session has the job's id). */
+  stream?: { text: string; finals: number; audioSeconds: number };
 }
 
 export interface SubmitResult extends JobWithTranscript {

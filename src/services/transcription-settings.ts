@@ -22,4 +22,15 @@ export interface TranscriptionSettings {
     outageMaxWaitMs: number;
     chunking: ChunkingSettings;
   };
+  /** Stream jobs (mode "stream"): run as live sessions on the streaming workers. */
+  stream: {
+    /** The streaming workers' workflow queue (LIVE_TASK_QUEUE). */
+    taskQueue: string;
+    /** The longest a stream is transcribed (LIVE_MAX_SESSION_SECONDS): also the default. */
+    maxSeconds: number;
+    heartbeatTimeoutMs: number;
+    /** Live sessions open across every streaming worker (DEEPGRAM_MAX_LIVE_SESSIONS): a stream takes one. */
+    maxOpenSessions: number;
+    staleAfterSeconds: number;
+  };
 }

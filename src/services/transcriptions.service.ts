@@ -10,6 +10,8 @@ import type { Caller } from '../domain/tenancy.js';
 import { budgetRefusal, checkRequestUrls, idempotencyConflict, remainingBudgetSeconds, requireWebhookSecret } from './submission-checks.js';
 import type { JobWithTranscript, SubmitResult, SubmitTranscription } from './submission.js';
 import { findTranscript, saveTranscript } from '../db/repositories/transcripts.repository.js';
+import { listLiveSegments } from '../db/repositories/live-segments.repository.js';
+import { findLiveSession } from '../db/repositories/live-sessions.repository.js';
 import { AppError } from '../domain/errors.js';
 import { resolveMode, routeAtSubmission } from '../domain/routing.js';
 import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
@@ -26,6 +28,7 @@ import type { EndpointHealth } from '../adapters/deepgram/endpoint-health.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import { createJobEvents } from './job-events.js';
 import { createBatchSubmission } from './batch-submission.js';
+import { createStreamSubmission } from './stream-submission.js';
 import { buildTranscriptionInput, workflowTaskQueue } from './transcription-input.js';
 import { createWorkflowStarter, type StartResult } from './workflow-starter.js';
 
@@ -72,8 +75,16 @@ export function createTranscriptionService(deps: ServiceDeps) {
     const job = await findJob(db, id, caller.tenantId);
     if (!job) return undefined;
     const transcript = job.status === 'completed' ? await findTranscript(db, id) : undefined;
-    const position = job.status === 'queued' ? await queuePosition(db, job) : undefined;
-    return { job, ...(transcript ? { transcript } : {}), ...(position !== undefined ? { queuePosition: position } : {}) };
+    const position = job.status === 'queued' && job.requestedMode !== 'stream' ? await queuePosition(db, job) : undefined;
+    const stream = job.requestedMode === 'stream' && job.status !== 'deleted' ? await streamSoFar(id) : undefined;
+    return { job, ...(transcript ? { transcript } : {}), ...(position !== undefined ? { queuePosition: position } : {}), ...(stream ? { stream } : {}) };
+  }
+
+  /** A stream job's finals so far, from its live session (which has the job's id). */
+  async function streamSoFar(id: string): Promise<JobWithTranscript['stream']> {
+    const [session, segments] = await Promise.all([findLiveSession(db, id), listLiveSegments(db, id)]);
+    const spoken = segments.filter((s) => s.transcript.length > 0);
+    return { text: spoken.map((s) => s.transcript).join(' '), finals: spoken.length, audioSeconds: session?.audioSeconds ?? 0 };
   }
 
   /** A key's monthly budget: refused (402) once spent, or when a job of known length would overrun it. */
@@ -189,6 +200,8 @@ export function createTranscriptionService(deps: ServiceDeps) {
 
   return {
     submit,
+    /** mode "stream": a URL that is a live audio stream, transcribed as it plays (README, Stream mode). */
+    submitStream: createStreamSubmission({ settings, db, temporal, outbound: deps.outbound, searchAttributes: deps.searchAttributes }),
     get: load,
     ingestUpload: (caller: Caller, body: AsyncIterable<Uint8Array>, options: { contentType: string; deepgramOptions?: DeepgramOptions }) =>
       ingestUpload(blobs, body, { contentType: options.contentType, maxBytes: settings.maxUploadBytes, deepgramOptions: options.deepgramOptions ?? {}, tenantId: caller.tenantId }),

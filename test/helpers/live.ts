@@ -1,3 +1,4 @@
+import { streamSourceFor } from '../../src/runtime/stream-source.js';
 import { liveRecordingsFor } from '../../src/runtime/live-recordings.js';
 import { randomBytes } from 'node:crypto';
 import { DeepgramClient } from '@deepgram/sdk';
@@ -39,6 +40,7 @@ export async function startTestStreamingWorker(
     metrics,
     ...(httpServer ? { httpServer } : {}),
     recordings: await liveRecordingsFor(config, { db: parts.db, temporal: parts.temporal.client }),
+    openSource: streamSourceFor(config),
     workflowBundle: await workflowBundle(),
   });
   return { config, worker, metrics };

@@ -141,11 +141,11 @@ describeWithStack('audio uploads', { transcripts: { 'preamble-rest.wav': PREAMBL
     assert.equal(await blobCount(), before);
   });
 
-  test('mode=stream points to the WebSocket endpoint', async () => {
+  test('mode=stream with an upload: stream mode pulls a URL; audio you hold goes to the WebSocket endpoint', async () => {
     const res = await fetch(t.stack.url('/v1/transcriptions?mode=stream'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: t.audio('preamble-rest.wav') });
     assert.equal(res.status, 400);
     const body = (await res.json()) as any;
-    assert.equal(body.error.code, 'use_websocket');
+    assert.equal(body.error.code, 'invalid_mode');
     assert.match(body.error.message, /\/v1\/listen/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseLiveQuery } from '../../src/live-gateway/live-query.js';
+import { parseLiveQuery } from '../../src/domain/live-query.js';
 
 const parse = (query: string) => parseLiveQuery(new URLSearchParams(query));
 

@@ -49,7 +49,10 @@ test('errors carry a status and a code', () => {
   assert.equal(codeOf({}), '400 invalid_request');
   assert.equal(codeOf({ url: 'javascript:alert(1)' }), '400 invalid_url');
   assert.equal(codeOf({ url: 'https://x.test/a', mode: 'fast' }), '400 invalid_mode');
-  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'stream' }), '400 use_websocket');
+  // Stream mode is taken only where the caller says so (a single JSON or form request), never in a batch item.
+  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'stream' }), '400 invalid_mode');
+  assert.equal(parseTranscriptionFields({ url: 'https://x.test/a', mode: 'stream', max_duration_seconds: 60 }, 'url', { stream: true }).maxDurationSeconds, 60);
+  assert.equal(codeOf({ url: 'https://x.test/a', mode: 'async', max_duration_seconds: 60 }), '400 invalid_request');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { nope: 1 } }), '400 unknown_option');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { encoding: 'wav' } }), '400 invalid_option');
   assert.equal(codeOf({ url: 'https://x.test/a', options: { callback_method: 'put' } }), '400 invalid_option');

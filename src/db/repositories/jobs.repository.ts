@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type UpdateObject } from 'kysely';
 import type { Db } from '../database.js';
 import type { Database, JobRow } from '../schema.js';
-import type { AudioSource, DeepgramOptions, Job, JobError, RequestedMode, ResolvedMode } from '../../domain/transcription.js';
+import type { AudioSource, DeepgramOptions, Job, JobError, JobRequestedMode, ResolvedMode } from '../../domain/transcription.js';
 
 export function rowToJob(row: JobRow): Job {
   return {
@@ -52,7 +52,7 @@ export interface NewJob {
   apiKeyId?: string | null;
   priority?: number;
   region?: string | null;
-  requestedMode: RequestedMode;
+  requestedMode: JobRequestedMode;
   /** The route, when the request decides it (an explicit mode, or a duration to route by); else the workflow records it. */
   mode?: ResolvedMode | null;
   source: AudioSource;

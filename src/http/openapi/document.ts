@@ -103,7 +103,7 @@ function transcriptionRequest(): Json {
       ...base.properties,
       url: HTTP_URL,
       upload_id: { type: 'string', pattern: '^[0-9a-f]{16}_[0-9a-f]{32}$', description: 'a finished resumable upload (tus, POST /v1/uploads) of yours, instead of "url"' },
-      mode: MODE,
+      mode: { ...MODE, enum: [...MODE.enum, 'stream'], description: '`stream`: the `url` is itself a live audio stream, transcribed as it plays (live options only)' },
       webhook_url: HTTP_URL,
       options: ref('DeepgramOptions'),
     },

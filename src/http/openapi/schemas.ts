@@ -24,8 +24,8 @@ export const JobSchema = z.object({
   status: z.enum(JOB_STATUSES as unknown as [JobStatus, ...JobStatus[]]),
   queue_position: z.number().int().optional().describe("queued jobs only: how many of your tenant's queued jobs go first"),
   priority: z.number().int().min(1).max(5),
-  mode: z.enum(['auto', 'sync', 'async']),
-  transcript: z.string().optional(),
+  mode: z.enum(['auto', 'sync', 'async', 'stream']),
+  transcript: z.string().optional().describe('a stream job that is still running: the finals so far'),
   result: z.record(z.string(), z.unknown()).optional().describe("Deepgram's full response"),
   error: JobErrorSchema.optional(),
   duration_seconds: z.number().nullable(),
@@ -33,6 +33,10 @@ export const JobSchema = z.object({
     .object({ total: z.number().int(), completed: z.number().int() })
     .optional()
     .describe('a long file transcribed in chunks: how many, and how many have their transcript'),
+  stream: z
+    .object({ finals: z.number().int(), audio_seconds: z.number(), session: z.string() })
+    .optional()
+    .describe('mode "stream": finals stored so far, audio received, and its live session (GET it for every final with words)'),
   deepgram_request_id: z.string().nullable(),
   created_at: z.string(),
   completed_at: z.string().nullable(),

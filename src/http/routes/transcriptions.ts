@@ -16,13 +16,13 @@ export function transcriptionRoutes(deps: AppDeps) {
 
   return new Hono<AppEnv>()
     .post('/', async (c) => {
-      const request = await readSubmission(c, deps.service);
-      const result = await deps.service.submit(c.get('caller'), request);
+      const submission = await readSubmission(c, deps.service);
+      const result = submission.kind === 'stream' ? await deps.service.submitStream(c.get('caller'), submission.request) : await deps.service.submit(c.get('caller'), submission.request);
       // An Idempotency-Key replay of a job deleted since: the same answer as every other request naming it.
       if (result.replayed && result.job.status === 'deleted') throw deletedJob(result.job.id);
       const body = view(result);
       // The outcome and the latency are counted once, by the worker that finishes the job (sync or async alike).
-      if (!result.replayed) deps.metrics.transcriptionRequests.inc({ status: 'accepted', model: modelLabel(request.options.model), region: deps.region });
+      if (!result.replayed) deps.metrics.transcriptionRequests.inc({ status: 'accepted', model: modelLabel(submission.request.options.model), region: deps.region });
       deps.logger.info({ jobId: result.job.id, workflowId: result.job.id, status: result.job.status, mode: body.mode, replayed: result.replayed }, 'transcription submitted');
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       if (!result.finished) {

@@ -1,3 +1,4 @@
+import { fileJobMode } from '../../domain/transcription.js';
 import { z } from 'zod';
 import { MAX_BATCH_ITEMS } from '../../domain/batch.js';
 import { AppError } from '../../domain/errors.js';
@@ -34,7 +35,7 @@ function parseItem(item: unknown): BatchItem {
     if (parsed.uploadId !== undefined) throw new AppError(400, 'invalid_request', 'A batch item takes a "url"; submit resumable uploads one by one with "upload_id"');
     return {
       source: { kind: 'url', url: parsed.url! },
-      mode: parsed.mode,
+      mode: fileJobMode(parsed.mode),
       options: parsed.options,
       priority: parsed.priority,
       ...(parsed.durationHint !== undefined ? { durationHint: parsed.durationHint } : {}),

@@ -13,12 +13,15 @@ export const TranscriptionFieldsSchema = z.strictObject({
   duration_hint: z.number().positive().finite().optional(),
   webhook_url: z.string().optional(),
   priority: z.number().int().min(1).max(5).optional().describe('1 = first … 5 = last among your own jobs (default 3)'),
+  max_duration_seconds: z.number().int().positive().optional().describe('mode "stream": stop after this long (default and most: LIVE_MAX_SESSION_SECONDS)'),
 });
 
 export interface TranscriptionFields {
   url?: string;
   uploadId?: string;
-  mode: RequestedMode;
+  /** `stream`: the URL is a live audio stream (only where the caller takes one: a JSON or form request's url). */
+  mode: RequestedMode | 'stream';
+  maxDurationSeconds?: number;
   options: DeepgramOptions;
   durationHint?: number;
   webhookUrl?: string;
@@ -29,7 +32,7 @@ export interface TranscriptionFields {
  * Validates the fields of a transcription request, whichever way they arrived (JSON body, multipart
  * fields, query string). Throws an AppError saying exactly what is wrong.
  */
-export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload'): TranscriptionFields {
+export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload', accepts: { stream?: boolean } = {}): TranscriptionFields {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError(400, 'invalid_request', 'The request body must be a JSON object like {"url": "https://..."}');
   }
@@ -45,13 +48,18 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
     if (issue.code === 'unrecognized_keys') throw new AppError(400, 'invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`);
     throw new AppError(400, 'invalid_request', `Field "${issue.path.join('.')}": ${issue.message}`);
   }
-  const { url, upload_id: uploadId, mode = 'auto', options = {}, duration_hint, webhook_url, priority = 3 } = parsed.data;
+  const { url, upload_id: uploadId, mode = 'auto', options = {}, duration_hint, webhook_url, priority = 3, max_duration_seconds } = parsed.data;
   if (url !== undefined && !isHttpUrl(url)) throw new AppError(400, 'invalid_url', 'Field "url" must be an absolute http:// or https:// URL');
   if (mode === 'stream') {
-    throw new AppError(400, 'use_websocket', 'Live streams use the WebSocket endpoint: connect to ws(s)://<host>/v1/listen with Deepgram\'s query parameters');
+    if (audio === 'upload' || uploadId !== undefined) {
+      throw new AppError(400, 'invalid_mode', 'mode "stream" transcribes a live audio stream from a "url"; send a file with mode auto, sync or async, or stream audio you hold to ws(s)://<host>/v1/listen');
+    }
+    if (!accepts.stream) throw new AppError(400, 'invalid_mode', 'mode "stream" is not taken here: submit it on its own to POST /v1/transcriptions');
+  } else if (max_duration_seconds !== undefined) {
+    throw new AppError(400, 'invalid_request', 'Field "max_duration_seconds" goes with mode "stream"');
   }
-  if (!(MODES as readonly string[]).includes(mode)) {
-    throw new AppError(400, 'invalid_mode', `Field "mode" must be one of ${MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+  if (mode !== 'stream' && !(MODES as readonly string[]).includes(mode)) {
+    throw new AppError(400, 'invalid_mode', `Field "mode" must be one of ${[...MODES, 'stream'].join(', ')} (got ${JSON.stringify(mode)})`);
   }
   if (webhook_url !== undefined && !isHttpUrl(webhook_url)) {
     throw new AppError(400, 'invalid_url', 'Field "webhook_url" must be an absolute http:// or https:// URL');
@@ -59,7 +67,8 @@ export function parseTranscriptionFields(body: unknown, audio: 'url' | 'upload')
   return {
     ...(url !== undefined ? { url } : {}),
     ...(uploadId !== undefined ? { uploadId } : {}),
-    mode: mode as RequestedMode,
+    mode: mode as RequestedMode | 'stream',
+    ...(max_duration_seconds !== undefined ? { maxDurationSeconds: max_duration_seconds } : {}),
     options: parseOptions(options),
     ...(duration_hint !== undefined ? { durationHint: duration_hint } : {}),
     ...(webhook_url !== undefined ? { webhookUrl: webhook_url } : {}),

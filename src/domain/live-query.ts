@@ -1,4 +1,4 @@
-import type { LiveOptions } from '../domain/live.js';
+import type { LiveOptions } from './live.js';
 
 export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
 export type LiveQuery =

@@ -100,6 +100,17 @@ describeWithStack(
       assert.equal(res.body.error.code, 'url_not_allowed');
       assert.doesNotMatch(res.body.error.message, /10\.0\.0\.7/);
     });
+
+    test('a stream job (mode "stream") for a loopback or private URL is refused at submission, before anything is started', async () => {
+      dns.answer('radio.internal.test', '10.0.0.9');
+      for (const url of ['http://127.0.0.1:9/live.mp3', 'http://[::1]/live.mp3', 'http://169.254.169.254/latest/meta-data', 'http://radio.internal.test/live.mp3']) {
+        const res = await postJson(t.stack.url('/v1/transcriptions'), { url, mode: 'stream', options: { model: 'nova-2' } });
+        assert.equal(res.status, 422, url);
+        assert.equal(res.body.error.code, 'url_not_allowed');
+      }
+      const streams = await getJson(t.stack.url('/v1/streams?status=active'));
+      assert.deepEqual(streams.body.data, [], 'no live session was started');
+    });
   },
 );
 

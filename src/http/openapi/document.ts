@@ -95,15 +95,19 @@ function optionParameters(description?: string) {
 /** A JSON transcription request: the zod schema that validates it, with the checks the service adds (URL shape, modes). */
 function transcriptionRequest(): Json {
   const base = strip(json(TranscriptionFieldsSchema)) as { properties: Record<string, Json> };
+  // Stream mode (mode "stream", max_duration_seconds) takes Deepgram Live's options, whose rules (encoding with
+  // sample_rate, keyterm on nova-3, no paragraphs or summaries) this prerecorded schema cannot state: the README
+  // documents it, and the document describes the file modes exactly.
+  const { max_duration_seconds: _stream, ...properties } = base.properties;
   return {
     ...base,
     // Exactly one of the two says where the audio is.
     oneOf: [{ required: ['url'] }, { required: ['upload_id'] }],
     properties: {
-      ...base.properties,
+      ...properties,
       url: HTTP_URL,
       upload_id: { type: 'string', pattern: '^[0-9a-f]{16}_[0-9a-f]{32}$', description: 'a finished resumable upload (tus, POST /v1/uploads) of yours, instead of "url"' },
-      mode: { ...MODE, enum: [...MODE.enum, 'stream'], description: '`stream`: the `url` is itself a live audio stream, transcribed as it plays (live options only)' },
+      mode: { ...MODE, description: 'also `stream` (with `max_duration_seconds`) for a URL that is a live audio stream: see the README, Stream mode' },
       webhook_url: HTTP_URL,
       options: ref('DeepgramOptions'),
     },

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OpenLiveUpstream } from '../src/adapters/deepgram/live-client.js';
 import type { Db } from '../src/db/database.js';
@@ -15,10 +16,13 @@ import { PulledStreamLink } from '../src/live-relay/pulled-stream-link.js';
 import { LiveRelay, type RelaySettings } from '../src/live-relay/relay.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
+import { streamProgressSignal } from '../workflows/definitions.js';
 import { watchKey } from './live-key-watch.js';
 
 export interface StreamJobActivityDeps {
   db: Db;
+  /** Tells a stream job's workflow how many finals are stored (its progress events). */
+  temporal: Client;
   openUpstream: OpenLiveUpstream;
   openUpstreamIn?: (region: string | null) => OpenLiveUpstream | undefined;
   settings: RelaySettings;
@@ -32,6 +36,8 @@ export interface StreamJobActivityDeps {
   metrics?: Metrics;
 }
 
+/** The least time between two progress signals to a stream job's workflow. */
+const PROGRESS_EVERY_MS = 2_000;
 const DEFAULT_SOURCE_RECONNECT = { firstDelayMs: 500, maxDelayMs: 15_000, giveUpAfterMs: 60_000 };
 
 /** The pull's outcome from the relay's: the source is the relay's client here. */
@@ -88,6 +94,7 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
       const openIn = (region: string): OpenLiveUpstream =>
         deps.openUpstreamIn?.(region) ??
         (() => Promise.reject(Object.assign(new Error(`this streaming worker serves no Deepgram endpoint of region ${region}`), { kind: 'permanent' })));
+      const base = Math.max(session.committedSeconds, last?.end ?? 0, session.audioSeconds);
       const relay = new LiveRelay({
         sessionId: jobId,
         options: session.options,
@@ -95,7 +102,7 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
         openUpstream: session.region ? openIn(session.region) : deps.openUpstream,
         db: deps.db,
         // A pull taken over from a dead worker continues after everything received before it (finals stored, audio counted).
-        base: Math.max(session.committedSeconds, last?.end ?? 0, session.audioSeconds),
+        base,
         nextSeq: (last?.seq ?? -1) + 1,
         deadlineMs: request.deadlineMs,
         maxSessionSeconds: Math.max(1, Math.round((request.deadlineMs - session.startedAt.getTime()) / 1000)),
@@ -111,7 +118,22 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
       // Cancelled: the job was canceled, or its worker is shutting down (another worker takes the pull over).
       const onCancel = () => relay.stop('closed_by_request');
       ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
-      const beat = setInterval(() => ctx.heartbeat({ ...relay.progress(), sourceReconnects: link.reconnects }), deps.heartbeatIntervalMs);
+      let toldFinals = -1;
+      let toldAt = 0;
+      const beat = setInterval(() => {
+        const progress = relay.progress();
+        ctx.heartbeat({ ...progress, sourceReconnects: link.reconnects });
+        // New finals: the workflow hears counts (never text) at most every PROGRESS_EVERY_MS, for its progress events.
+        const finals = (progress.lastFinal?.seq ?? -1) + 1;
+        if (finals !== toldFinals && Date.now() - toldAt >= PROGRESS_EVERY_MS) {
+          toldFinals = finals;
+          toldAt = Date.now();
+          void deps.temporal.workflow
+            .getHandle(jobId)
+            .signal(streamProgressSignal, { finals, audioSeconds: Math.round((base + progress.audioSeconds) * 1000) / 1000 })
+            .catch(() => undefined);
+        }
+      }, deps.heartbeatIntervalMs);
       deps.logger.info({ jobId, attempt: ctx.info.attempt, base: session.committedSeconds }, 'stream: pulling the source into Deepgram Live');
       try {
         const result = await relay.start();

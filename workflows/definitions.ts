@@ -23,7 +23,17 @@ export interface TranscriptionProgress {
   phaseStartedAt?: number;
   /** Goes up with every change a progress event reports (phase, chunks, status): the events' ids. */
   version?: number;
+  /** A stream job: finals stored and audio heard so far (counts only: no transcript crosses Temporal). */
+  stream?: StreamProgress;
 }
+
+export interface StreamProgress {
+  finals: number;
+  audioSeconds: number;
+}
+
+/** Sent by a stream job's pull as finals are stored, so its progress events can say so. */
+export const streamProgressSignal = defineSignal<[StreamProgress]>('streamProgress');
 
 /** Current state of a running transcription, for callers that poll Temporal directly. */
 export const jobStatusQuery = defineQuery<TranscriptionProgress>('jobStatus');

@@ -4,7 +4,7 @@ import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attrib
 import type { StreamJobInput, StreamPullResult } from '../src/domain/stream-job.js';
 import type { JobStatus } from '../src/domain/transcription.js';
 import { webhookEventId } from '../src/domain/webhooks.js';
-import { jobStatusQuery, type TranscriptionProgress } from './definitions.js';
+import { jobStatusQuery, streamProgressSignal, type TranscriptionProgress } from './definitions.js';
 import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
 
 const bookkeeping = proxyLocalActivities<LiveActivities>({
@@ -33,6 +33,11 @@ export async function streamTranscription(input: StreamJobInput): Promise<{ stat
     version: 1,
   };
   setHandler(jobStatusQuery, () => progress);
+  setHandler(streamProgressSignal, (update) => {
+    progress.stream = update;
+    progress.durationSeconds = update.audioSeconds;
+    progress.version = (progress.version ?? 0) + 1;
+  });
   const setStatus = (status: JobStatus) => {
     progress.status = status;
     progress.version = (progress.version ?? 0) + 1;

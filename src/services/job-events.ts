@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.js';
 import { findJob } from '../db/repositories/jobs.repository.js';
+import { liveSegmentsAfter } from '../db/repositories/live-segments.repository.js';
 import { AppError } from '../domain/errors.js';
 import type { Caller } from '../domain/tenancy.js';
 import { FINAL_STATUSES, type Job, type JobPhase, type JobStatus } from '../domain/transcription.js';
@@ -19,6 +20,8 @@ export interface JobEvent {
   /** Seconds until done, where it can be estimated (chunks done so far, at their pace). */
   etaSeconds?: number;
   chunks?: { total: number; completed: number };
+  /** A stream job: finals and audio so far, and the finals stored since this connection's previous event. */
+  stream?: { finals: number; audioSeconds: number; newFinals: Array<{ seq: number; start: number; end: number; transcript: string }> };
   /** The job's last state: the stream ends after it. */
   final: boolean;
 }
@@ -75,6 +78,7 @@ export function createJobEvents(deps: { db: Db; temporal: Client; intervalMs?: n
       }
     }
     if (final && progress.status === 'completed') event.percent = 100;
+    if (progress.stream) event.stream = { finals: progress.stream.finals, audioSeconds: progress.stream.audioSeconds, newFinals: [] };
     return event;
   }
 
@@ -97,6 +101,15 @@ export function createJobEvents(deps: { db: Db; temporal: Client; intervalMs?: n
     async *watch(caller: Caller, id: string, options: { afterId?: number; signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
       const job = await requireLiveJob(caller, id);
       let lastId = options.afterId ?? -1;
+      // A stream job's finals: read when its workflow says there are new ones (each event carries those since the last).
+      let sentSeq = -1;
+      const withFinals = async (event: JobEvent): Promise<JobEvent> => {
+        if (!event.stream) return event;
+        const fresh = await liveSegmentsAfter(deps.db, id, sentSeq);
+        if (fresh.length > 0) sentSeq = fresh.at(-1)!.seq;
+        event.stream.newFinals = fresh.filter((s) => s.transcript.length > 0).map((s) => ({ seq: s.seq, start: s.start, end: s.end, transcript: s.transcript }));
+        return event;
+      };
       if (FINAL_STATUSES.includes(job.status)) {
         const event = finalEventOf(job);
         if (event.id > lastId) yield event;
@@ -116,7 +129,7 @@ export function createJobEvents(deps: { db: Db; temporal: Client; intervalMs?: n
           const event = eventOf(read.progress, read.callStarted, Date.now());
           if (event.id > lastId) {
             lastId = event.id;
-            yield event;
+            yield await withFinals(event);
           }
           if (event.final) return;
         }

@@ -48,7 +48,7 @@ describeWithStack('stream mode: a URL that is a live audio stream', { stack: { e
   });
 
   test('an endless stream: finals readable while it plays; it ends at max_duration_seconds', { timeout: 90_000 }, async () => {
-    const accepted = await submit({ url: `${radio.url}/radio.wav`, options: { model: 'nova-2' }, max_duration_seconds: 10 });
+    const accepted = await submit({ url: `${radio.url}/radio.wav`, options: { model: 'nova-2' }, max_duration_seconds: 15 });
     assert.equal(accepted.status, 202);
     const running = await eventually(async () => {
       const j = await job(accepted.body.id);
@@ -57,15 +57,32 @@ describeWithStack('stream mode: a URL that is a live audio stream', { stack: { e
     assert.ok(running.stream.audio_seconds > 0);
     const events = await fetch(t.stack.url(`/v1/transcriptions/${accepted.body.id}/events`));
     assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/);
+    // Progress events carry the finals as they are stored: each event the ones since the previous.
     const reader = events.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    assert.match(first, /"status":"processing"/);
+    const decoder = new TextDecoder();
+    let text = '';
+    const seen: Array<{ seq: number; transcript: string }> = [];
+    for (const deadline = Date.now() + 20_000; seen.length < 2 && Date.now() < deadline; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      const complete = text.slice(0, text.lastIndexOf('\n\n') + 2);
+      text = text.slice(complete.length);
+      for (const [, data] of complete.matchAll(/^data: (.*)$/gm)) {
+        const event = JSON.parse(data!) as { status: string; stream?: { finals: number; new_finals: Array<{ seq: number; transcript: string }> } };
+        assert.equal(event.status, 'processing');
+        for (const f of event.stream?.new_finals ?? []) if (!seen.some((s) => s.seq === f.seq)) seen.push(f);
+      }
+    }
     await reader.cancel();
+    assert.ok(seen.length >= 2, `finals arrived as events (${JSON.stringify(seen)})`);
+    assert.deepEqual(seen.map((f) => f.seq), [...seen.map((f) => f.seq)].sort((a, b) => a - b), 'in order');
+    assert.ok(seen.every((f) => f.transcript.length > 0));
     const done = await finished(accepted.body.id);
     assert.equal(done.status, 'completed');
     const live = await session(done.id);
     assert.equal(live.close_reason, 'max_duration');
-    assert.ok(live.audio_seconds > 5 && live.audio_seconds <= 21, `${live.audio_seconds} s in 10 s at twice real time`);
+    assert.ok(live.audio_seconds > 8 && live.audio_seconds <= 31, `${live.audio_seconds} s in 15 s at twice real time`);
   });
 
   test('cancel ends the stream; the finals stored so far stay in its live session', { timeout: 60_000 }, async () => {

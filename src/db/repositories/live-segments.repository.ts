@@ -47,6 +47,12 @@ export async function listLiveSegments(db: Db, sessionId: string): Promise<LiveS
   return rows.map(rowToSegment);
 }
 
+/** Final results after `afterSeq`, in order (a stream job's progress events carry the new ones). */
+export async function liveSegmentsAfter(db: Db, sessionId: string, afterSeq: number): Promise<LiveSegment[]> {
+  const rows = await db.selectFrom('live_segments').selectAll().where('session_id', '=', sessionId).where('seq', '>', afterSeq).orderBy('seq').execute();
+  return rows.map(rowToSegment);
+}
+
 /** The last stored final result: a resumed relay continues the numbering and the timeline after it. */
 export async function lastLiveSegment(db: Db, sessionId: string): Promise<LiveSegment | undefined> {
   const row = await db.selectFrom('live_segments').selectAll().where('session_id', '=', sessionId).orderBy('seq', 'desc').limit(1).executeTakeFirst();

@@ -24,8 +24,16 @@ export function transcriptionEventRoutes(deps: AppDeps) {
       const keepalive = setInterval(() => void sse.write(': keep-alive\n\n'), KEEPALIVE_MS);
       try {
         for (let step = first; !step.done; step = await events.next()) {
-          const { id, status, phase, percent, etaSeconds, chunks, final } = step.value;
-          const data = { status, phase, ...(percent !== undefined ? { percent } : {}), ...(etaSeconds !== undefined ? { eta_seconds: etaSeconds } : {}), ...(chunks ? { chunks } : {}), final };
+          const { id, status, phase, percent, etaSeconds, chunks, stream, final } = step.value;
+          const data = {
+            status,
+            phase,
+            ...(percent !== undefined ? { percent } : {}),
+            ...(etaSeconds !== undefined ? { eta_seconds: etaSeconds } : {}),
+            ...(chunks ? { chunks } : {}),
+            ...(stream ? { stream: { finals: stream.finals, audio_seconds: stream.audioSeconds, new_finals: stream.newFinals } } : {}),
+            final,
+          };
           await sse.writeSSE({ event: 'progress', id: String(id), data: JSON.stringify(data) });
         }
       } finally {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { eventually, openRawLive, refusedUpgrade, sendAudio } from '../helpers/live.js';
+import { startAppProcess } from '../helpers/processes.js';
+import { freePort } from '../helpers/stack.js';
 import { normaliseWords, PREAMBLE_WER_LIMIT, SCORED_RECORDINGS, wordErrorRate } from '../helpers/wer.js';
 
 const PCM_BYTES_PER_SECOND = 32_000;
@@ -9,10 +11,11 @@ const reference = SCORED_RECORDINGS.find((r) => r.file === 'preamble-16k.wav')!.
 
 /**
  * Recordings of live sessions (record=true) against the local Whisper engine, so transcripts are real words: the
- * audio kept across a dropped connection and its resume is exactly what the client sent, once; its re-pass is a
- * durable batch job as accurate as a batch job of the source; captions of the live finals and of the re-pass.
+ * audio kept across a streaming worker killed mid-session and the client's resume elsewhere is exactly what the
+ * client sent, once; its re-pass is a durable batch job as accurate as a batch job of the source; captions of the
+ * live finals and of the re-pass.
  */
-describeWithStack('live recordings and re-passes', { emulator: { engine: 'whisper' }, stack: {}, streaming: true }, (t) => {
+describeWithStack('live recordings and re-passes', { emulator: { engine: 'whisper' }, stack: { env: { LIVE_HEARTBEAT_TIMEOUT_MS: '3000', LIVE_PERSIST_INTERVAL_MS: '200' } }, streaming: true }, (t) => {
   const wsUrl = (query: string) => `${t.streaming.url}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&${query}`;
   const pcm = () => t.audio('preamble-16k.wav').subarray(44);
   const get = async (path: string) => {
@@ -35,21 +38,29 @@ describeWithStack('live recordings and re-passes', { emulator: { engine: 'whispe
 
   let droppedSession: string;
 
-  test('a connection dropped mid-way and resumed from the point the reconnect gives: the recording is the client’s audio exactly, no gap, nothing twice', { timeout: 180_000 }, async () => {
+  test('a streaming worker killed mid-session, the client resumed on another from the point the reconnect gives: the recording is its audio exactly, no gap, nothing twice', { timeout: 180_000 }, async () => {
     const audio = pcm();
-    const first = await openRawLive(wsUrl('record=true'));
+    // The session starts on a streaming worker of its own process, to die like a crashed machine.
+    const doomedPort = await freePort();
+    const doomed = startAppProcess('src/main/streaming-worker.ts', { ...t.env, STREAMING_PORT: String(doomedPort), METRICS_PORT: '0', TEMPORAL_SDK_METRICS_PORT: '0', LOG_LEVEL: 'info' }, 'streaming worker running');
+    t.defer(() => {
+      if (doomed.child.exitCode === null) doomed.child.kill('SIGKILL');
+    });
+    await doomed.ready;
+    const first = await openRawLive(`ws://127.0.0.1:${doomedPort}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&record=true`);
     await sendAudio((c) => first.ws.send(c), audio.subarray(0, 10 * PCM_BYTES_PER_SECOND), 3200, 40);
     // Continuous speech: Finalize asks for the final of what was said so far, as a client about to pause would.
     first.ws.send(JSON.stringify({ type: 'Finalize' }));
     const final = await first.waitFor((m) => m.type === 'Results' && m.is_final && m.channel.alternatives[0].transcript.length > 0, 60_000);
     droppedSession = final.metadata.request_id as string;
-    // Two more seconds that no final covers yet, then the connection drops: the client will send them again.
+    // Two more seconds that no final covers yet, then the worker dies (SIGKILL): the client will send them again.
     await sendAudio((c) => first.ws.send(c), audio.subarray(10 * PCM_BYTES_PER_SECOND, 12 * PCM_BYTES_PER_SECOND), 3200, 40);
     await new Promise((r) => setTimeout(r, 300));
-    first.ws.terminate();
+    doomed.child.kill('SIGKILL');
+    assert.equal((await first.closed).code, 1006, 'the socket died with its worker');
 
-    // The reconnect (the old relay first stores its last finals): the 101 says where on the session's timeline the
-    // client's audio is taken to start, at or before what it had sent; the client sends again from there.
+    // The reconnect, to another worker once the dead relay stopped heartbeating: the 101 says where on the session's
+    // timeline the client's audio is taken to start, at or before what it had sent; the client sends from there.
     const again = await eventually(async () => openRawLive(wsUrl(`record=true&session_id=${droppedSession}`)).catch(() => undefined), 30_000, 'the resume');
     const resumeFrom = Number(again.headers['resume-from-seconds']);
     const resumeByte = Math.round((resumeFrom * PCM_BYTES_PER_SECOND) / 2) * 2;

@@ -8,7 +8,10 @@ export interface CliOptions {
   url: string;
   key?: string;
   format: 'txt' | 'srt' | 'vtt' | 'json';
-  mode: 'sync' | 'async';
+  /** `stream`: the URL is a live audio stream (an internet radio), transcribed as it plays. */
+  mode: 'sync' | 'async' | 'stream';
+  /** --max-duration: a stream is transcribed for at most this many seconds. */
+  maxDurationSeconds?: number;
   webhook?: string;
   wait: boolean;
   limit: number;
@@ -20,6 +23,8 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage:
   transcribe <file|url> [--format txt|srt|vtt|json] [--mode sync|async] [--webhook URL] [--wait]
+  transcribe <url> --mode stream [--max-duration SECONDS] [--wait]
+                                    a URL that is a live stream (an internet radio), transcribed as it plays
   transcribe jobs [--limit N]
   transcribe get <id> [--format txt|srt|vtt|json]
   transcribe live <file|->          stream a file (or stdin) as a live session; prints finals as they come
@@ -40,6 +45,7 @@ export function readCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptio
         format: { type: 'string', default: 'txt' },
         mode: { type: 'string' },
         webhook: { type: 'string' },
+        'max-duration': { type: 'string' },
         wait: { type: 'boolean', default: false },
         limit: { type: 'string', default: '20' },
         quiet: { type: 'boolean', short: 'q', default: false },
@@ -55,7 +61,10 @@ export function readCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptio
   const format = values.format as CliOptions['format'];
   if (!['txt', 'srt', 'vtt', 'json'].includes(format)) throw new UsageError(`--format must be txt, srt, vtt or json (got ${format})`);
   const mode = (values.mode ?? 'async') as CliOptions['mode'];
-  if (!['sync', 'async'].includes(mode)) throw new UsageError(`--mode must be sync or async (got ${values.mode})`);
+  if (!['sync', 'async', 'stream'].includes(mode)) throw new UsageError(`--mode must be sync, async or stream (got ${values.mode})`);
+  const maxDuration = values['max-duration'] === undefined ? undefined : Number(values['max-duration']);
+  if (maxDuration !== undefined && (!Number.isInteger(maxDuration) || maxDuration < 1)) throw new UsageError('--max-duration must be a whole number of seconds');
+  if (maxDuration !== undefined && mode !== 'stream') throw new UsageError('--max-duration goes with --mode stream');
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError('--limit must be a whole number from 1 to 100');
   const [first, second] = positionals;
@@ -70,6 +79,7 @@ export function readCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptio
     ...(key ? { key } : {}),
     format,
     mode,
+    ...(maxDuration !== undefined ? { maxDurationSeconds: maxDuration } : {}),
     ...(values.webhook ? { webhook: values.webhook } : {}),
     // A sync request answers with the transcript; an async one is followed to the end only when asked.
     wait: values.wait || mode === 'sync',

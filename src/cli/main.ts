@@ -79,9 +79,15 @@ async function transcribe(options: CliOptions): Promise<number> {
     submitted = await api(options, '/v1/transcriptions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: target, mode: options.mode, ...(options.webhook ? { webhook_url: options.webhook } : {}) }),
+      body: JSON.stringify({
+        url: target,
+        mode: options.mode,
+        ...(options.maxDurationSeconds !== undefined ? { max_duration_seconds: options.maxDurationSeconds } : {}),
+        ...(options.webhook ? { webhook_url: options.webhook } : {}),
+      }),
     });
   } else {
+    if (options.mode === 'stream') throw new UsageError('--mode stream takes the URL of a live stream, not a file (stream a file with `transcribe live`)');
     const size = await stat(target).then(
       (s) => (s.isFile() ? s.size : Promise.reject(new UsageError(`${target} is not a file`))),
       () => Promise.reject(new UsageError(`no such file: ${target}`)),

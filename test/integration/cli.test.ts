@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { AUDIO_DIR, REPO_ROOT } from '../helpers/paths.js';
+import { startRadioServer } from '../helpers/radio-server.js';
 import { freePort } from '../helpers/stack.js';
 
 const PREAMBLE = 'we the people of the united states in order to form a more perfect union';
@@ -63,6 +64,24 @@ describeWithStack(
       const piped = await runCli(['live', '-'], env(), t.audio('testing-websocket.wav'));
       assert.equal(piped.code, 0, piped.stderr);
       assert.equal(piped.stdout.trim().split('\n').join(' '), TESTING);
+    });
+
+    test('a live stream URL (--mode stream): transcribed as it plays, followed to its end, printed as text', { timeout: 90_000 }, async () => {
+      const radio = await startRadioServer(t.audio('preamble-16k.wav').subarray(44), { speed: 2 });
+      try {
+        const run = await runCli([`${radio.url}/radio.wav`, '--mode', 'stream', '--max-duration', '6', '--wait'], env());
+        assert.equal(run.code, 0, run.stderr);
+        assert.ok(run.stdout.trim().length > 0, 'the finals, as the transcript');
+        assert.match(run.stderr, /job .*completed/);
+        const file = await runCli(['preamble-rest.wav', '--mode', 'stream'], env());
+        assert.equal(file.code, 2);
+        assert.match(file.stderr, /--mode stream takes the URL of a live stream/);
+        const stray = await runCli([`${radio.url}/radio.wav`, '--max-duration', '5'], env());
+        assert.equal(stray.code, 2);
+        assert.match(stray.stderr, /--max-duration goes with --mode stream/);
+      } finally {
+        await radio.close();
+      }
     });
 
     test('mistakes: a missing file or a bad flag is exit 2 with the usage; nothing listening is exit 1 saying so', async () => {

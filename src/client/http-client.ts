@@ -18,7 +18,10 @@ export interface ProgressEvent {
 }
 
 export interface SubmitOptions {
-  mode?: RequestedMode;
+  /** `stream` (submitUrl only): the URL is a live audio stream, transcribed as it plays. */
+  mode?: RequestedMode | 'stream';
+  /** With mode `stream`: stop after this many seconds. */
+  maxDurationSeconds?: number;
   options?: DeepgramOptions;
   webhookUrl?: string;
   priority?: number;
@@ -77,6 +80,7 @@ export function createTranscriptionClient(options: TranscriptionClientOptions) {
         body: JSON.stringify({
           url,
           ...(o.mode ? { mode: o.mode } : {}),
+          ...(o.maxDurationSeconds !== undefined ? { max_duration_seconds: o.maxDurationSeconds } : {}),
           ...(o.options ? { options: o.options } : {}),
           ...(o.webhookUrl ? { webhook_url: o.webhookUrl } : {}),
           ...(o.priority ? { priority: o.priority } : {}),

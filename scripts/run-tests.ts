@@ -4,7 +4,7 @@
  * Usage: npm test [-- file.test.ts ...]; TEST_LANES=1 runs every file one after another.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { DefaultLogger } from '@temporalio/worker';
@@ -89,6 +89,11 @@ if (!cli) {
   console.log('test: Temporal CLI not found, running `npm run setup` ...');
   spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh')], { stdio: 'inherit' });
   cli = await findTemporalCli(undefined, process.env.PATH);
+}
+// A checkout set up before the deployment checks existed: add their tools (hadolint, kubernetes-validate, kustomize).
+if (cli && !existsSync(path.join(root, '.tools/deploy/bin/hadolint'))) {
+  console.log('test: deployment check tools not found, running `npm run setup -- deploy` ...');
+  spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'deploy'], { stdio: 'inherit' });
 }
 if (!cli) {
   console.error(`test: no Temporal CLI. ${INSTALL_CLI_HINT}`);

@@ -22,7 +22,7 @@ describeWithStack('stream mode: a streaming worker killed mid-stream', { stack: 
     t.defer(() => radio.close());
   });
 
-  test('the pull resumes on another worker with no final lost or doubled', { timeout: 120_000 }, async () => {
+  test('the pull resumes on another worker with no final lost or doubled', { timeout: 180_000 }, async () => {
     const env = { ...stackEnv(t.parts, { ...ENV, TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue, LOG_LEVEL: 'info' }), METRICS_PORT: '0' };
     const doomed = startAppProcess('src/main/streaming-worker.ts', { ...env, STREAMING_PORT: String(await freePort()), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }, 'streaming worker running');
     t.defer(() => {
@@ -30,7 +30,7 @@ describeWithStack('stream mode: a streaming worker killed mid-stream', { stack: 
     });
     await doomed.ready;
 
-    const res = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${radio.url}/radio.wav`, mode: 'stream', options: { model: 'nova-2' }, max_duration_seconds: 25 }) });
+    const res = await fetch(t.stack.url('/v1/transcriptions'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${radio.url}/radio.wav`, mode: 'stream', options: { model: 'nova-2' }, max_duration_seconds: 40 }) });
     const id = ((await res.json()) as { id: string }).id;
     const session = async () => ((await fetch(t.stack.url(`/v1/streams/${id}`))).json()) as Promise<any>;
     const before = await eventually(async () => {
@@ -47,7 +47,7 @@ describeWithStack('stream mode: a streaming worker killed mid-stream', { stack: 
     const done = await eventually(async () => {
       const j = (await (await fetch(t.stack.url(`/v1/transcriptions/${id}`))).json()) as any;
       return j.status === 'completed' || j.status === 'failed' ? j : undefined;
-    }, 60_000, 'the job completed on the other worker');
+    }, 90_000, 'the job completed on the other worker');
     assert.equal(done.status, 'completed', JSON.stringify(done));
     const after = await session();
     const segments = after.segments as Array<{ seq: number; start: number; end: number; transcript: string }>;

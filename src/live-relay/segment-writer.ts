@@ -73,17 +73,21 @@ export class SegmentWriter {
       totals.upstreamReconnects !== this.reported.upstreamReconnects ||
       totals.requestIds.length !== this.reported.requestIds.length;
     if (batch.length === 0 && !progressed) return;
-    if (batch.length > 0) await this.deps.beforeWrite?.();
+    // What this round writes is fixed now: finals and request ids arriving while it writes wait for the next round
+    // (ids seen only later must not count as written).
     this.pending = [];
+    const requestIds = [...totals.requestIds];
     try {
+      // The recording first: the audio under these finals (received before them) is stored before they are.
+      if (batch.length > 0) await this.deps.beforeWrite?.();
       await insertLiveSegments(this.deps.db, this.deps.sessionId, batch);
       await recordLiveProgress(this.deps.db, this.deps.sessionId, {
         audioSecondsDelta: totals.audioSeconds - this.reported.audioSeconds,
         reconnectsDelta: totals.upstreamReconnects - this.reported.upstreamReconnects,
         committedSeconds: totals.committedSeconds,
-        newRequestIds: totals.requestIds.slice(this.reported.requestIds.length),
+        newRequestIds: requestIds.slice(this.reported.requestIds.length),
       });
-      this.reported = { ...totals, requestIds: [...totals.requestIds] };
+      this.reported = { ...totals, requestIds };
     } catch (err) {
       this.pending = [...batch, ...this.pending];
       throw err;

@@ -175,7 +175,10 @@ describe('emulator engine mode: real words from the local Whisper engine', () =>
     for (const pid of before) process.kill(pid, 'SIGKILL');
     const failed = await inFlight;
     assert.equal(failed.status, 500);
-    // Replacements start after a pause and load the model; the next request waits for one instead of failing.
+    // Once the pool has seen every worker go (its replacements are starting), the next request waits for one of them
+    // to load its model instead of failing. (A request sent in the instant between a kill and the pool hearing of it
+    // could still land on the dead worker: that is the one request a crash fails.)
+    for (const deadline = Date.now() + 20_000; workers().filter((pid) => !before.includes(pid)).length < before.length && Date.now() < deadline; ) await sleep(100);
     const res = (await sdkClient(emulator).listen.v1.media.transcribeFile(readAudio('testing-websocket.wav'), {}, { timeoutInSeconds: 120 })) as any;
     assert.match(transcriptOf(res), /testing/);
     const after = workers();

@@ -3,17 +3,17 @@ import type { Client } from '@temporalio/client';
 import type { OpenLiveUpstream } from '../src/adapters/deepgram/live-client.js';
 import type { Db } from '../src/db/database.js';
 import { lastLiveSegment } from '../src/db/repositories/live-segments.repository.js';
-import { findLiveSession, markLiveSessionEnded } from '../src/db/repositories/live-sessions.repository.js';
-import type { ClientLinks, LiveCloseReason, LiveRelayInput, LiveRelayOutcome, LiveRelayResult } from '../src/domain/live.js';
+import { findLiveSession } from '../src/db/repositories/live-sessions.repository.js';
+import { resumePointOf, type ClientLinks, type LiveCloseReason, type LiveRelayInput, type LiveRelayOutcome, type LiveRelayResult } from '../src/domain/live.js';
 import type { ClientClose } from '../src/live-relay/close-policy.js';
 import { LiveRelay, type RelaySettings } from '../src/live-relay/relay.js';
 import { liveSessionWorkflowId } from '../src/temporal/live-ids.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import { liveSessionStateQuery } from '../workflows/live-session.definitions.js';
-import { recordLiveUsage } from '../src/db/repositories/usage.repository.js';
 import { AppError } from '../src/domain/errors.js';
 import { watchKey } from './live-key-watch.js';
+import { endLiveSession, upstreamFor } from './live-session-shared.js';
 import { LiveRecorder } from '../src/live-relay/recorder.js';
 import type { LiveRecordings } from '../src/services/live-recordings.service.js';
 
@@ -77,17 +77,14 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
         link.close(1011, 'Session record missing');
         return nothing('upstream_failed');
       }
-      const openIn = (region: string): OpenLiveUpstream =>
-        deps.openUpstreamIn?.(region) ??
-        (() => Promise.reject(Object.assign(new Error(`this streaming worker serves no Deepgram endpoint of region ${region}`), { kind: 'permanent' })));
       const relay = new LiveRelay({
         sessionId: input.sessionId,
         options: input.options,
         link,
-        openUpstream: session.region ? openIn(session.region) : deps.openUpstream,
+        openUpstream: upstreamFor(deps, session.region),
         db: deps.db,
         // A resumed session continues after the last final result stored.
-        base: Math.max(session.committedSeconds, last?.end ?? 0),
+        base: resumePointOf(session, last),
         nextSeq: (last?.seq ?? -1) + 1,
         deadlineMs: input.deadlineMs,
         maxSessionSeconds: input.maxSessionSeconds,
@@ -157,12 +154,7 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
 
     /** Records how the session ended; the first recorded reason wins. */
     async markLiveSessionEnded(sessionId: string, reason: LiveCloseReason, message: string | null): Promise<void> {
-      const ended = await markLiveSessionEnded(deps.db, sessionId, { reason, ...(message ? { message } : {}) });
-      // Counted once per session, however often this runs.
-      if (ended) deps.metrics?.liveSessionsEnded.inc({ reason });
-      // Metered once per session (unique on the session), even when this is retried after the row was ended.
-      const metered = await recordLiveUsage(deps.db, sessionId);
-      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'live' }, metered.audioSeconds);
+      await endLiveSession(deps, sessionId, reason, message);
     },
   };
 }

@@ -5,10 +5,9 @@ import type { OpenLiveUpstream } from '../src/adapters/deepgram/live-client.js';
 import type { Db } from '../src/db/database.js';
 import { findJob, findJobAudio, markJobCanceled, markJobCompleted, markJobFailed, markJobProcessing } from '../src/db/repositories/jobs.repository.js';
 import { lastLiveSegment, listLiveSegments } from '../src/db/repositories/live-segments.repository.js';
-import { findLiveSession, markLiveSessionEnded, tombstoneLiveSession } from '../src/db/repositories/live-sessions.repository.js';
+import { findLiveSession, tombstoneLiveSession } from '../src/db/repositories/live-sessions.repository.js';
 import { saveTranscript } from '../src/db/repositories/transcripts.repository.js';
-import { recordLiveUsage } from '../src/db/repositories/usage.repository.js';
-import type { LiveCloseReason, LiveRelayOutcome } from '../src/domain/live.js';
+import { resumePointOf, type LiveCloseReason, type LiveRelayOutcome } from '../src/domain/live.js';
 import { deepgramResultFromLive } from '../src/domain/live-transcript.js';
 import type { StreamPullOutcome, StreamPullResult } from '../src/domain/stream-job.js';
 import type { TranscriptSummary } from '../src/domain/transcription.js';
@@ -18,6 +17,7 @@ import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import { streamProgressSignal } from '../workflows/definitions.js';
 import { watchKey } from './live-key-watch.js';
+import { endLiveSession, upstreamFor } from './live-session-shared.js';
 
 export interface StreamJobActivityDeps {
   db: Db;
@@ -91,17 +91,14 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
         reconnect: deps.sourceReconnect ?? DEFAULT_SOURCE_RECONNECT,
         warn: (details, message) => deps.logger.warn({ ...details, jobId }, message),
       });
-      const openIn = (region: string): OpenLiveUpstream =>
-        deps.openUpstreamIn?.(region) ??
-        (() => Promise.reject(Object.assign(new Error(`this streaming worker serves no Deepgram endpoint of region ${region}`), { kind: 'permanent' })));
-      const base = Math.max(session.committedSeconds, last?.end ?? 0, session.audioSeconds);
+      // A pull taken over from a dead worker continues after everything received before it (finals stored, audio counted).
+      const base = Math.max(resumePointOf(session, last), session.audioSeconds);
       const relay = new LiveRelay({
         sessionId: jobId,
         options: session.options,
         link,
-        openUpstream: session.region ? openIn(session.region) : deps.openUpstream,
+        openUpstream: upstreamFor(deps, session.region),
         db: deps.db,
-        // A pull taken over from a dead worker continues after everything received before it (finals stored, audio counted).
         base,
         nextSeq: (last?.seq ?? -1) + 1,
         deadlineMs: request.deadlineMs,
@@ -134,7 +131,7 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
             .catch(() => undefined);
         }
       }, deps.heartbeatIntervalMs);
-      deps.logger.info({ jobId, attempt: ctx.info.attempt, base: session.committedSeconds }, 'stream: pulling the source into Deepgram Live');
+      deps.logger.info({ jobId, attempt: ctx.info.attempt, base }, 'stream: pulling the source into Deepgram Live');
       try {
         const result = await relay.start();
         deps.metrics?.audioSecondsProcessed.inc({ mode: 'live' }, result.audioSeconds);
@@ -160,10 +157,7 @@ export function createStreamJobActivities(deps: StreamJobActivityDeps) {
      */
     async finishStreamJob(request: { jobId: string; outcome: StreamPullOutcome; message: string | null }): Promise<{ status: 'completed' | 'failed' | 'canceled' }> {
       const { jobId, outcome } = request;
-      const ended = await markLiveSessionEnded(deps.db, jobId, { reason: CLOSE_REASON[outcome], ...(request.message ? { message: request.message } : {}) });
-      if (ended) deps.metrics?.liveSessionsEnded.inc({ reason: CLOSE_REASON[outcome] });
-      const metered = await recordLiveUsage(deps.db, jobId);
-      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'live' }, metered.audioSeconds);
+      await endLiveSession(deps, jobId, CLOSE_REASON[outcome], request.message);
       // Deleted while it played: its finals go with it (the session keeps only its tombstone, for billing).
       if ((await findJob(deps.db, jobId))?.status === 'deleted') {
         await tombstoneLiveSession(deps.db, jobId);

@@ -1,18 +1,15 @@
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { LiveActivities } from '../activities/live.js';
-import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
+import { jobSearchAttributes } from '../src/domain/job-search-attributes.js';
 import type { StreamJobInput, StreamPullResult } from '../src/domain/stream-job.js';
 import type { JobStatus } from '../src/domain/transcription.js';
-import { webhookEventId } from '../src/domain/webhooks.js';
 import { jobStatusQuery, streamProgressSignal, type TranscriptionProgress } from './definitions.js';
-import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
+import { startWebhookDelivery } from './start-webhook-delivery.js';
 
 const bookkeeping = proxyLocalActivities<LiveActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 200 },
 });
-
-const DEFAULT_DELIVERY_RETRY = { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 };
 
 /**
  * A stream job: a URL that is a live audio stream, transcribed as it plays. One long-running, heartbeating pull runs
@@ -72,14 +69,10 @@ export async function streamTranscription(input: StreamJobInput): Promise<{ stat
   progress.phase = 'delivering';
   setStatus(status);
   if (input.webhook && (status === 'completed' || status === 'failed')) {
-    const eventId = webhookEventId(input.jobId, status, 'event');
-    await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
-      workflowId: `${input.jobId}-${eventId}`,
-      taskQueue: input.webhookTaskQueue,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_KEY, value: input.owner.tenantName }] } : {}),
-      args: [{ jobId: input.jobId, eventId, url: input.webhook.url, kind: 'event', retry: input.webhook.retry ?? DEFAULT_DELIVERY_RETRY }],
-    });
+    await startWebhookDelivery(
+      { jobId: input.jobId, status, url: input.webhook.url, kind: 'event', retry: input.webhook.retry },
+      { taskQueue: input.webhookTaskQueue, ...(input.searchAttributes ? { tenantName: input.owner.tenantName } : {}) },
+    );
   }
   if (status === 'failed') throw ApplicationFailure.nonRetryable(result?.message ?? `the stream ended with ${outcome}`, 'StreamFailed');
   return { status };

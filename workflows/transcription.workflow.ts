@@ -6,12 +6,10 @@ import {
   condition,
   executeChild,
   isCancellation,
-  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,9 +19,9 @@ import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attrib
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
 import { shouldChunk, timecode, type ChunkPlan, type ChunkSpan } from '../src/domain/chunking.js';
 import type { DeepgramCallbackNotice, JobError, JobPhase, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
-import { webhookEventId, type WebhookDeliveryRequest } from '../src/domain/webhooks.js';
+import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import { deepgramCallbackSignal, jobStatusQuery, routingUpdate, type TranscriptionProgress } from './definitions.js';
-import { WEBHOOK_DELIVERY_WORKFLOW, type webhookDelivery } from './webhook-delivery.workflow.js';
+import { startWebhookDelivery } from './start-webhook-delivery.js';
 import { TRANSCRIPTION_CHUNK_WORKFLOW, type transcriptionChunk } from './transcription-chunk.workflow.js';
 import { throughOutages as waitOutOutages } from './outages.js';
 
@@ -292,13 +290,10 @@ async function notify(input: TranscriptionInput, status: 'completed' | 'failed')
   if (input.webhook) targets.push({ kind: 'event', url: input.webhook.url });
   if (input.deepgramCallbackUrl) targets.push({ kind: 'deepgram-callback', url: input.deepgramCallbackUrl });
   for (const target of targets) {
-    const eventId = webhookEventId(input.jobId, status, target.kind);
-    await startChild<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW, {
-      workflowId: `${input.jobId}-${eventId}`,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      ...(input.searchAttributes ? { typedSearchAttributes: [{ key: TENANT_KEY, value: (input.owner ?? LEGACY_OWNER).tenantName }] } : {}),
-      args: [{ jobId: input.jobId, eventId, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY }],
-    });
+    await startWebhookDelivery(
+      { jobId: input.jobId, status, url: target.url, kind: target.kind, retry: input.webhook?.retry ?? DEFAULT_DELIVERY_RETRY },
+      input.searchAttributes ? { tenantName: (input.owner ?? LEGACY_OWNER).tenantName } : {},
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { LiveOptions } from './live.js';
+import type { DeepgramOptions } from './transcription.js';
 
 /** Live options that mean the same for a pre-recorded request; the rest (encoding, endpointing, interim results…) are about streaming. */
 const CARRIED_OVER = new Set([
@@ -11,8 +12,8 @@ const BOOLEAN_VALUES: Record<string, boolean> = { true: true, false: false };
  * The pre-recorded options a re-pass of a live session's recording uses unless it is given its own: the session's
  * own options that apply to a file, true/false as booleans.
  */
-export function batchOptionsFromLive(options: LiveOptions): Record<string, string | boolean | string[]> {
-  const out: Record<string, string | boolean | string[]> = {};
+export function batchOptionsFromLive(options: LiveOptions): DeepgramOptions {
+  const out: DeepgramOptions = {};
   for (const [key, value] of Object.entries(options)) {
     if (!CARRIED_OVER.has(key)) continue;
     out[key] = typeof value === 'string' && value in BOOLEAN_VALUES ? BOOLEAN_VALUES[value]! : value;

@@ -3,6 +3,8 @@
  * Everything that crosses a Temporal payload is plain data; audio never does.
  */
 
+import type { DeepgramOptions } from './transcription.js';
+
 /** Deepgram live query parameters, validated, as the strings Deepgram expects (repeatable ones as lists). */
 export type LiveOptions = Record<string, string | string[]>;
 
@@ -129,8 +131,16 @@ export interface LiveSession {
   record: boolean;
   recording: { bytes: number; format: RecordingFormat | null; blobId: string | null };
   /** Options of the automatic re-pass (repass=true), null without one. */
-  repassOptions: Record<string, string | number | boolean | string[]> | null;
+  repassOptions: DeepgramOptions | null;
   repassJobId: string | null;
+}
+
+/**
+ * Where a resumed session's timeline continues: after the last final stored (the relay's base, and what the 101 of a
+ * resume tells the client).
+ */
+export function resumePointOf(session: Pick<LiveSession, 'committedSeconds'>, last: Pick<LiveSegment, 'end'> | undefined): number {
+  return Math.max(session.committedSeconds, last?.end ?? 0);
 }
 
 /** A frame from the client, already classified. */

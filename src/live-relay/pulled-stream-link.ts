@@ -89,7 +89,6 @@ export class PulledStreamLink implements ClientLink {
         this.options.warn({ url: redact(this.options.url), err: (err as Error).message, retryInMs: delay }, 'stream: the source dropped; opening it again');
       }
       if (!this.open) return;
-      failingSince ??= Date.now();
       await this.sleep(delay);
       delay = Math.min(delay * 2, reconnect.maxDelayMs);
       this.reconnects += 1;

@@ -149,7 +149,7 @@ export function createLiveRecordings(deps: LiveRecordingsDeps) {
     if (!deps.submit) throw new Error('re-passes are not configured in this process');
     const session = await findLiveSession(db, sessionId, caller.tenantId);
     requireRecording(session, sessionId);
-    const options = request.options ?? ((session.repassOptions ?? batchOptionsFromLive(session.options)) as DeepgramOptions);
+    const options = request.options ?? session.repassOptions ?? batchOptionsFromLive(session.options);
     const fingerprint = createHash('sha256').update(JSON.stringify([options, request.webhookUrl ?? null])).digest('hex').slice(0, 16);
     const source = await blobs.openRead(session.recording.blobId);
     const copy = await blobs.write(source.body, { contentType: recordingContentType(session.recording.format), maxBytes: source.sizeBytes + 1, tenantId: session.tenantId });

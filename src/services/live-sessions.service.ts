@@ -16,7 +16,7 @@ import {
 import { lastLiveSegment } from '../db/repositories/live-segments.repository.js';
 import { batchOptionsFromLive } from '../domain/live-recording.js';
 import { AppError } from '../domain/errors.js';
-import type { ClientAttachment, LiveOptions, LiveSegment, LiveSession, LiveSessionInput, LiveSessionStatus } from '../domain/live.js';
+import { resumePointOf, type ClientAttachment, type LiveOptions, type LiveSegment, type LiveSession, type LiveSessionInput, type LiveSessionStatus } from '../domain/live.js';
 import { liveSessionWorkflowId } from '../temporal/live-ids.js';
 import { TENANT_SEARCH_ATTRIBUTE } from '../temporal/search-attributes.js';
 import { attachClientSignal, closeLiveSessionSignal, LIVE_SESSION_WORKFLOW } from '../../workflows/live-session.definitions.js';
@@ -93,7 +93,7 @@ export function createLiveSessionsService(deps: {
      */
     async resumePoint(sessionId: string): Promise<number> {
       const [session, last] = await Promise.all([findLiveSession(db, sessionId), lastLiveSegment(db, sessionId)]);
-      return Math.max(session?.committedSeconds ?? 0, last?.end ?? 0);
+      return session ? resumePointOf(session, last) : 0;
     },
 
     /** Whether any tenant's session has this id: a client-chosen id (create_session) must be new. */

@@ -1,20 +1,8 @@
+import { wavHeader } from '../../src/audio/wav-header.js';
+
 /** The 44-byte header of a 16-bit PCM mono WAV holding `dataBytes` of samples at `sampleRate`. */
 export function pcmWavHeader(dataBytes: number, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
+  return wavHeader({ formatTag: 1, sampleRate, channels: 1, bitsPerSample: 16 }, dataBytes);
 }
 
 /** A PCM WAV of silence: exact, known durations for routing tests without shipping large files. */

@@ -1,24 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { wavHeader } from '../../src/audio/wav-header.js';
 
 /** A streaming WAV header: sizes left open (0xFFFFFFFF), as live encoders write them. */
-function streamingWavHeader(sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(0xffffffff, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(0xffffffff, 40);
-  return header;
-}
+const streamingWavHeader = (sampleRate: number) => wavHeader({ formatTag: 1, sampleRate, channels: 1, bitsPerSample: 16 }, 0xffffffff);
 
 export interface RadioServer {
   url: string;

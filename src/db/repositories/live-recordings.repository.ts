@@ -54,20 +54,3 @@ export async function finishRecording(db: Db, sessionId: string, blobId: string)
 export async function setRepassJob(db: Db, sessionId: string, jobId: string): Promise<void> {
   await db.updateTable('live_sessions').set({ repass_job_id: jobId }).where('id', '=', sessionId).execute();
 }
-
-/** Every blob a session's recording holds (its joined file and any parts): what deleting the session removes. */
-export async function recordingBlobIds(db: Db, sessionId: string): Promise<string[]> {
-  const [session, parts] = await Promise.all([
-    db.selectFrom('live_sessions').select('recording_blob_id').where('id', '=', sessionId).executeTakeFirst(),
-    db.selectFrom('live_recording_parts').select('blob_id').where('session_id', '=', sessionId).execute(),
-  ]);
-  return [...(session?.recording_blob_id ? [session.recording_blob_id] : []), ...parts.map((p) => p.blob_id)];
-}
-
-/** Forgets a deleted session's recording (rows only; the caller deletes the blobs). */
-export async function dropRecording(db: Db, sessionId: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('live_recording_parts').where('session_id', '=', sessionId).execute();
-    await tx.updateTable('live_sessions').set({ recording_blob_id: null, recording_bytes: 0 }).where('id', '=', sessionId).execute();
-  });
-}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { secondsInterval, withAdvisoryLock, type Db } from '../database.js';
 import type { LiveSessionRow } from '../schema.js';
+import type { DeepgramOptions } from '../../domain/transcription.js';
 import type { LiveCloseReason, LiveOptions, LiveSession, LiveSessionStatus } from '../../domain/live.js';
 
 export function rowToLiveSession(row: LiveSessionRow): LiveSession {
@@ -36,7 +37,7 @@ export interface NewLiveSession {
   apiKeyId: string | null;
   region: string | null;
   record?: boolean;
-  repassOptions?: Record<string, string | number | boolean | string[]> | null;
+  repassOptions?: DeepgramOptions | null;
 }
 
 /** Creates the session row; repeating it (a retried start) changes nothing. */

@@ -23,8 +23,8 @@ function startedBefore(cursor: string): { startedAt: Date; id: string } {
 
 /** A body is optional on `POST …/transcribe`: none (or an empty one) means the session's own options. */
 async function optionalJson(c: Context): Promise<unknown> {
-  if (!c.req.header('content-type') && (c.req.header('content-length') ?? '0') === '0') return undefined;
-  if ((await c.req.raw.clone().text()).trim() === '') return undefined;
+  // Hono keeps the body it read: readJson reads the same text again.
+  if ((await c.req.text()).trim() === '') return undefined;
   return readJson(c);
 }
 

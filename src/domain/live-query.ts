@@ -1,4 +1,4 @@
-import type { LiveOptions } from './live.js';
+import { isFluxModel, type LiveApi, type LiveOptions } from './live.js';
 
 export type LiveQueryError = { status: 400 | 404; code: 'unknown_option' | 'invalid_option'; message: string };
 export type LiveQuery =
@@ -18,18 +18,26 @@ const BOOLEANS = new Set([
 ]);
 const NAMES = new Set(['model', 'language', 'version', 'diarize_model']);
 const REPEATABLE = new Set(['keyterm', 'keywords', 'search', 'replace', 'redact', 'tag', 'extra']);
+/** Flux (`/v2/listen`): its own, smaller set of parameters. */
+const FLUX_ENCODINGS = new Set(['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus']);
+const FLUX_BOOLEANS = new Set(['mip_opt_out', 'numerals', 'profanity_filter']);
+const FLUX_REPEATABLE = new Set(['keyterm', 'language_hint', 'redact', 'tag']);
+const FLUX_VALUES = new Set(['model', 'encoding', 'sample_rate', 'eot_threshold', 'eager_eot_threshold', 'eot_timeout_ms']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalid = (message: string): LiveQuery => ({ ok: false, error: { status: 400, code: 'invalid_option', message } });
 const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
+const isDecimal = (v: string, min: number, max: number) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max;
 
 /**
  * Validates the query of a live `GET /v1/listen` upgrade: Deepgram's live parameters, with Deepgram's string
  * values, plus our `session_id` (resume; with `create_session=true` the id of a session to start if it does not exist
  * yet, so a client's automatic reconnect, which repeats the same URL, resumes it). Unknown or malformed parameters are refused with a message naming them,
- * before anything is started or billed.
+ * before anything is started or billed. `api: 'v2'` validates a Flux `GET /v2/listen` upgrade instead.
  */
-export function parseLiveQuery(params: URLSearchParams): LiveQuery {
+export function parseLiveQuery(params: URLSearchParams, api: LiveApi = 'v1'): LiveQuery {
+  const v2 = api === 'v2';
+  const repeatable = v2 ? FLUX_REPEATABLE : REPEATABLE;
   const options: LiveOptions = {};
   let sessionId: string | undefined;
   const flags: Record<OwnFlag, boolean> = { takeover: false, create_session: false, record: false, repass: false };
@@ -45,25 +53,31 @@ export function parseLiveQuery(params: URLSearchParams): LiveQuery {
       sessionId = values[0]!.toLowerCase();
       continue;
     }
-    if (REPEATABLE.has(name)) {
+    if (repeatable.has(name)) {
       if (values.some((v) => v.length === 0 || v.length > 256)) return invalid(`${name} values must be 1 to 256 characters`);
       options[name] = values.length === 1 ? values[0]! : values;
       continue;
     }
-    const known = BOOLEANS.has(name) || NAMES.has(name) || ['encoding', 'sample_rate', 'channels', 'endpointing', 'utterance_end_ms'].includes(name);
-    if (!known) return { ok: false, error: { status: 400, code: 'unknown_option', message: `Unknown query parameter ${name}; see Deepgram's live streaming parameters` } };
+    const known = v2
+      ? FLUX_BOOLEANS.has(name) || FLUX_VALUES.has(name)
+      : BOOLEANS.has(name) || NAMES.has(name) || ['encoding', 'sample_rate', 'channels', 'endpointing', 'utterance_end_ms'].includes(name);
+    if (!known) {
+      const where = v2 ? "Flux's /v2/listen parameters" : "Deepgram's live streaming parameters";
+      return { ok: false, error: { status: 400, code: 'unknown_option', message: `Unknown query parameter ${name}; see ${where}` } };
+    }
     if (values.length > 1) return invalid(`${name} was given ${values.length} times; give it once`);
-    const problem = checkValue(name, values[0]!);
+    const problem = v2 ? checkFluxValue(name, values[0]!) : checkValue(name, values[0]!);
     if (problem) return invalid(problem);
     options[name] = values[0]!;
   }
   const { takeover, create_session: createSession, repass } = flags;
+  if (v2 && repass) return invalid('repass=true is not available on /v2/listen: a re-pass is a pre-recorded job, and Flux models are live only');
   if (takeover && !sessionId) return invalid('takeover=true needs the session_id of the session to take over');
   if (createSession && !sessionId) return invalid('create_session=true needs the session_id (a UUID you choose) to create the session under');
   if (repass && params.get('record') === 'false') return invalid('repass=true transcribes the recording again: it needs record=true (or no record parameter)');
   // A re-pass needs the recording, so asking for one records.
   const record = flags.record || repass;
-  return crossCheck(options) ?? { ok: true, options, takeover, createSession, record, repass, ...(sessionId ? { sessionId } : {}) };
+  return (v2 ? fluxCrossCheck(options) : crossCheck(options)) ?? { ok: true, options, takeover, createSession, record, repass, ...(sessionId ? { sessionId } : {}) };
 }
 
 function checkValue(name: string, value: string): string | undefined {
@@ -84,7 +98,39 @@ function checkValue(name: string, value: string): string | undefined {
   return undefined;
 }
 
+function checkFluxValue(name: string, value: string): string | undefined {
+  if (FLUX_BOOLEANS.has(name)) return value === 'true' || value === 'false' ? undefined : `${name}=${value} must be true or false`;
+  switch (name) {
+    case 'model':
+      return isFluxModel(value) && /^[\w.:-]{1,100}$/.test(value) ? undefined : `model=${value}: /v2/listen serves Flux models (flux-general-en, flux-general-multi); stream other models on /v1/listen`;
+    case 'encoding':
+      return FLUX_ENCODINGS.has(value) ? undefined : `encoding=${value} is not one of ${[...FLUX_ENCODINGS].join(', ')}`;
+    case 'sample_rate':
+      return isInt(value, 1000, 192_000) ? undefined : `sample_rate=${value} must be a whole number of Hz between 1000 and 192000`;
+    case 'eot_threshold':
+      return isDecimal(value, 0.5, 1) ? undefined : `eot_threshold=${value} must be a number from 0.5 to 1.0`;
+    case 'eager_eot_threshold':
+      return isDecimal(value, 0.3, 0.9) ? undefined : `eager_eot_threshold=${value} must be a number from 0.3 to 0.9`;
+    case 'eot_timeout_ms':
+      return isInt(value, 500, 60_000) ? undefined : `eot_timeout_ms=${value} must be a whole number of milliseconds from 500 to 60000`;
+  }
+  return undefined;
+}
+
+function fluxCrossCheck(options: LiveOptions): LiveQuery | undefined {
+  if (options.model === undefined) return invalid('model is required on /v2/listen (flux-general-en or flux-general-multi)');
+  const encoding = options.encoding as string | undefined;
+  if (encoding && NEEDS_SAMPLE_RATE.has(encoding) && options.sample_rate === undefined) {
+    return invalid(`sample_rate is required with encoding=${encoding} (raw audio carries no header to read it from)`);
+  }
+  if (options.eager_eot_threshold !== undefined && Number(options.eager_eot_threshold) > Number(options.eot_threshold ?? 0.7)) {
+    return invalid(`eager_eot_threshold=${options.eager_eot_threshold} must not be above eot_threshold (${options.eot_threshold ?? '0.7, the default'})`);
+  }
+  return undefined;
+}
+
 function crossCheck(options: LiveOptions): LiveQuery | undefined {
+  if (isFluxModel(options.model)) return invalid(`model=${options.model} is a Flux model: stream it on /v2/listen`);
   const encoding = options.encoding as string | undefined;
   if (encoding && NEEDS_SAMPLE_RATE.has(encoding) && options.sample_rate === undefined) {
     return invalid(`sample_rate is required with encoding=${encoding} (raw audio carries no header to read it from)`);

@@ -8,6 +8,17 @@ import type { DeepgramOptions } from './transcription.js';
 /** Deepgram live query parameters, validated, as the strings Deepgram expects (repeatable ones as lists). */
 export type LiveOptions = Record<string, string | string[]>;
 
+/**
+ * Deepgram's two live APIs: `/v1/listen` (Results, KeepAlive, Finalize) and `/v2/listen` (Flux: turns, TurnInfo,
+ * Configure, ForceEndTurn). Flux models exist only on v2 and v2 serves only Flux models, so a session's options say
+ * which one it speaks.
+ */
+export type LiveApi = 'v1' | 'v2';
+
+export const isFluxModel = (model: unknown): boolean => typeof model === 'string' && model.startsWith('flux-');
+
+export const liveApiOf = (options: LiveOptions): LiveApi => (isFluxModel(options.model) ? 'v2' : 'v1');
+
 /** Where a client's socket is held: the streaming worker's own activity task queue and the connection there. */
 export interface ClientAttachment {
   taskQueue: string;
@@ -146,7 +157,9 @@ export function resumePointOf(session: Pick<LiveSession, 'committedSeconds'>, la
 /** A frame from the client, already classified. */
 export type ClientFrame =
   | { kind: 'audio'; data: Buffer }
-  | { kind: 'control'; type: 'KeepAlive' | 'Finalize' | 'CloseStream' };
+  | { kind: 'control'; type: 'KeepAlive' | 'Finalize' | 'CloseStream' }
+  /** Flux (v2) messages passed to Deepgram as the client sent them (Deepgram validates and acknowledges them). */
+  | { kind: 'message'; type: 'Configure' | 'ForceEndTurn'; message: Record<string, unknown> };
 
 export interface ClientLinkHandlers {
   frame(frame: ClientFrame): void;

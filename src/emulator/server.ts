@@ -14,6 +14,7 @@ import type { DeepgramEmulator, EmulatorOptions } from './types.js';
 const silent = { info: () => {}, warn: () => {} };
 
 const isListenPath = (path: string): boolean => path === '/v1/listen' || path === '/v1/listen/';
+const isLiveUpgradePath = (path: string): boolean => isListenPath(path) || path === '/v2/listen' || path === '/v2/listen/';
 
 /** Starts a Deepgram-protocol emulator (REST + live WebSocket + admin API) on a real port. */
 export async function startDeepgramEmulator(options: EmulatorOptions = {}): Promise<DeepgramEmulator> {
@@ -43,7 +44,7 @@ export async function startDeepgramEmulator(options: EmulatorOptions = {}): Prom
   const live = createLiveHandler(state);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
-    if (isListenPath(path)) live.handleUpgrade(req, socket, head);
+    if (isLiveUpgradePath(path)) live.handleUpgrade(req, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 

@@ -91,6 +91,8 @@ export interface RecordedRequest {
   callbackUrl?: string;
   /** Description of the fault applied, if any. */
   fault?: string;
+  /** Live (Flux): the Configure messages the client sent, in order. */
+  configures?: Record<string, unknown>[];
 }
 
 export interface EmulatorStats {

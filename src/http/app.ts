@@ -136,6 +136,11 @@ export function createApp(deps: AppDeps) {
       c.header('Upgrade', 'websocket');
       return c.json(new AppError(426, 'use_websocket', 'GET /v1/listen is the live endpoint: connect with a WebSocket (Deepgram SDK listen.v1.connect)').toJSON(), 426);
     }
+    if (c.req.path === '/v2/listen') {
+      if (c.req.method !== 'GET') return c.json(new AppError(405, 'method_not_allowed', '/v2/listen (Flux) is live only: a GET WebSocket upgrade').toJSON(), 405, { Allow: 'GET' });
+      c.header('Upgrade', 'websocket');
+      return c.json(new AppError(426, 'use_websocket', 'GET /v2/listen is the Flux live endpoint: connect with a WebSocket (Deepgram SDK listen.v2.connect)').toJSON(), 426);
+    }
     const allowed = allowedMethods(c.req.path);
     if (allowed && !allowed.includes(c.req.method)) {
       c.header('Allow', allowed.join(', '));

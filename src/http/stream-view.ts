@@ -1,4 +1,4 @@
-import type { LiveSegment, LiveSession } from '../domain/live.js';
+import { liveApiOf, type LiveSegment, type LiveSession } from '../domain/live.js';
 
 /** The recording's state as a client reads it. */
 function recordingView(session: LiveSession) {
@@ -15,6 +15,7 @@ export function streamView(session: LiveSession, links: { self: string; temporal
     id: session.id,
     status: session.deletedAt ? ('deleted' as const) : session.status,
     model: session.model,
+    api: liveApiOf(session.options),
     options: session.options,
     started_at: session.startedAt.toISOString(),
     ended_at: session.endedAt?.toISOString() ?? null,

@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { terminateWhenSilent } from '../adapters/websocket-liveness.js';
-import type { ClientFrame, ClientLink, ClientLinkHandlers } from '../domain/live.js';
+import type { ClientFrame, ClientLink, ClientLinkHandlers, LiveApi } from '../domain/live.js';
 
 /** WebSocket close reasons are limited to 123 bytes of UTF-8. */
 function fitReason(reason: string): string {
@@ -10,6 +10,9 @@ function fitReason(reason: string): string {
 }
 
 const CONTROL_TYPES = new Set(['KeepAlive', 'Finalize', 'CloseStream']);
+/** Flux's client messages: CloseStream, and the two passed on to Deepgram whole. KeepAlive only resets the idle rule. */
+const FLUX_CONTROL_TYPES = new Set(['KeepAlive', 'CloseStream']);
+const FLUX_MESSAGE_TYPES = new Set(['Configure', 'ForceEndTurn']);
 
 export interface ClientConnectionLimits {
   /** Audio held before a relay attaches, and results queued for a client that stopped reading. */
@@ -18,6 +21,8 @@ export interface ClientConnectionLimits {
   pingIntervalMs: number;
   /** A client that sends nothing at all for this long is closed, as Deepgram does (NET-0001). */
   idleTimeoutMs: number;
+  /** Which Deepgram live API the client speaks: its text messages differ. */
+  api: LiveApi;
 }
 
 /**
@@ -116,13 +121,23 @@ export class ClientConnection implements ClientLink {
       this.deliver(chunk.length === 0 ? { kind: 'control', type: 'CloseStream' } : { kind: 'audio', data: chunk });
       return;
     }
-    let type: unknown;
+    let message: unknown;
     try {
-      type = (JSON.parse(chunk.toString('utf8')) as { type?: unknown })?.type;
+      message = JSON.parse(chunk.toString('utf8'));
     } catch {
-      type = undefined;
+      message = undefined;
     }
-    if (typeof type !== 'string' || !CONTROL_TYPES.has(type)) {
+    const type = message && typeof message === 'object' && !Array.isArray(message) ? (message as { type?: unknown }).type : undefined;
+    if (this.limits.api === 'v2') {
+      if (typeof type === 'string' && FLUX_MESSAGE_TYPES.has(type)) {
+        this.deliver({ kind: 'message', type: type as 'Configure' | 'ForceEndTurn', message: message as Record<string, unknown> });
+        return;
+      }
+      if (typeof type !== 'string' || !FLUX_CONTROL_TYPES.has(type)) {
+        this.close(1008, 'Text messages must be JSON {"type": "Configure" | "ForceEndTurn" | "CloseStream"}; send audio as binary');
+        return;
+      }
+    } else if (typeof type !== 'string' || !CONTROL_TYPES.has(type)) {
       this.close(1008, 'Text messages must be JSON {"type": "KeepAlive" | "Finalize" | "CloseStream"}; send audio as binary');
       return;
     }

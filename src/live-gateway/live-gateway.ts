@@ -11,6 +11,7 @@ import { type ConnectionRegistry } from './connection-registry.js';
 import { parseLiveQuery } from '../domain/live-query.js';
 import { secretFromAuthorization, secretFromWebSocketProtocols, type KeyDirectory } from '../services/api-keys.js';
 import { OPEN_CALLER, type Caller } from '../domain/tenancy.js';
+import { liveApiOf, type LiveApi } from '../domain/live.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export interface LiveGatewayOptions {
@@ -42,13 +43,18 @@ export type UpgradeSource = Pick<EventEmitter, 'on' | 'listenerCount'>;
 
 export interface LiveGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Serves `GET /v1/listen` upgrades on `server`, leaving every other request to it. */
+  /** Serves `GET /v1/listen` and `GET /v2/listen` (Flux) upgrades on `server`, leaving every other request to it. */
   attachTo(server: UpgradeSource): void;
   /** Stops accepting sessions and closes every client socket with `code` (1012: reconnect elsewhere). */
   closeAll(code: number, reason: (sessionId: string) => string): void;
 }
 
-const isListenPath = (path: string) => path === '/v1/listen' || path === '/v1/listen/';
+/** The live API a path serves, or undefined for any other path. */
+export function listenApiOf(path: string): LiveApi | undefined {
+  if (path === '/v1/listen' || path === '/v1/listen/') return 'v1';
+  if (path === '/v2/listen' || path === '/v2/listen/') return 'v2';
+  return undefined;
+}
 
 /**
  * The Deepgram-compatible live endpoint: validates the upgrade, enforces the session limits (this worker's here,
@@ -99,7 +105,8 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
       return refuseUpgrade(socket, 403, 'wrong_region', `This API key is pinned to region ${caller.region}; connect to a streaming worker of that region`);
     }
     const url = new URL(req.url ?? '/', 'http://live');
-    const query = parseLiveQuery(url.searchParams);
+    const api = listenApiOf(url.pathname) ?? 'v1';
+    const query = parseLiveQuery(url.searchParams, api);
     if (!query.ok) return refuseUpgrade(socket, query.error.status, query.error.code, query.error.message);
     if (closing) return refuseUpgrade(socket, 503, 'service_unavailable', 'This streaming worker is shutting down; connect again');
     if (query.record && !options.recordings) return refuseUpgrade(socket, 400, 'invalid_option', 'record=true: this deployment keeps no recordings (no blob store on its streaming workers)');
@@ -111,6 +118,9 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
         // Another tenant's session is as unknown as a missing one.
         const existing = await sessions.find(caller, query.sessionId);
         if (!existing && !query.createSession) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
+        if (existing && liveApiOf(existing.options) !== api) {
+          return refuseUpgrade(socket, 409, 'session_api_mismatch', `Live session ${query.sessionId} streams on /${liveApiOf(existing.options)}/listen; resume it there`);
+        }
         if (existing?.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
         if (!existing && (await sessions.idTaken(query.sessionId))) {
           return refuseUpgrade(socket, 409, 'session_id_taken', `The session id ${query.sessionId} is taken; choose another (a new random UUID)`);
@@ -135,7 +145,7 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
       ws.close(1013, `Too many live sessions on this worker (limit ${options.maxSessions}); try again later`);
       return;
     }
-    const connection = new ClientConnection(randomUUID(), sessionId, ws, { maxBufferBytes: options.maxBufferBytes, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs });
+    const connection = new ClientConnection(randomUUID(), sessionId, ws, { maxBufferBytes: options.maxBufferBytes, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs, api });
     registry.add(connection, options.claimTimeoutMs, (c) => c.close(1011, 'The session did not start in time; try again'));
     ws.on('close', () => registry.closed(connection.connectionId));
     const attach = { taskQueue: options.relayTaskQueue, connectionId: connection.connectionId };
@@ -165,9 +175,9 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
     },
     attachTo(server) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (isListenPath(new URL(req.url ?? '/', 'http://live').pathname)) return this.handleUpgrade(req, socket, head);
+        if (listenApiOf(new URL(req.url ?? '/', 'http://live').pathname)) return this.handleUpgrade(req, socket, head);
         // Nobody else takes upgrades on this server: answer rather than leave the socket hanging.
-        if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'not_found', 'WebSocket upgrades are served on /v1/listen only');
+        if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'not_found', 'WebSocket upgrades are served on /v1/listen and /v2/listen only');
       });
     },
     closeAll(code, reason) {

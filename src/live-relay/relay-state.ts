@@ -18,13 +18,24 @@ export type UpstreamCloseAction =
   | { action: 'fail'; code: number; message: string; reason?: string }
   | { action: 'reconnect' };
 
+/** What the relay asks of its protocol's bookkeeping (RelayState for v1, FluxRelayState for Flux). */
+export interface RelayBookkeeping {
+  socketOpened(replayStartSeconds: number): void;
+  upstreamMessage(message: LiveMessage): UpstreamMessageEffect;
+  upstreamClosed(info: { code: number; reason: string }, context: { closeSent: boolean; gotMetadata: boolean; replayable: boolean }): UpstreamCloseAction;
+  committedSeconds(): number;
+  resultsEnd(): number;
+  lastFinal(): LiveProgress['lastFinal'];
+  requestIds(): string[];
+}
+
 /**
  * The bookkeeping of one relay as a pure state machine: where the current Deepgram socket's audio sits on the session
  * timeline (offsets shift with every reconnect and resume), the numbering of final results, which finals are repeats
  * of replayed audio, how far every channel is covered (what the replay buffer may forget), and what a closing socket
  * means. The I/O shell (LiveRelay) feeds it events and carries out what it returns.
  */
-export class RelayState {
+export class RelayState implements RelayBookkeeping {
   private offset: number;
   private maxResultEnd: number;
   private nextSeq: number;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LiveMessage, LiveUpstream, OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { Db } from '../db/database.js';
-import type { ClientFrame, ClientLink, LiveOptions, LiveProgress, LiveRelayOutcome, LiveRelayResult } from '../domain/live.js';
+import { liveApiOf, type ClientFrame, type ClientLink, type LiveOptions, type LiveProgress, type LiveRelayOutcome, type LiveRelayResult } from '../domain/live.js';
 import { AudioClock } from './audio-clock.js';
 import { clientCloseFor, type ClientClose } from './close-policy.js';
 import { connectUpstream, type ReconnectPolicy } from './connect-upstream.js';
@@ -10,7 +10,8 @@ import { recordingFormatOf } from './recording-format.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { SegmentWriter } from './segment-writer.js';
 import { sessionMetadata } from './session-metadata.js';
-import { RelayState } from './relay-state.js';
+import { RelayState, type RelayBookkeeping } from './relay-state.js';
+import { FluxRelayState } from './flux-relay-state.js';
 
 /** How long the relay keeps trying to store the last finals of a session before closing without them. */
 const STORE_REMAINING_FOR_MS = 20_000;
@@ -65,7 +66,9 @@ export class LiveRelay {
   private readonly writer: SegmentWriter;
   private readonly hash = createHash('sha256');
   private readonly createdAt = new Date();
-  private readonly state: RelayState;
+  private readonly state: RelayBookkeeping;
+  /** Flux (`/v2/listen`): turns instead of Results, no KeepAlive, Finalize or Metadata, Configure passed through. */
+  private readonly flux: FluxRelayState | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly expectedChannels: number;
   private upstream: LiveUpstream | undefined;
@@ -77,6 +80,7 @@ export class LiveRelay {
   private closeSent = false;
   private gotMetadata = false;
   private pendingFinalize = false;
+  private pendingForceEndTurn = false;
   private lastSendAt = Date.now();
   /** When the client was paused because Deepgram's socket was full; undefined while reading. */
   private pausedSince: number | undefined;
@@ -92,7 +96,9 @@ export class LiveRelay {
     this.clock = new AudioClock(init.options);
     this.replay = new ReplayBuffer(init.settings.maxBufferBytes);
     this.expectedChannels = init.options.multichannel === 'true' ? Math.max(1, Number(init.options.channels ?? 1)) : 1;
-    this.state = new RelayState({ sessionId: init.sessionId, base: init.base, nextSeq: init.nextSeq, channels: this.expectedChannels });
+    const position = { sessionId: init.sessionId, base: init.base, nextSeq: init.nextSeq };
+    this.flux = liveApiOf(init.options) === 'v2' ? new FluxRelayState(position) : undefined;
+    this.state = this.flux ?? new RelayState({ ...position, channels: this.expectedChannels });
     this.writer = new SegmentWriter({
       db: init.db,
       sessionId: init.sessionId,
@@ -160,11 +166,14 @@ export class LiveRelay {
     this.gotMetadata = false;
     this.headerSent = false;
     this.state.socketOpened(this.clock.state === 'timed' ? this.replay.start / this.clock.byteRate : 0);
+    for (const message of this.flux?.configurationToReapply() ?? []) upstream.sendMessage(message as { type: 'Configure' });
     for (const chunk of this.replay.contents()) this.sendData(chunk);
     // Container audio cannot be cut by time, so it is only held until the first socket opens.
     if (this.clock.state !== 'timed') this.replay.trimTo(this.replay.start + this.replay.bytes);
     if (this.pendingFinalize) upstream.sendControl('Finalize');
+    if (this.pendingForceEndTurn) upstream.sendMessage({ type: 'ForceEndTurn' });
     this.pendingFinalize = false;
+    this.pendingForceEndTurn = false;
     if (this.closing) this.sendClose();
   }
 
@@ -178,6 +187,10 @@ export class LiveRelay {
       this.record(data);
       if (this.clock.state === 'timed' || !this.opened) this.replay.push(data);
       if (open) this.sendData(data);
+    } else if (frame.kind === 'message') {
+      if (frame.type === 'Configure') this.flux?.clientConfigure(frame.message, open && this.upstream!.sendMessage({ ...frame.message, type: 'Configure' }));
+      else if (open) this.upstream!.sendMessage({ type: 'ForceEndTurn' });
+      else this.pendingForceEndTurn = true;
     } else if (frame.type === 'CloseStream') {
       this.stop('client_closed');
     } else if (frame.type === 'Finalize') {
@@ -268,13 +281,16 @@ export class LiveRelay {
 
   private sendClose(): void {
     if (this.closeSent || !this.upstream) return;
-    // The client's own CloseStream is passed on as sent; when we end the stream, Finalize flushes first.
-    if (this.closing?.outcome !== 'client_closed') this.upstream.sendControl('Finalize');
+    // The client's own CloseStream is passed on as sent; when we end the stream, Finalize flushes first (Flux's
+    // CloseStream flushes by itself).
+    if (this.closing?.outcome !== 'client_closed' && !this.flux) this.upstream.sendControl('Finalize');
     this.upstream.sendControl('CloseStream');
     this.closeSent = true;
   }
 
   private keepAlive(): void {
+    // Flux has no KeepAlive: its clients stream audio (silence included) throughout.
+    if (this.flux) return;
     if (!this.upstream || this.connecting || this.closeSent) return;
     if (Date.now() - this.lastSendAt < this.init.settings.keepAliveIntervalMs) return;
     if (this.upstream.sendControl('KeepAlive')) this.lastSendAt = Date.now();
@@ -296,7 +312,7 @@ export class LiveRelay {
     await this.storeRemaining();
     const { link, sessionId } = this.init;
     if (link.isOpen && closing.client) {
-      if (closing.metadata) {
+      if (closing.metadata && !this.flux) {
         const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.state.resultsEnd();
         link.send(sessionMetadata({ sessionId, createdAt: this.createdAt, duration, sha256: this.hash.digest('hex'), channels: this.expectedChannels, upstream: this.upstreamMetadata }));
       }

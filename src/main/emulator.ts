@@ -22,7 +22,7 @@ const emulator = await startDeepgramEmulator({
   },
 });
 
-console.log(`Deepgram emulator listening on ${emulator.url} (REST POST /v1/listen, live WS /v1/listen, admin /_emulator/*)`);
+console.log(`Deepgram emulator listening on ${emulator.url} (REST POST /v1/listen, live WS /v1/listen and /v2/listen, admin /_emulator/*)`);
 console.log(
   emulator.engine
     ? `Unregistered audio gets ${describeEngine(emulator.engine)}.`

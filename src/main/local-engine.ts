@@ -27,7 +27,7 @@ const engine = await startDeepgramEmulator({
   },
 });
 
-console.log(`Local engine listening on ${engine.url}: Deepgram's /v1/listen (REST and WebSocket) with ${describeEngine(engine.engine)}.`);
+console.log(`Local engine listening on ${engine.url}: Deepgram's /v1/listen (REST and WebSocket) and /v2/listen (Flux) with ${describeEngine(engine.engine)}.`);
 console.log(
   `${apiKey ? 'Requests must carry LOCAL_ENGINE_API_KEY.' : 'Any API key is accepted (LOCAL_ENGINE_API_KEY is unset): keep it on a private address.'}` +
     ` Fault injection: ${faults ? 'ON (/_emulator/*)' : 'off'}.`,

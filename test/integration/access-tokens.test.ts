@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import WebSocket from 'ws';
-import { openRawLive, sendAudio } from '../helpers/live.js';
+import { eventually, openRawLive, sendAudio } from '../helpers/live.js';
 
 const KEY = 'web-app-secret-0123456789abcdef';
 const OTHER = 'other-team-secret-0123456789ab';
@@ -53,6 +53,20 @@ describeWithStack(
       await conn.waitForOpen();
       conn.sendCloseStream({ type: 'CloseStream' });
       assert.equal(await closed, 1000);
+
+      // Flux too: the SDK's listen.v2 with the same token; Configure is answered through the gateway.
+      const flux: any = await dg.listen.v2.connect({ model: 'flux-general-en', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
+      const fluxMessages: any[] = [];
+      flux.on('message', (m: any) => fluxMessages.push(m));
+      const fluxClosed = new Promise<number>((resolve) => flux.on('close', (e: any) => resolve(e.code)));
+      flux.connect();
+      await flux.waitForOpen();
+      flux.sendConfigure({ type: 'Configure', keyterms: ['gateway'] });
+      await sendAudio((c) => flux.sendMedia(c), audio().subarray(44, 44 + 32_000), 3200, 0);
+      await eventually(async () => (fluxMessages.some((m) => m.type === 'ConfigureSuccess') ? true : undefined), 10_000, 'ConfigureSuccess');
+      flux.sendCloseStream({ type: 'CloseStream' });
+      assert.equal(await fluxClosed, 1000);
+      assert.equal(fluxMessages[0].type, 'Connected');
     });
 
     test('an expired or forged token is 401 on REST and live; a token cannot grant another; a bad ttl_seconds is 400', async () => {
@@ -69,6 +83,13 @@ describeWithStack(
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       });
       assert.equal(liveStatus, 401);
+      const fluxStatus = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${t.streaming.url}/v2/listen?model=flux-general-en`, ['bearer', 'dat_forged-token-that-nobody-granted']);
+        ws.on('open', () => reject(new Error('a forged token opened a Flux session')));
+        ws.on('error', () => undefined);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+      assert.equal(fluxStatus, 401);
 
       const { access_token: token } = await grant(60);
       const byToken = await fetch(t.stack.url('/v1/auth/grant'), { method: 'POST', headers: { authorization: `Bearer ${token}` } });

@@ -93,3 +93,26 @@ for (const [query, code, message] of refused) {
     assert.match(parsed.error.message, message);
   });
 }
+
+test('Flux (/v2/listen): its own parameters, ranges and model family; v1 refuses Flux models', () => {
+  const v2 = (q: string) => parseLiveQuery(new URLSearchParams(q), 'v2');
+  const ok = v2('model=flux-general-en&encoding=linear16&sample_rate=16000&eot_threshold=0.8&eager_eot_threshold=0.5&eot_timeout_ms=3000&keyterm=a&keyterm=b&session_id=6f1c1b7e-51a4-4a6e-9d38-2c3f8f0b9a11&create_session=true');
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.options.keyterm, ['a', 'b']);
+  assert.equal(ok.createSession, true);
+  const refused = (q: string) => {
+    const r = v2(q);
+    assert.ok(!r.ok, q);
+    return r.error;
+  };
+  assert.match(refused('encoding=linear16&sample_rate=16000').message, /model is required/);
+  assert.match(refused('model=nova-3').message, /Flux models/);
+  assert.equal(refused('model=flux-general-en&eot_threshold=0.4').code, 'invalid_option');
+  assert.equal(refused('model=flux-general-en&eot_timeout_ms=100').code, 'invalid_option');
+  assert.equal(refused('model=flux-general-en&eager_eot_threshold=0.95').code, 'invalid_option');
+  assert.equal(refused('model=flux-general-en&endpointing=300').code, 'unknown_option');
+  assert.match(refused('model=flux-general-en&encoding=linear16').message, /sample_rate is required/);
+  assert.match(refused('model=flux-general-en&repass=true').message, /repass/);
+  const v1 = parseLiveQuery(new URLSearchParams('model=flux-general-en'));
+  assert.ok(!v1.ok && /\/v2\/listen/.test(v1.error.message));
+});

@@ -1,9 +1,9 @@
 import { DeepgramClient } from '@deepgram/sdk';
-import type { LiveOptions } from '../../domain/live.js';
+import { liveApiOf, type LiveOptions } from '../../domain/live.js';
 import { terminateWhenSilent, type Pingable } from '../websocket-liveness.js';
 import { isTransientStatus } from './errors.js';
 
-/** A message from Deepgram Live, JSON-parsed (Results, Metadata, UtteranceEnd, SpeechStarted, ...). */
+/** A message from Deepgram Live, JSON-parsed (Results, Metadata, UtteranceEnd, SpeechStarted; Flux: Connected, TurnInfo, ...). */
 export type LiveMessage = Record<string, unknown> & { type?: unknown };
 
 export interface LiveUpstreamHandlers {
@@ -15,7 +15,10 @@ export interface LiveUpstreamHandlers {
 /** One open Deepgram Live socket. Sends return false once the socket is no longer open (never throw). */
 export interface LiveUpstream {
   sendAudio(chunk: Buffer): boolean;
+  /** v1's KeepAlive and Finalize do not exist on Flux (v2): there they send nothing and return false. */
   sendControl(type: 'KeepAlive' | 'Finalize' | 'CloseStream'): boolean;
+  /** Flux (v2): a client's Configure or ForceEndTurn, sent as it is. */
+  sendMessage(message: { type: 'Configure' | 'ForceEndTurn' } & Record<string, unknown>): boolean;
   /** Closes our side at once (no CloseStream, so unflushed audio is dropped). */
   close(): void;
   /** Bytes sent but not yet taken by the network: grows when Deepgram reads slower than we send. */
@@ -51,9 +54,10 @@ function rawSocketOf(socket: unknown): Pingable | undefined {
 }
 
 /**
- * Opens Deepgram Live sockets through the real `@deepgram/sdk` v5 client. Its silent auto-reconnect is off on
- * every socket (`reconnectAttempts: 0`, `shouldReconnect: () => false`): a reconnect is a new Deepgram session with
- * timestamps back at 0, so the relay does it itself, replaying audio and shifting time.
+ * Opens Deepgram Live sockets through the real `@deepgram/sdk` v5 client: `listen.v1`, or `listen.v2` for Flux
+ * models. Its silent auto-reconnect is off on every socket (`reconnectAttempts: 0`, `shouldReconnect: () => false`):
+ * a reconnect is a new Deepgram session with timestamps back at 0, so the relay does it itself, replaying audio and
+ * shifting time.
  */
 export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
   const client = new DeepgramClient({
@@ -70,8 +74,12 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
       reconnectAttempts: 0,
       shouldReconnect: () => false,
       connectionTimeoutInSeconds: options.connectTimeoutSeconds ?? 10,
-    } as unknown as Parameters<typeof client.listen.v1.connect>[0];
-    const socket = await client.listen.v1.connect(args);
+    };
+    const flux = liveApiOf(liveOptions) === 'v2';
+    const v1 = flux ? undefined : await client.listen.v1.connect(args as unknown as Parameters<typeof client.listen.v1.connect>[0]);
+    const v2 = flux ? await client.listen.v2.connect(args as unknown as Parameters<typeof client.listen.v2.connect>[0]) : undefined;
+    // What both sockets share (open, close, events, media, CloseStream) is used through the v1 type.
+    const socket = (v1 ?? v2) as NonNullable<typeof v1>;
     let opened = false;
     let closed = false;
     let earlyClose: { code: number; reason: string } | undefined;
@@ -121,12 +129,18 @@ export function createLiveClient(options: LiveClientOptions): OpenLiveUpstream {
     };
     return {
       sendAudio: (chunk) => chunk.length > 0 && guard(() => socket.sendMedia(chunk)),
-      sendControl: (type) =>
-        guard(() => {
-          if (type === 'KeepAlive') socket.sendKeepAlive({ type });
-          else if (type === 'Finalize') socket.sendFinalize({ type });
-          else socket.sendCloseStream({ type });
-        }),
+      sendControl: (type) => {
+        if (type === 'CloseStream') return guard(() => socket.sendCloseStream({ type }));
+        if (!v1) return false;
+        return guard(() => (type === 'KeepAlive' ? v1.sendKeepAlive({ type }) : v1.sendFinalize({ type })));
+      },
+      sendMessage: (message) => {
+        if (!v2) return false;
+        return guard(() => {
+          if (message.type === 'Configure') v2.sendConfigure(message as unknown as Parameters<typeof v2.sendConfigure>[0]);
+          else v2.sendForceEndTurn({ type: 'ForceEndTurn' });
+        });
+      },
       close: () => {
         stopPinging();
         socket.close();

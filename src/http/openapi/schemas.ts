@@ -69,6 +69,7 @@ export const StreamSchema = z.object({
   id: z.string(),
   status: z.enum(['active', 'ended', 'deleted', 'closing']).describe('`closing` only in the answer to POST …/close'),
   model: z.string().nullable(),
+  api: z.enum(['v1', 'v2']).describe('the live API the session streams on: /v1/listen, or /v2/listen (Flux)'),
   options: z.record(z.string(), z.unknown()),
   started_at: z.string(),
   ended_at: z.string().nullable(),

@@ -7,7 +7,8 @@ import { errorBody, faultError, invalidAuth, type DeepgramErrorBody } from '../e
 import { describeFault } from '../../faults/faults.js';
 import { credentialFromHeader, credentialFromProtocols, headerValue, isAuthorized } from '../../http-util.js';
 import { LiveSession, type LiveSessionInit } from './live-session.js';
-import { flag, one, parseQuery, type Query } from '../params.js';
+import { FLUX_DEFAULTS, FluxTurns, thresholdProblem, type FluxThresholds } from './flux-turns.js';
+import { flag, many, one, parseQuery, type Query } from '../params.js';
 import type { EmulatorState } from '../../state.js';
 
 export interface LiveHandler {
@@ -60,6 +61,41 @@ function validate(query: Query): RawFormat | string {
   return format;
 }
 
+const FLUX_ENCODINGS = new Set(['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus']);
+
+/** Flux's parameters (`/v2/listen`); returns its thresholds or a message for a 400 handshake rejection. */
+function validateFlux(query: Query): FluxThresholds | string {
+  const model = one(query, 'model');
+  if (!model) return 'Invalid query parameters: model is required.';
+  if (!model.startsWith('flux-')) return `Invalid query parameter: model=${model} is not available on /v2/listen.`;
+  const encoding = one(query, 'encoding');
+  if (encoding && !FLUX_ENCODINGS.has(encoding)) return `Invalid query parameter: encoding=${encoding}.`;
+  const thresholds: FluxThresholds = { ...FLUX_DEFAULTS };
+  for (const name of ['eot_threshold', 'eager_eot_threshold', 'eot_timeout_ms'] as const) {
+    const value = one(query, name);
+    if (value === undefined) continue;
+    const problem = thresholdProblem(name, Number(value));
+    if (problem) return `Invalid query parameter: ${problem}.`;
+    thresholds[name] = Number(value);
+  }
+  return thresholds;
+}
+
+/** The v1 timeline a Flux session's turns are made from: punctuated interim results, endpoints, eot_timeout_ms. */
+function fluxTimelineConfig(query: Query, requestId: string, thresholds: FluxThresholds): LiveSessionInit['config'] {
+  return {
+    requestId,
+    modelParam: one(query, 'model'),
+    language: one(query, 'model') === 'flux-general-en' ? 'en' : undefined,
+    interimResults: true,
+    endpointing: 0.01,
+    utteranceEnd: thresholds.eot_timeout_ms / 1000,
+    vadEvents: false,
+    punctuate: true,
+    diarize: false,
+  };
+}
+
 function timelineConfig(query: Query, requestId: string): LiveSessionInit['config'] {
   const endpointing = one(query, 'endpointing');
   const utteranceEnd = one(query, 'utterance_end_ms');
@@ -78,7 +114,7 @@ function timelineConfig(query: Query, requestId: string): LiveSessionInit['confi
   };
 }
 
-/** Handles `GET /v1/listen` upgrades: auth, parameter checks, live faults, then a LiveSession per socket. */
+/** Handles `GET /v1/listen` and Flux `GET /v2/listen` upgrades: auth, parameter checks, live faults, then a LiveSession per socket. */
 export function createLiveHandler(state: EmulatorState): LiveHandler {
   const wss = new WebSocketServer({
     noServer: true,
@@ -106,6 +142,9 @@ export function createLiveHandler(state: EmulatorState): LiveHandler {
     };
     const key = [credentialFromHeader(headerValue(req.headers.authorization)), credentialFromProtocols(headerValue(req.headers['sec-websocket-protocol']))];
     if (!isAuthorized(state.settings.apiKey, ...key)) return reject(401, invalidAuth(id));
+    const flux = url.pathname.startsWith('/v2/');
+    const thresholds = flux ? validateFlux(query) : undefined;
+    if (typeof thresholds === 'string') return reject(400, errorBody('INVALID_QUERY_PARAMETER', thresholds, id));
     const format = validate(query);
     if (typeof format === 'string') return reject(400, errorBody('INVALID_QUERY_PARAMETER', format, id));
 
@@ -133,7 +172,16 @@ export function createLiveHandler(state: EmulatorState): LiveHandler {
         return;
       }
       const endLive = state.beginLive();
-      const session = new LiveSession({ state, ws, requestId: id, format, config: timelineConfig(query, id), fault, record });
+      const session = new LiveSession({
+        state,
+        ws,
+        requestId: id,
+        format,
+        config: thresholds ? fluxTimelineConfig(query, id, thresholds) : timelineConfig(query, id),
+        ...(thresholds ? { flux: new FluxTurns(id, { thresholds, keyterms: many(query, 'keyterm') }) } : {}),
+        fault,
+        record,
+      });
       sessions.add(session);
       ws.on('close', () => {
         sessions.delete(session);

@@ -6,6 +6,7 @@ import { DATA_0000, NET_0000, NET_0001 } from '../errors.js';
 import { StreamClock } from './live-audio.js';
 import { EngineLive } from './live-engine.js';
 import { LiveTimeline, type LiveMessage, type TimelineConfig } from './live-timeline.js';
+import type { FluxTurns } from './flux-turns.js';
 import { emptyTrack, registeredTrack, syntheticTrack } from './live-words.js';
 import { engineModelInfo, modelInfo, type ModelInfo } from '../models.js';
 import type { EmulatorState } from '../../state.js';
@@ -20,12 +21,15 @@ export interface LiveSessionInit {
   config: Omit<TimelineConfig, 'model'> & { modelParam?: string; language?: string };
   fault?: FaultSpec;
   record: RecordedRequest;
+  /** A Flux (`/v2/listen`) session: its Results are sent as turns, it takes Configure and ForceEndTurn. */
+  flux?: FluxTurns;
 }
 
 /**
  * One live `/v1/listen` WebSocket session: counts received audio time, matches a registered transcript by the first
  * 8 KiB, sends Results / SpeechStarted / UtteranceEnd as audio time passes, handles KeepAlive / Finalize / CloseStream,
- * the idle rule, and the live faults (latency, dropAfterMs, errorFrame).
+ * the idle rule, and the live faults (latency, dropAfterMs, errorFrame). A Flux (`/v2/listen`) session is the same
+ * session speaking in turns (FluxTurns): Configure, ForceEndTurn and CloseStream in, no Metadata out.
  */
 export class LiveSession {
   private readonly clock: StreamClock;
@@ -56,6 +60,7 @@ export class LiveSession {
       ws.terminate();
       return;
     }
+    if (this.init.flux) this.deliver([this.init.flux.connected()]);
     if (fault?.dropAfterMs !== undefined) {
       this.dropTimer = setTimeout(() => (fault.errorFrame ? this.closeWith(1011, NET_0000) : ws.terminate()), fault.dropAfterMs);
     }
@@ -89,11 +94,25 @@ export class LiveSession {
       else this.enqueue(() => this.audio(chunk));
       return;
     }
-    let type: unknown;
+    let message: Record<string, unknown> | undefined;
     try {
-      type = (JSON.parse(chunk.toString('utf8')) as { type?: unknown }).type;
+      message = JSON.parse(chunk.toString('utf8')) as Record<string, unknown>;
     } catch {
-      type = undefined;
+      message = undefined;
+    }
+    const type = message?.type;
+    const flux = this.init.flux;
+    if (flux && type !== 'CloseStream') {
+      if (type === 'Configure') {
+        (this.init.record.configures ??= []).push(message!);
+        this.enqueue(() => this.deliver([flux.configure(message!)]));
+      } else if (type === 'ForceEndTurn') {
+        this.enqueue(() => this.finalize());
+      } else {
+        this.deliver([flux.unparsable(type)]);
+        this.closeWith(1008, 'UNPARSABLE_CLIENT_MESSAGE');
+      }
+      return;
     }
     if (type === 'CloseStream') this.enqueue(() => this.closeStream());
     else if (type === 'Finalize') this.enqueue(() => this.finalize());
@@ -180,7 +199,12 @@ export class LiveSession {
       this.closeWith(1011, NET_0000);
       return;
     }
-    this.send([this.metadata()]);
+    if (this.init.flux) {
+      // Flux ends a stream without a Metadata message, and closes without a status code (1005 at the client).
+      this.closeWith();
+      return;
+    }
+    this.deliver([this.metadata()]);
     this.closeWith(1000, '');
   }
 
@@ -209,8 +233,13 @@ export class LiveSession {
     return message;
   }
 
-  /** Sends in order; with a latency fault each message leaves latencyMs after it was produced. */
+  /** Sends the timeline's or the engine's v1 messages (as turns on a Flux session). */
   private send(messages: LiveMessage[]): void {
+    this.deliver(this.init.flux ? this.init.flux.translate(messages) : messages);
+  }
+
+  /** Sends in order; with a latency fault each message leaves latencyMs after it was produced. */
+  private deliver(messages: LiveMessage[]): void {
     const latency = this.init.fault?.latencyMs ?? 0;
     for (const message of messages) {
       const payload = JSON.stringify(message);
@@ -222,11 +251,15 @@ export class LiveSession {
     }
   }
 
-  private closeWith(code: number, reason: string): void {
+  /** Closes once everything queued is sent; without a code the close frame carries none (Flux's normal end). */
+  private closeWith(code?: number, reason?: string): void {
     this.ending = true;
     this.outbox = this.outbox.then(() => {
       const { ws } = this.init;
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
+        if (code === undefined) ws.close();
+        else ws.close(code, reason);
+      }
     });
   }
 

@@ -59,7 +59,7 @@ describeWithStack('the local engine as the last Deepgram endpoint: an outage deg
 
   test('the local engine says what it is and that any key is accepted, with no admin API', async () => {
     const banner = engine.lines.join('\n');
-    assert.match(banner, /Local engine listening on http:\/\/127\.0\.0\.1:\d+: Deepgram's \/v1\/listen \(REST and WebSocket\) with real words from the local Whisper engine/);
+    assert.match(banner, /Local engine listening on http:\/\/127\.0\.0\.1:\d+: Deepgram's \/v1\/listen \(REST and WebSocket\) and \/v2\/listen \(Flux\) with real words from the local Whisper engine/);
     assert.match(banner, /Any API key is accepted/);
     const url = banner.match(/listening on (http:\/\/[\d.]+:\d+)/)![1]!;
     const admin = await fetch(`${url}/_emulator/faults`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });

@@ -87,6 +87,20 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
     assert.ok(served.every((n) => n > 0), `requests per API replica: ${served.join(', ')}`);
   });
 
+  test('Flux through the proxy: the SDK’s listen.v2 reaches a streaming worker on the same base URL', async () => {
+    const flux: any = await sdk().listen.v2.connect({ model: 'flux-general-en', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
+    const messages: any[] = [];
+    flux.on('message', (m: any) => messages.push(m));
+    const closed = new Promise<number>((resolve) => flux.on('close', (e: any) => resolve(e.code)));
+    flux.connect();
+    await flux.waitForOpen();
+    await sendAudio((c) => flux.sendMedia(c), speech().subarray(0, 2 * 32_000), 3200, 10);
+    flux.sendCloseStream({ type: 'CloseStream' });
+    assert.equal(await closed, 1000);
+    assert.equal(messages[0]?.type, 'Connected');
+    assert.ok(messages.some((m) => m.type === 'TurnInfo'), 'turns came back through the proxy');
+  });
+
   test('the Deepgram SDK’s own reconnect resumes its session on the other worker when its worker drains (a session id it chose, create_session=true)', { timeout: 90_000 }, async () => {
     const id = randomUUID();
     const live = await openSdkLive(proxyUrl, { model: 'nova-2', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 5, queryParams: { session_id: id, create_session: 'true' } }, 'open-deployment');

@@ -46,7 +46,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body or upload too large',
   415: 'Not JSON, multipart or audio',
   422: 'Well formed but refused for what it means: `url_not_allowed` (the host does not resolve to a public address), `unsupported_audio`, `webhooks_not_configured`, `invalid_range`, `unknown_region`; or Deepgram refused the audio or options (sync)',
-  426: 'GET /v1/listen without a WebSocket upgrade',
+  426: 'GET /v1/listen or /v2/listen without a WebSocket upgrade',
   429: 'Rate limited; Retry-After says when to come back',
   502: 'Deepgram failed or stayed unavailable through every retry (sync)',
   503: 'PostgreSQL, Temporal or every Deepgram endpoint unreachable; nothing was started. Retry-After says when to retry',
@@ -412,6 +412,16 @@ export function buildOpenApiDocument(serverUrl?: string) {
             ...Object.fromEntries(
               [400, 401, 402, 409, 413, 415, 422, 429, 502, 503, 504].map((s) => [String(s), { description: `Deepgram-shaped error${ERROR_TEXT[s] ? `: ${ERROR_TEXT[s]}` : ''}`, content: jsonBody(ref('DeepgramError')) }]),
             ),
+          },
+        },
+      },
+      '/v2/listen': {
+        get: {
+          operationId: 'listenFlux',
+          summary: 'Flux live transcription (Deepgram’s /v2/listen): a WebSocket upgrade with Flux’s query parameters',
+          responses: {
+            '101': { description: 'Switching Protocols: the Flux session (Connected, TurnInfo, Configure acknowledgements)' },
+            ...tenantErrors(426),
           },
         },
       },

@@ -1,6 +1,6 @@
 import type { LiveMessage } from '../adapters/deepgram/live-client.js';
 import type { LiveProgress } from '../domain/live.js';
-import type { RelayBookkeeping, UpstreamCloseAction, UpstreamMessageEffect } from './relay-state.js';
+import { unexpectedClose, type RelayBookkeeping, type UpstreamCloseAction, type UpstreamMessageEffect } from './relay-state.js';
 
 const round = (n: number): number => Math.round(n * 1e6) / 1e6;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -145,11 +145,7 @@ export class FluxRelayState implements RelayBookkeeping {
   /** Flux ends a stream we closed with 1000 or no code at all (1005); no Metadata message exists on v2. */
   upstreamClosed(info: { code: number; reason: string }, context: { closeSent: boolean; replayable: boolean }): UpstreamCloseAction {
     if (context.closeSent && (info.code === 1000 || info.code === 1005)) return { action: 'finish' };
-    if (info.code === 1008) return { action: 'fail', code: 1008, message: `Deepgram closed the stream: ${info.reason || 'audio not decodable'}`, reason: info.reason };
-    if (!context.replayable) {
-      return { action: 'fail', code: 1011, message: 'Deepgram Live dropped the stream, and audio in a container format other than WAV cannot be replayed' };
-    }
-    return { action: 'reconnect' };
+    return unexpectedClose(info, context.replayable);
   }
 
   committedSeconds(): number {

@@ -18,6 +18,19 @@ export type UpstreamCloseAction =
   | { action: 'fail'; code: number; message: string; reason?: string }
   | { action: 'reconnect' };
 
+/**
+ * A Deepgram socket that closed before the stream's end: a 1008 means it cannot decode the audio, which another socket
+ * would not either; audio that cannot be cut by time (a container other than WAV) cannot be replayed; anything else
+ * is a drop to reconnect from. The same for v1 and Flux.
+ */
+export function unexpectedClose(info: { code: number; reason: string }, replayable: boolean): UpstreamCloseAction {
+  if (info.code === 1008) return { action: 'fail', code: 1008, message: `Deepgram closed the stream: ${info.reason || 'audio not decodable'}`, reason: info.reason };
+  if (!replayable) {
+    return { action: 'fail', code: 1011, message: 'Deepgram Live dropped the stream, and audio in a container format other than WAV cannot be replayed' };
+  }
+  return { action: 'reconnect' };
+}
+
 /** What the relay asks of its protocol's bookkeeping (RelayState for v1, FluxRelayState for Flux). */
 export interface RelayBookkeeping {
   socketOpened(replayStartSeconds: number): void;
@@ -82,18 +95,10 @@ export class RelayState implements RelayBookkeeping {
     return { forward: shifted, store: { ...segment, seq }, ...(committed !== undefined ? { committedSince: committed } : {}) };
   }
 
-  /**
-   * Deepgram's socket closed. After our CloseStream (Metadata received, or a clean 1000) the stream is done; a 1008
-   * means it cannot decode the audio, which another socket would not either; audio that cannot be cut by time (a
-   * container other than WAV) cannot be replayed; anything else is a drop to reconnect from.
-   */
+  /** Deepgram's socket closed. After our CloseStream (Metadata received, or a clean 1000) the stream is done. */
   upstreamClosed(info: { code: number; reason: string }, context: { closeSent: boolean; gotMetadata: boolean; replayable: boolean }): UpstreamCloseAction {
     if (context.closeSent && (context.gotMetadata || info.code === 1000)) return { action: 'finish' };
-    if (info.code === 1008) return { action: 'fail', code: 1008, message: `Deepgram closed the stream: ${info.reason || 'audio not decodable'}`, reason: info.reason };
-    if (!context.replayable) {
-      return { action: 'fail', code: 1011, message: 'Deepgram Live dropped the stream, and audio in a container format other than WAV cannot be replayed' };
-    }
-    return { action: 'reconnect' };
+    return unexpectedClose(info, context.replayable);
   }
 
   /** End of the last final of the slowest channel: where a resumed session continues. */

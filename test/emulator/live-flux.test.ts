@@ -3,7 +3,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { TESTING_TEXT, readAudio } from './fixtures.js';
-import { sdkClient, thrown } from './helpers.js';
+import { thrown } from './helpers.js';
+import { openSdkFlux } from '../helpers/live.js';
 import { stream } from './live-helpers.js';
 
 describe('emulator live /v2/listen (Flux)', () => {
@@ -18,15 +19,7 @@ describe('emulator live /v2/listen (Flux)', () => {
   after(() => emulator.close());
 
   /** The unmodified SDK's Flux client on the emulator. */
-  async function openFlux(args: Record<string, unknown>) {
-    const conn: any = await sdkClient(emulator).listen.v2.connect({ model: 'flux-general-en', reconnectAttempts: 0, ...args } as any);
-    const messages: any[] = [];
-    conn.on('message', (m: any) => messages.push(m));
-    const closed = new Promise<{ code: number }>((resolve) => conn.on('close', (e: any) => resolve({ code: e.code })));
-    conn.connect();
-    await conn.waitForOpen();
-    return { conn, messages, closed };
-  }
+  const openFlux = (args: Record<string, unknown>) => openSdkFlux(emulator.url, args, { apiKey: 'emulator-key' });
 
   it('speaks in turns: Connected, StartOfTurn / Update / EndOfTurn per sentence, numbered messages, no Metadata, a close without a code', async () => {
     const flux = await openFlux({});

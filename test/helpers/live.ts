@@ -53,9 +53,18 @@ export interface SdkLive {
 }
 
 /** The unmodified Deepgram SDK v5 live client, pointed at `baseUrl` (its auto-reconnect off, as a careful client). */
-export async function openSdkLive(baseUrl: string, args: Record<string, unknown>, apiKey = 'any-key'): Promise<SdkLive> {
-  const dg = new DeepgramClient({ apiKey, baseUrl: baseUrl.replace(/^ws/, 'http') });
-  const conn: any = await dg.listen.v1.connect({ reconnectAttempts: 0, ...args } as any);
+export function openSdkLive(baseUrl: string, args: Record<string, unknown>, apiKey = 'any-key'): Promise<SdkLive> {
+  return openSdkSocket(new DeepgramClient({ apiKey, baseUrl: baseUrl.replace(/^ws/, 'http') }), 'v1', args);
+}
+
+/** The unmodified SDK's Flux client (`listen.v2`), pointed at `baseUrl`, its auto-reconnect off. */
+export function openSdkFlux(baseUrl: string, args: Record<string, unknown>, options: { apiKey?: string; accessToken?: string } = {}): Promise<SdkLive> {
+  const auth = options.accessToken ? { accessToken: options.accessToken } : { apiKey: options.apiKey ?? 'any-key' };
+  return openSdkSocket(new DeepgramClient({ ...auth, baseUrl: baseUrl.replace(/^ws/, 'http') }), 'v2', { model: 'flux-general-en', ...args });
+}
+
+async function openSdkSocket(dg: DeepgramClient, api: 'v1' | 'v2', args: Record<string, unknown>): Promise<SdkLive> {
+  const conn: any = await (api === 'v1' ? dg.listen.v1 : dg.listen.v2).connect({ reconnectAttempts: 0, ...args } as any);
   const messages: any[] = [];
   conn.on('message', (m: any) => messages.push(m));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => conn.on('close', (e: any) => resolve({ code: e.code, reason: e.reason ?? '' })));

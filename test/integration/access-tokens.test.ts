@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import WebSocket from 'ws';
-import { eventually, openRawLive, sendAudio } from '../helpers/live.js';
+import { eventually, openRawLive, openSdkFlux, sendAudio } from '../helpers/live.js';
 
 const KEY = 'web-app-secret-0123456789abcdef';
 const OTHER = 'other-team-secret-0123456789ab';
@@ -55,18 +55,13 @@ describeWithStack(
       assert.equal(await closed, 1000);
 
       // Flux too: the SDK's listen.v2 with the same token; Configure is answered through the gateway.
-      const flux: any = await dg.listen.v2.connect({ model: 'flux-general-en', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
-      const fluxMessages: any[] = [];
-      flux.on('message', (m: any) => fluxMessages.push(m));
-      const fluxClosed = new Promise<number>((resolve) => flux.on('close', (e: any) => resolve(e.code)));
-      flux.connect();
-      await flux.waitForOpen();
-      flux.sendConfigure({ type: 'Configure', keyterms: ['gateway'] });
-      await sendAudio((c) => flux.sendMedia(c), audio().subarray(44, 44 + 32_000), 3200, 0);
-      await eventually(async () => (fluxMessages.some((m) => m.type === 'ConfigureSuccess') ? true : undefined), 10_000, 'ConfigureSuccess');
-      flux.sendCloseStream({ type: 'CloseStream' });
-      assert.equal(await fluxClosed, 1000);
-      assert.equal(fluxMessages[0].type, 'Connected');
+      const flux = await openSdkFlux(t.streaming.url, { encoding: 'linear16', sample_rate: 16000 }, { accessToken: token });
+      flux.conn.sendConfigure({ type: 'Configure', keyterms: ['gateway'] });
+      await sendAudio((c) => flux.conn.sendMedia(c), audio().subarray(44, 44 + 32_000), 3200, 0);
+      await eventually(async () => (flux.messages.some((m) => m.type === 'ConfigureSuccess') ? true : undefined), 10_000, 'ConfigureSuccess');
+      flux.conn.sendCloseStream({ type: 'CloseStream' });
+      assert.equal((await flux.closed).code, 1000);
+      assert.equal(flux.messages[0].type, 'Connected');
     });
 
     test('an expired or forged token is 401 on REST and live; a token cannot grant another; a bad ttl_seconds is 400', async () => {

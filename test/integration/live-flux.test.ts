@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DeepgramClient } from '@deepgram/sdk';
 import { getJson } from '../helpers/stack.js';
-import { eventually, openRawLive, refusedUpgrade, sendAudio, type RawLive } from '../helpers/live.js';
+import { eventually, openRawLive, openSdkFlux, refusedUpgrade, sendAudio, type RawLive } from '../helpers/live.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 
 /** Five sentences over the preamble recording: five Flux turns on the emulator. */
@@ -32,17 +31,8 @@ describeWithStack(
     const liveRequests = () => t.parts.emulator.requests().filter((r) => r.kind === 'live');
     const turnsOf = (messages: any[]) => messages.filter((m) => m.type === 'TurnInfo' && m.event === 'EndOfTurn');
 
-    /** The unmodified Deepgram SDK's Flux client (`listen.v2`) on our base URL, its own reconnect off. */
-    async function openFlux(args: Record<string, unknown>) {
-      const dg = new DeepgramClient({ apiKey: 'any-key', baseUrl: t.stack.api.url });
-      const conn: any = await dg.listen.v2.connect({ model: 'flux-general-en', reconnectAttempts: 0, ...args } as any);
-      const messages: any[] = [];
-      conn.on('message', (m: any) => messages.push(m));
-      const closed = new Promise<{ code: number }>((resolve) => conn.on('close', (e: any) => resolve({ code: e.code })));
-      conn.connect();
-      await conn.waitForOpen();
-      return { conn, messages, closed };
-    }
+    /** The unmodified Deepgram SDK's Flux client (`listen.v2`) on our base URL. */
+    const openFlux = (args: Record<string, unknown>) => openSdkFlux(t.stack.api.url, args);
 
     /** What every Flux client relies on: one Connected first, sequence ids 0, 1, 2, … and turns 0, 1, 2, … each ended once. */
     function assertOneFluxStream(messages: any[], sessionId: string) {

@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import { DeepgramClient } from '@deepgram/sdk';
 import { startCaddy } from '../helpers/caddy.js';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
-import { eventually, openSdkLive, sendAudio } from '../helpers/live.js';
+import { eventually, openSdkFlux, openSdkLive, sendAudio } from '../helpers/live.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { startAppProcess, type AppProcess } from '../helpers/processes.js';
 import { freePort, stackEnv } from '../helpers/stack.js';
@@ -88,17 +88,12 @@ describeWithStack('one base URL through the reverse proxy', { transcripts: { 'pr
   });
 
   test('Flux through the proxy: the SDK’s listen.v2 reaches a streaming worker on the same base URL', async () => {
-    const flux: any = await sdk().listen.v2.connect({ model: 'flux-general-en', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as any);
-    const messages: any[] = [];
-    flux.on('message', (m: any) => messages.push(m));
-    const closed = new Promise<number>((resolve) => flux.on('close', (e: any) => resolve(e.code)));
-    flux.connect();
-    await flux.waitForOpen();
-    await sendAudio((c) => flux.sendMedia(c), speech().subarray(0, 2 * 32_000), 3200, 10);
-    flux.sendCloseStream({ type: 'CloseStream' });
-    assert.equal(await closed, 1000);
-    assert.equal(messages[0]?.type, 'Connected');
-    assert.ok(messages.some((m) => m.type === 'TurnInfo'), 'turns came back through the proxy');
+    const flux = await openSdkFlux(proxyUrl, { encoding: 'linear16', sample_rate: 16000 }, { apiKey: 'open-deployment' });
+    await sendAudio((c) => flux.conn.sendMedia(c), speech().subarray(0, 2 * 32_000), 3200, 10);
+    flux.conn.sendCloseStream({ type: 'CloseStream' });
+    assert.equal((await flux.closed).code, 1000);
+    assert.equal(flux.messages[0]?.type, 'Connected');
+    assert.ok(flux.messages.some((m) => m.type === 'TurnInfo'), 'turns came back through the proxy');
   });
 
   test('the Deepgram SDK’s own reconnect resumes its session on the other worker when its worker drains (a session id it chose, create_session=true)', { timeout: 90_000 }, async () => {

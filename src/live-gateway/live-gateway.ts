@@ -118,10 +118,11 @@ export function createLiveGateway(options: LiveGatewayOptions): LiveGateway {
         // Another tenant's session is as unknown as a missing one.
         const existing = await sessions.find(caller, query.sessionId);
         if (!existing && !query.createSession) return refuseUpgrade(socket, 404, 'not_found', `No live session with id ${query.sessionId}`);
+        if (existing?.deletedAt) return refuseUpgrade(socket, 410, 'deleted', `Live session ${query.sessionId} was deleted; start a new one`);
+        if (existing?.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
         if (existing && liveApiOf(existing.options) !== api) {
           return refuseUpgrade(socket, 409, 'session_api_mismatch', `Live session ${query.sessionId} streams on /${liveApiOf(existing.options)}/listen; resume it there`);
         }
-        if (existing?.status === 'ended') return refuseUpgrade(socket, 409, 'session_ended', `Live session ${query.sessionId} has ended (${existing.closeReason}); start a new one`);
         if (!existing && (await sessions.idTaken(query.sessionId))) {
           return refuseUpgrade(socket, 409, 'session_id_taken', `The session id ${query.sessionId} is taken; choose another (a new random UUID)`);
         }

@@ -253,7 +253,8 @@ describeWithStack(
     const deleted = (await getJson(t.stack.url('/v1/streams?status=deleted'))).body.data.map((s: any) => s.id);
     assert.ok(deleted.includes(sessionId));
     const resume = await refusedUpgrade(wsUrl(`model=nova-2&encoding=linear16&sample_rate=16000&session_id=${sessionId}`));
-    assert.equal(resume.status, 409);
+    assert.equal(resume.status, 410, 'a deleted session is gone, as on GET');
+    assert.equal(resume.body.error.code, 'deleted');
     assert.equal((await fetch(t.stack.url(`/v1/streams/${sessionId}`), { method: 'DELETE' })).status, 204, 'idempotent');
     assert.equal((await fetch(t.stack.url('/v1/streams/no-such-session'), { method: 'DELETE' })).status, 404);
   });

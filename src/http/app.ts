@@ -46,6 +46,12 @@ function isDropIn(method: string, path: string): boolean {
   return method === 'POST' && /^\/v1\/(listen|auth\/grant)\/?$/.test(path);
 }
 
+/** The live endpoints, answered without a WebSocket upgrade: what to do instead. */
+const LIVE_UPGRADE_HINTS: Record<string, string> = {
+  '/v1/listen': 'GET /v1/listen is the live endpoint: connect with a WebSocket (Deepgram SDK listen.v1.connect)',
+  '/v2/listen': 'GET /v2/listen is the Flux live endpoint: connect with a WebSocket (Deepgram SDK listen.v2.connect)',
+};
+
 /** The HTTP API: routing, error envelopes and request ids; business logic lives in the service. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -132,14 +138,10 @@ export function createApp(deps: AppDeps) {
 
   const allowedMethods = createAllowedMethods();
   app.notFound((c) => {
-    if (c.req.path === '/v1/listen' && c.req.method === 'GET') {
+    const upgradeHint = c.req.method === 'GET' ? LIVE_UPGRADE_HINTS[c.req.path] : undefined;
+    if (upgradeHint) {
       c.header('Upgrade', 'websocket');
-      return c.json(new AppError(426, 'use_websocket', 'GET /v1/listen is the live endpoint: connect with a WebSocket (Deepgram SDK listen.v1.connect)').toJSON(), 426);
-    }
-    if (c.req.path === '/v2/listen') {
-      if (c.req.method !== 'GET') return c.json(new AppError(405, 'method_not_allowed', '/v2/listen (Flux) is live only: a GET WebSocket upgrade').toJSON(), 405, { Allow: 'GET' });
-      c.header('Upgrade', 'websocket');
-      return c.json(new AppError(426, 'use_websocket', 'GET /v2/listen is the Flux live endpoint: connect with a WebSocket (Deepgram SDK listen.v2.connect)').toJSON(), 426);
+      return c.json(new AppError(426, 'use_websocket', upgradeHint).toJSON(), 426);
     }
     const allowed = allowedMethods(c.req.path);
     if (allowed && !allowed.includes(c.req.method)) {

@@ -1,12 +1,20 @@
-import type { LiveRelayOutcome } from '../domain/live.js';
+import { liveApiOf, type LiveOptions, type LiveRelayOutcome } from '../domain/live.js';
 
 export interface ClientClose {
   code: number;
   reason: string;
 }
 
-/** How the client's socket is closed when the relay ends for a reason of ours, and whether Metadata comes first. */
-export function clientCloseFor(outcome: LiveRelayOutcome, detail: { sessionId: string; maxSessionSeconds: number }): { client: ClientClose | null; metadata: boolean } {
+/**
+ * How the client's socket is closed when the relay ends for a reason of ours, and whether Metadata comes first (never
+ * on Flux, which has no Metadata message).
+ */
+export function clientCloseFor(outcome: LiveRelayOutcome, detail: { sessionId: string; maxSessionSeconds: number; options: LiveOptions }): { client: ClientClose | null; metadata: boolean } {
+  const close = v1CloseFor(outcome, detail);
+  return liveApiOf(detail.options) === 'v2' ? { ...close, metadata: false } : close;
+}
+
+function v1CloseFor(outcome: LiveRelayOutcome, detail: { sessionId: string; maxSessionSeconds: number }): { client: ClientClose | null; metadata: boolean } {
   switch (outcome) {
     case 'client_closed':
       return { client: { code: 1000, reason: '' }, metadata: true };

@@ -67,7 +67,10 @@ export class LiveRelay {
   private readonly hash = createHash('sha256');
   private readonly createdAt = new Date();
   private readonly state: RelayBookkeeping;
-  /** Flux (`/v2/listen`): turns instead of Results, no KeepAlive, Finalize or Metadata, Configure passed through. */
+  /**
+   * Flux (`/v2/listen`): turns instead of Results, Configure and ForceEndTurn passed through. What Flux lacks is left
+   * out below this class: the Deepgram client sends no KeepAlive or Finalize there, the close policy no Metadata.
+   */
   private readonly flux: FluxRelayState | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly expectedChannels: number;
@@ -281,16 +284,14 @@ export class LiveRelay {
 
   private sendClose(): void {
     if (this.closeSent || !this.upstream) return;
-    // The client's own CloseStream is passed on as sent; when we end the stream, Finalize flushes first (Flux's
-    // CloseStream flushes by itself).
-    if (this.closing?.outcome !== 'client_closed' && !this.flux) this.upstream.sendControl('Finalize');
+    // The client's own CloseStream is passed on as sent; when we end the stream, Finalize flushes first (on Flux it
+    // sends nothing: Flux's CloseStream flushes by itself).
+    if (this.closing?.outcome !== 'client_closed') this.upstream.sendControl('Finalize');
     this.upstream.sendControl('CloseStream');
     this.closeSent = true;
   }
 
   private keepAlive(): void {
-    // Flux has no KeepAlive: its clients stream audio (silence included) throughout.
-    if (this.flux) return;
     if (!this.upstream || this.connecting || this.closeSent) return;
     if (Date.now() - this.lastSendAt < this.init.settings.keepAliveIntervalMs) return;
     if (this.upstream.sendControl('KeepAlive')) this.lastSendAt = Date.now();
@@ -312,7 +313,7 @@ export class LiveRelay {
     await this.storeRemaining();
     const { link, sessionId } = this.init;
     if (link.isOpen && closing.client) {
-      if (closing.metadata && !this.flux) {
+      if (closing.metadata) {
         const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.state.resultsEnd();
         link.send(sessionMetadata({ sessionId, createdAt: this.createdAt, duration, sha256: this.hash.digest('hex'), channels: this.expectedChannels, upstream: this.upstreamMetadata }));
       }

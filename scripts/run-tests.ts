@@ -25,6 +25,7 @@ const SUITES = ['test/unit', 'test/http', 'test/emulator', 'test/integration'];
  */
 const HEAVY = [
   'test/emulator/engine.test.ts',
+  'test/emulator/engine-pool.test.ts',
   'test/integration/offline-engine.test.ts',
   'test/integration/local-engine-failover.test.ts',
   'test/integration/openapi.test.ts',

@@ -189,7 +189,7 @@ const EnvVariables = z.object({
   EMULATOR_ENGINE_PYTHON: optionalString,
   EMULATOR_ENGINE_MODEL: z.enum(['whisper-base', 'whisper-tiny']).default('whisper-base'),
   EMULATOR_ENGINE_WORKERS: positiveInt(availableParallelism()),
-  EMULATOR_ENGINE_THREADS: positiveInt(1),
+  EMULATOR_ENGINE_THREADS: positiveInt(availableParallelism()),
   EMULATOR_ENGINE_PARTIAL_INTERVAL_MS: positiveInt(1_000),
   LOCAL_ENGINE_PORT: port(4020),
   LOCAL_ENGINE_HOST: z.string().min(1).default('127.0.0.1'),

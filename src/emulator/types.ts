@@ -36,7 +36,7 @@ export interface EmulatorOptions {
   enginePython?: string;
   /** Whisper worker processes (each holds the model and decodes one request at a time). Default: the number of cores. */
   engineConcurrency?: number;
-  /** CPU threads each Whisper worker uses for one decode. Default 1. */
+  /** CPU threads each Whisper worker uses for one decode. Default: the number of cores. */
   engineThreads?: number;
   /** The local model for requests that do not name one (model=whisper-base or whisper-tiny). Default whisper-base. */
   engineModel?: LocalModel;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ENGINE_SCRIPT } from './engine-process.js';
-import { EngineFailure } from './types.js';
+import { EngineFailure, EngineRequestWithdrawn } from './types.js';
 
 /** How much of a worker's stderr is kept to explain a crash. */
 const STDERR_TAIL = 2_000;
@@ -16,10 +16,15 @@ export interface EnginePoolOptions {
   onWorkerEvent?: (event: { kind: 'ready'; device: string; loadSeconds: number } | { kind: 'exit'; detail: string }) => void;
 }
 
-/** Decodes that must answer before interim re-decodes (a final, a file) go first. */
-export type EnginePriority = 'high' | 'low';
+/**
+ * Which queue a decode waits in. A live stream's final (and the decode ahead of it) goes first: short, and someone
+ * is waiting for it; then files; then interim re-decodes, which also wait while a final is decoding, so that the
+ * final has every core its worker can use (interims are dropped by their stream when they fall behind, finals never).
+ */
+export type EnginePriority = 'final' | 'file' | 'interim';
 
 interface Job {
+  priority: EnginePriority;
   header: Record<string, unknown>;
   payload: Buffer;
   resolve: (answer: Record<string, unknown>) => void;
@@ -32,40 +37,61 @@ interface Job {
  */
 export class EnginePool {
   private readonly workers = new Set<PoolWorker>();
-  private readonly queues: Record<EnginePriority, Job[]> = { high: [], low: [] };
+  private readonly queues: Record<EnginePriority, Job[]> = { final: [], file: [], interim: [] };
   private closed = false;
 
   constructor(private readonly options: EnginePoolOptions) {
     for (let i = 0; i < Math.max(1, options.size); i++) this.spawnWorker();
   }
 
-  /** One request (`op` transcribe or recognize) with its audio; resolves with the worker's `result` or `error` line. */
-  request(header: Record<string, unknown>, payload: Buffer, priority: EnginePriority = 'high'): Promise<Record<string, unknown>> {
+  /**
+   * One request (`op` transcribe or recognize) with its audio; resolves with the worker's `result` or `error` line.
+   * Aborting `withdraw` says the answer is no longer wanted: the request leaves the queue if no worker has it yet (a
+   * decode already running finishes, unread), and the promise rejects with EngineRequestWithdrawn.
+   */
+  request(header: Record<string, unknown>, payload: Buffer, priority: EnginePriority, withdraw?: AbortSignal): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new EngineFailure('the speech engine is closed'));
+    if (withdraw?.aborted) return Promise.reject(new EngineRequestWithdrawn());
     return new Promise((resolve, reject) => {
-      this.queues[priority].push({ header, payload, resolve, reject });
+      const job: Job = { priority, header, payload, resolve, reject };
+      this.queues[priority].push(job);
+      withdraw?.addEventListener(
+        'abort',
+        () => {
+          const queue = this.queues[priority];
+          const waiting = queue.indexOf(job);
+          if (waiting >= 0) queue.splice(waiting, 1);
+          reject(new EngineRequestWithdrawn());
+        },
+        { once: true },
+      );
       this.dispatch();
     });
   }
 
-  /** Requests waiting for a worker. */
-  get queued(): number {
-    return this.queues.high.length + this.queues.low.length;
+  /** Finals and files waiting for a worker (interims do not count: they give way to anything else). */
+  get queuedAhead(): number {
+    return this.queues.final.length + this.queues.file.length;
   }
 
   close(): void {
     this.closed = true;
     for (const worker of this.workers) worker.kill();
-    for (const job of [...this.queues.high.splice(0), ...this.queues.low.splice(0)]) job.reject(new EngineFailure('the speech engine is closed'));
+    for (const queue of Object.values(this.queues)) for (const job of queue.splice(0)) job.reject(new EngineFailure('the speech engine is closed'));
   }
 
   private dispatch(): void {
     for (const worker of this.workers) {
       if (!worker.idle) continue;
-      const job = this.queues.high.shift() ?? this.queues.low.shift();
+      const job = this.queues.final.shift() ?? this.queues.file.shift() ?? (this.decodingFinal() ? undefined : this.queues.interim.shift());
       if (!job) return;
       worker.run(job);
     }
+  }
+
+  private decodingFinal(): boolean {
+    for (const worker of this.workers) if (worker.running === 'final') return true;
+    return false;
   }
 
   private spawnWorker(): void {
@@ -128,6 +154,10 @@ class PoolWorker {
 
   get idle(): boolean {
     return this.ready && !this.current;
+  }
+
+  get running(): EnginePriority | undefined {
+    return this.current?.priority;
   }
 
   run(job: Job): void {

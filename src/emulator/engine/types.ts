@@ -103,3 +103,11 @@ export class EngineAudioError extends Error {
 export class EngineFailure extends Error {
   override name = 'EngineFailure';
 }
+
+/** A decode whose answer its requester no longer wants (an interim overtaken by its stream's final). */
+export class EngineRequestWithdrawn extends Error {
+  override name = 'EngineRequestWithdrawn';
+  constructor() {
+    super('the decode was withdrawn');
+  }
+}

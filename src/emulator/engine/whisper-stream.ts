@@ -2,7 +2,7 @@ import type { RawFormat } from '../protocol/audio.js';
 import { formatArgs, startEngineProcess } from './engine-process.js';
 import type { EnginePool } from './engine-pool.js';
 import { ENGINE_MODEL_NAMES, FAST_MODEL } from './local-models.js';
-import { EngineAudioError, EngineFailure, type EngineEvent, type EngineStream, type EngineStreamEnd, type EngineStreamOptions, type EngineWord } from './types.js';
+import { EngineAudioError, EngineFailure, EngineRequestWithdrawn, type EngineEvent, type EngineStream, type EngineStreamEnd, type EngineStreamOptions, type EngineWord } from './types.js';
 
 export interface WhisperStreamInput {
   python: string;
@@ -31,8 +31,8 @@ interface UtteranceMessage {
  * A live stream through Whisper: a front-end process per stream decodes the audio and finds utterances with Silero
  * VAD (light: no model); the engine pool decodes them. Finals use the stream's model (beam 5); interim hypotheses
  * re-decode the open utterance with the fast model (tiny.en, beam 1), and one is skipped when a newer one or the
- * final is already waiting before it starts, so a slow machine drops interims, never finals. Events are delivered
- * in audio order.
+ * final is already waiting before it starts, and withdrawn when the final arrives while it waits for a worker or
+ * decodes, so a slow machine drops interims, never finals. Events are delivered in audio order.
  */
 export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   const { pool, options, onEvent } = input;
@@ -46,20 +46,23 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   /** Utterance messages queued behind the current step, newest last: an interim is stale once another follows it. */
   let pendingUtterances = 0;
   let failure: Error | undefined;
+  /** Withdraws the interim decode the chain is waiting on: a final has arrived behind it. */
+  let interimWanted: AbortController | undefined;
   /** The open utterance as decoded when its last pause began. */
   let tentative: { audioStart: number; words: Promise<EngineWord[]> } | undefined;
 
   const deliver = (event: EngineEvent) => {
     if (!killed) onEvent(event);
   };
-  const recognize = async (message: UtteranceMessage): Promise<EngineWord[]> => {
+  const recognize = async (message: UtteranceMessage, withdraw?: AbortSignal): Promise<EngineWord[]> => {
     if (!message.speech || !message.pcm) return [];
     // A tentative decode may become the final: it gets the final's model, beam and place in the queue.
     const accurate = message.final || message.reason === 'tentative';
     const answer = await pool.request(
       { op: 'recognize', model: ENGINE_MODEL_NAMES[accurate ? options.model : FAST_MODEL], beam_size: accurate ? 5 : 1, language: options.language },
       Buffer.from(message.pcm, 'base64'),
-      accurate ? 'high' : 'low',
+      accurate ? 'final' : 'interim',
+      withdraw,
     );
     if (answer.event !== 'result') throw new EngineFailure(`the speech engine could not decode an utterance: ${String(answer.message)}`);
     return (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);
@@ -74,14 +77,18 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
         // Decoded ahead, not delivered: the final that follows with only silence after it takes these words. Only
         // while the pool has nothing waiting: on a busy machine the guess would delay other streams' finals.
         tentative = undefined;
-        if (pool.queued > 0) return;
+        if (pool.queuedAhead > 0) return;
         tentative = { audioStart: utterance.audio_start, words: recognize(utterance) };
         tentative.words.catch(() => {});
         return;
       }
       // A final is decoded at once, beside an interim still decoding for this stream; it is delivered in order.
       const ahead = utterance.final && utterance.tentative && tentative?.audioStart === utterance.audio_start ? tentative.words : undefined;
-      if (utterance.final) tentative = undefined;
+      if (utterance.final) {
+        tentative = undefined;
+        // Once the final is on its way, an interim of the same audio only delays it (events go out in order).
+        interimWanted?.abort();
+      }
       const finalWords = utterance.final ? (ahead ?? recognize(utterance)) : undefined;
       finalWords?.catch(() => {});
       chain = chain.then(async () => {
@@ -92,11 +99,14 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
             deliver({ event: 'final', start: utterance.start, end: utterance.end, words, reason: utterance.reason as 'endpoint' });
           } else if (pendingUtterances === mine) {
             // An interim is decoded only if nothing newer is waiting behind it.
-            const words = await recognize(utterance);
+            interimWanted = new AbortController();
+            const words = await recognize(utterance, interimWanted.signal);
             if (words.length) deliver({ event: 'partial', start: utterance.start, t: utterance.end, words });
           }
         } catch (err) {
-          failure = err as Error;
+          if (!(err instanceof EngineRequestWithdrawn)) failure = err as Error;
+        } finally {
+          interimWanted = undefined;
         }
       });
       return;

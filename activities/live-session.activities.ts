@@ -100,6 +100,7 @@ export function createLiveSessionActivities(deps: LiveActivityDeps) {
               }),
             }
           : {}),
+        recordEnd: (outcome, message) => endLiveSession(deps, input.sessionId, outcome, message),
         warn: (details, message) => deps.logger.warn(details, message),
       });
       const ctx = Context.current();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LiveMessage, LiveUpstream, OpenLiveUpstream } from '../adapters/deepgram/live-client.js';
 import type { Db } from '../db/database.js';
-import { liveApiOf, type ClientFrame, type ClientLink, type LiveOptions, type LiveProgress, type LiveRelayOutcome, type LiveRelayResult } from '../domain/live.js';
+import { isTerminalOutcome, liveApiOf, type ClientFrame, type ClientLink, type LiveOptions, type LiveProgress, type LiveRelayOutcome, type LiveRelayResult } from '../domain/live.js';
 import { AudioClock } from './audio-clock.js';
 import { clientCloseFor, type ClientClose } from './close-policy.js';
 import { connectUpstream, type ReconnectPolicy } from './connect-upstream.js';
@@ -45,6 +45,11 @@ export interface RelayInit {
   settings: RelaySettings;
   /** record=true: keeps the audio (README, Recordings). */
   recorder?: LiveRecorder;
+  /**
+   * Records that the session ended (a terminal outcome), before the client's close frame is sent: a worker lost
+   * between the two would otherwise leave a session its client closed cleanly waiting for a resume that never comes.
+   */
+  recordEnd?: (outcome: LiveRelayOutcome, message: string | null) => Promise<void>;
   warn: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -312,6 +317,9 @@ export class LiveRelay {
     const closing = this.closing ?? { outcome: 'upstream_failed' as const, client: null, metadata: false };
     await this.storeRemaining();
     const { link, sessionId } = this.init;
+    if (link.isOpen && closing.client && isTerminalOutcome(closing.outcome)) {
+      await this.init.recordEnd?.(closing.outcome, this.failure ?? null).catch((err: unknown) => this.init.warn({ err, sessionId }, 'live: could not record the session end; the session records it'));
+    }
     if (link.isOpen && closing.client) {
       if (closing.metadata) {
         const duration = this.clock.state === 'timed' ? this.init.base + this.clock.seconds : this.state.resultsEnd();

@@ -100,6 +100,29 @@ describeWithStack(
     assert.ok(wav.subarray(44).equals(pcm()), 'the recording is the audio, byte for byte');
   });
 
+  test('a worker lost the moment its client got a clean close leaves the session ended, not waiting for a resume', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const worker = startWorkerProcess({ ...t.env, STREAMING_PORT: String(port) });
+    doomed = worker.child;
+    await worker.ready;
+    const live = await openRawLive(`ws://127.0.0.1:${port}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000`);
+    await sendAudio((c) => live.ws.send(c), pcm().subarray(0, 3 * BYTES_PER_SECOND), 3200, 10);
+    live.ws.send(JSON.stringify({ type: 'CloseStream' }));
+    const closed = await live.closed;
+    worker.child.kill('SIGKILL');
+    assert.equal(closed.code, 1000);
+    const sessionId = live.messages.find((m) => m.type === 'Results').metadata.request_id;
+
+    // Recorded before the close frame went out, so nothing is left to the worker that just died.
+    const { body: ended } = await getJson(t.stack.url(`/v1/streams/${sessionId}`));
+    assert.equal(ended.status, 'ended');
+    assert.equal(ended.close_reason, 'client_closed');
+    assert.ok(Math.abs(ended.audio_seconds - 3) < 0.001, `audio_seconds ${ended.audio_seconds}`);
+    assert.ok(ended.segments.at(-1).end >= 2.99, 'every final stored');
+    const resume = await openRawLive(`${t.streaming.url}/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000&session_id=${sessionId}`).catch((err: Error) => err);
+    assert.ok(resume instanceof Error && /409/.test(resume.message), `a resume is refused: ${String(resume)}`);
+  });
+
   test('a streaming worker shutting down stores its finals and closes clients with 1012; they resume elsewhere', { timeout: 60_000 }, async () => {
     const leaving = (await startTestStreamingWorker(t.parts, t.env)).worker;
     const query = 'model=nova-2&encoding=linear16&sample_rate=16000';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_ENGINE_PYTHON } from '../../src/emulator/index.js';
 import { EnginePool } from '../../src/emulator/engine/engine-pool.js';
+import { startEngineProcess } from '../../src/emulator/engine/engine-process.js';
 import { EngineRequestWithdrawn } from '../../src/emulator/engine/types.js';
 import { readAudio } from './fixtures.js';
 
@@ -65,5 +66,54 @@ describe('engine pool: finals first, interims wait and can be withdrawn', () => 
     const withdraw = new AbortController();
     withdraw.abort();
     await assert.rejects(pool.request(INTERIM, utterance(1), 'interim', withdraw.signal), EngineRequestWithdrawn);
+  });
+
+  it('a withdrawn decode that is already running is cancelled, and its worker answers the next request with its own words', async () => {
+    let loaded!: () => void;
+    const ready = new Promise<void>((resolve) => (loaded = resolve));
+    const single = new EnginePool({ python: DEFAULT_ENGINE_PYTHON, size: 1, model: 'base', threads: 1, onWorkerEvent: (e) => e.kind === 'ready' && loaded() });
+    try {
+      await ready;
+      const withdraw = new AbortController();
+      const running = single.request(FINAL, utterance(4), 'final', withdraw.signal);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // well into its decode (about a second)
+      withdraw.abort();
+      await assert.rejects(running, EngineRequestWithdrawn);
+      assert.match(words(await single.request(INTERIM, utterance(2), 'interim')), /^we,? the people/);
+    } finally {
+      single.close();
+    }
+  });
+});
+
+describe('engine worker protocol: cancelling a decode', () => {
+  it('a cancel for the decoding request stops it with "cancelled"; a cancel that comes too late does not touch the next request', async () => {
+    const answers: Array<Record<string, unknown>> = [];
+    const waiters: Array<() => void> = [];
+    const worker = startEngineProcess(DEFAULT_ENGINE_PYTHON, ['serve', '--model', 'base', '--threads', '1'], (m) => {
+      answers.push(m);
+      waiters.shift()?.();
+    });
+    const next = () => new Promise<Record<string, unknown>>((resolve) => waiters.push(() => resolve(answers.at(-1)!)));
+    const send = (header: Record<string, unknown>, audio?: Buffer) => {
+      worker.child.stdin.write(`${JSON.stringify({ ...header, ...(audio ? { bytes: audio.length } : {}) })}\n`);
+      if (audio) worker.child.stdin.write(audio);
+    };
+    try {
+      assert.equal((await next()).event, 'ready');
+      send({ ...FINAL, id: 1 }, utterance(4));
+      send({ op: 'cancel', id: 1 });
+      assert.deepEqual(await next(), { event: 'cancelled' });
+      send({ ...FINAL, id: 2 }, utterance(2));
+      const second = await next();
+      assert.equal(second.event, 'result');
+      send({ op: 'cancel', id: 2 }); // request 2 has answered: this cancel is late
+      send({ ...INTERIM, id: 3 }, utterance(2));
+      const third = await next();
+      assert.equal(third.event, 'result');
+      assert.match(words(third), /^we,? the people/);
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
   });
 });

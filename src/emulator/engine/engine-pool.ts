@@ -46,8 +46,9 @@ export class EnginePool {
 
   /**
    * One request (`op` transcribe or recognize) with its audio; resolves with the worker's `result` or `error` line.
-   * Aborting `withdraw` says the answer is no longer wanted: the request leaves the queue if no worker has it yet (a
-   * decode already running finishes, unread), and the promise rejects with EngineRequestWithdrawn.
+   * Aborting `withdraw` says the answer is no longer wanted: the request leaves the queue if no worker has it yet, a
+   * running `recognize` is cancelled at its next check (before or after Whisper's encoder pass; anything else runs
+   * to its end, unread), and the promise rejects with EngineRequestWithdrawn.
    */
   request(header: Record<string, unknown>, payload: Buffer, priority: EnginePriority, withdraw?: AbortSignal): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new EngineFailure('the speech engine is closed'));
@@ -61,6 +62,7 @@ export class EnginePool {
           const queue = this.queues[priority];
           const waiting = queue.indexOf(job);
           if (waiting >= 0) queue.splice(waiting, 1);
+          else for (const worker of this.workers) worker.cancel(job);
           reject(new EngineRequestWithdrawn());
         },
         { once: true },
@@ -112,6 +114,8 @@ class PoolWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private ready = false;
   private current: Job | undefined;
+  /** Rises with every request this worker is given, so a late cancel cannot reach the next one. */
+  private requestId = 0;
   private stderr = '';
 
   constructor(options: EnginePoolOptions, hooks: { onIdle: () => void; onExit: (detail: string) => void }) {
@@ -162,8 +166,14 @@ class PoolWorker {
 
   run(job: Job): void {
     this.current = job;
-    this.child.stdin.write(`${JSON.stringify({ ...job.header, bytes: job.payload.length })}\n`);
+    this.requestId += 1;
+    this.child.stdin.write(`${JSON.stringify({ ...job.header, id: this.requestId, bytes: job.payload.length })}\n`);
     this.child.stdin.write(job.payload);
+  }
+
+  /** Asks the worker to stop `job` if it is the one decoding (it answers `cancelled`, then takes the next). */
+  cancel(job: Job): void {
+    if (this.current === job) this.child.stdin.write(`${JSON.stringify({ op: 'cancel', id: this.requestId })}\n`);
   }
 
   kill(): void {

@@ -49,7 +49,7 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   /** Withdraws the interim decode the chain is waiting on: a final has arrived behind it. */
   let interimWanted: AbortController | undefined;
   /** The open utterance as decoded when its last pause began. */
-  let tentative: { audioStart: number; words: Promise<EngineWord[]> } | undefined;
+  let tentative: { audioStart: number; words: Promise<EngineWord[]>; wanted: AbortController } | undefined;
 
   const deliver = (event: EngineEvent) => {
     if (!killed) onEvent(event);
@@ -69,6 +69,12 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
   };
 
   const enqueue = (message: Record<string, unknown>) => {
+    if (message.event === 'resumed') {
+      // The pause was not an endpoint: the decode ahead of it would never be used, and it holds the cores.
+      tentative?.wanted.abort();
+      tentative = undefined;
+      return;
+    }
     if (message.event === 'utterance') {
       pendingUtterances += 1;
       const mine = pendingUtterances;
@@ -76,15 +82,18 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
       if (utterance.reason === 'tentative') {
         // Decoded ahead, not delivered: the final that follows with only silence after it takes these words. Only
         // while the pool has nothing waiting: on a busy machine the guess would delay other streams' finals.
+        tentative?.wanted.abort();
         tentative = undefined;
         if (pool.queuedAhead > 0) return;
-        tentative = { audioStart: utterance.audio_start, words: recognize(utterance) };
+        const wanted = new AbortController();
+        tentative = { audioStart: utterance.audio_start, words: recognize(utterance, wanted.signal), wanted };
         tentative.words.catch(() => {});
         return;
       }
       // A final is decoded at once, beside an interim still decoding for this stream; it is delivered in order.
       const ahead = utterance.final && utterance.tentative && tentative?.audioStart === utterance.audio_start ? tentative.words : undefined;
       if (utterance.final) {
+        if (!ahead) tentative?.wanted.abort();
         tentative = undefined;
         // Once the final is on its way, an interim of the same audio only delays it (events go out in order).
         interimWanted?.abort();

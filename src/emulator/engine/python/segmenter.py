@@ -9,6 +9,7 @@ arrives. It decides where utterances begin and end; the Whisper pool decodes the
                                               final=True once it ended: 'endpoint' (a pause of `endpoint` s),
                                               'max' (long speech), 'finalize' (asked for), 'eof' (end of audio),
                                               with tentative=True when nothing but silence followed the tentative
+  resumed {t}                                 speech went on after a tentative utterance: its decode is not needed
   progress {t}                                audio analysed up to t seconds
 pcm is base64 of s16le mono; times are seconds from the start of the stream."""
 
@@ -118,7 +119,9 @@ class Segmenter:
                 self._tentative = True
         elif self._in_speech:
             self._silence = 0.0
-            self._tentative = False
+            if self._tentative:
+                self._tentative = False
+                self._emit({'event': 'resumed', 't': round(self.t, 3)})
         length = self.t - self._utt_start
         if self._speech_seen and length >= SOFT_MAX_SECONDS and self._silence >= SHORT_PAUSE_SECONDS:
             self._cut('max')

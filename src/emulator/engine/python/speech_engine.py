@@ -10,7 +10,9 @@ the Deepgram-protocol server in Node.
                         sample_rate, channels, multichannel, model, language, detect_language, beam_size
         op=recognize    one utterance of s16le 16 kHz mono PCM: model, language, beam_size
       Each answer is one JSON line: {"event": "result", ...}, or {"event": "error", "message"} for audio that
-      cannot be decoded; the worker then waits for the next request.
+      cannot be decoded; the worker then waits for the next request. A request may carry an "id"; the line
+      {"op": "cancel", "id"} (no audio follows it), sent while that request decodes, stops a recognize after its
+      encoder pass (or before it) with {"event": "cancelled"}: a live decode whose answer is no longer wanted.
   speech_engine.py stream [--encoding E --sample-rate N --channels C] [--endpoint SECONDS|off] [--partials]
                           [--partial-every SECONDS]
       a live stream's front end (no model): stdin frames of 1 type byte + 4-byte big-endian length + payload:
@@ -22,6 +24,7 @@ Exit status 2 means the audio could not be decoded; anything else non-zero is a 
 import argparse
 import json
 import os
+import queue
 import struct
 import sys
 import threading
@@ -103,13 +106,67 @@ def transcribe_file(models, request, data):
             'segments': channels, 'languages': languages, 'model': name}
 
 
-def recognize_utterance(models, request, data):
+class Cancelled(Exception):
+    """The request was cancelled while it decoded."""
+
+
+class Cancellations:
+    """Ids of requests cancelled by the reader thread, checked by the decoding thread."""
+
+    def __init__(self):
+        self._ids = set()
+        self._lock = threading.Lock()
+
+    def add(self, request_id):
+        with self._lock:
+            self._ids.add(request_id)
+
+    def begin(self, request_id):
+        """A check for one request. Ids rise with each request, so cancels of earlier ones (that came too late) go."""
+        if request_id is None:
+            return lambda: False
+        with self._lock:
+            self._ids = {i for i in self._ids if i >= request_id}
+        return lambda: request_id in self._ids
+
+
+def recognize_utterance(models, request, data, cancelled):
     from whisper_transcribe import transcribe_pcm
     name = request['model']
-    segments, language, confidence = transcribe_pcm(models.get(name), name, data, request.get('language'), False,
-                                                    int(request.get('beam_size') or 1), vad=False)
+    model = models.get(name)
+    encode = model.encode
+
+    # Whisper's encoder is most of a decode and one uninterruptible call: look before and after it.
+    def encode_unless_cancelled(features):
+        if cancelled():
+            raise Cancelled()
+        out = encode(features)
+        if cancelled():
+            raise Cancelled()
+        return out
+
+    model.encode = encode_unless_cancelled
+    try:
+        segments, language, confidence = transcribe_pcm(model, name, data, request.get('language'), False,
+                                                        int(request.get('beam_size') or 1), vad=False)
+    finally:
+        del model.encode
     words = [w for segment in segments for w in segment['words']]
     return {'event': 'result', 'words': words, 'model': name}
+
+
+def read_requests(stdin, requests, cancellations):
+    """Reads requests (and cancels, which may arrive while a request decodes) into `requests`; None at the end."""
+    while True:
+        line = stdin.readline()
+        if not line:
+            requests.put(None)
+            return
+        request = json.loads(line)
+        if request.get('op') == 'cancel':
+            cancellations.add(request.get('id'))
+            continue
+        requests.put((request, stdin.read(int(request.get('bytes') or 0))))
 
 
 def serve(args):
@@ -118,20 +175,24 @@ def serve(args):
     models.get(args.model)
     emit({'event': 'ready', 'model': args.model, 'device': whisper_models.device(),
           'load_seconds': round(time.monotonic() - started, 3)})
-    stdin = sys.stdin.buffer
+    requests = queue.Queue()
+    cancellations = Cancellations()
+    threading.Thread(target=read_requests, args=(sys.stdin.buffer, requests, cancellations), daemon=True).start()
     while True:
-        line = stdin.readline()
-        if not line:
+        item = requests.get()
+        if item is None:
             return 0
-        request = json.loads(line)
-        data = stdin.read(int(request.get('bytes') or 0))
+        request, data = item
+        cancelled = cancellations.begin(request.get('id'))
         try:
             if request['op'] == 'transcribe':
                 emit(transcribe_file(models, request, data))
             else:
-                emit(recognize_utterance(models, request, data))
+                emit(recognize_utterance(models, request, data, cancelled))
         except AudioDecodeError as err:
             emit({'event': 'error', 'message': str(err)})
+        except Cancelled:
+            emit({'event': 'cancelled'})
 
 
 def stream(args):

@@ -104,7 +104,7 @@ export class EngineFailure extends Error {
   override name = 'EngineFailure';
 }
 
-/** A decode whose answer its requester no longer wants (an interim overtaken by its stream's final). */
+/** A decode whose answer its requester no longer wants (an interim overtaken by its final, a decode ahead of a pause that was not an endpoint). */
 export class EngineRequestWithdrawn extends Error {
   override name = 'EngineRequestWithdrawn';
   constructor() {

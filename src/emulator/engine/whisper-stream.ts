@@ -68,11 +68,16 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
     return (answer.words as EngineWord[]).map(([w, s, e, c, p]) => [w, round3(s + message.audio_start), round3(e + message.audio_start), c, p]);
   };
 
+  /** The decode ahead will not become a final: stopped, since it holds the cores. */
+  const dropTentative = () => {
+    tentative?.wanted.abort();
+    tentative = undefined;
+  };
+
   const enqueue = (message: Record<string, unknown>) => {
     if (message.event === 'resumed') {
-      // The pause was not an endpoint: the decode ahead of it would never be used, and it holds the cores.
-      tentative?.wanted.abort();
-      tentative = undefined;
+      // The pause was not an endpoint.
+      dropTentative();
       return;
     }
     if (message.event === 'utterance') {
@@ -81,20 +86,19 @@ export function openWhisperStream(input: WhisperStreamInput): EngineStream {
       const utterance = message as unknown as UtteranceMessage;
       if (utterance.reason === 'tentative') {
         // Decoded ahead, not delivered: the final that follows with only silence after it takes these words. Only
-        // while the pool has nothing waiting: on a busy machine the guess would delay other streams' finals.
-        tentative?.wanted.abort();
-        tentative = undefined;
+        // while no final or file waits for a worker: on a busy machine the guess would delay other streams' finals.
+        dropTentative();
         if (pool.queuedAhead > 0) return;
         const wanted = new AbortController();
         tentative = { audioStart: utterance.audio_start, words: recognize(utterance, wanted.signal), wanted };
         tentative.words.catch(() => {});
         return;
       }
-      // A final is decoded at once, beside an interim still decoding for this stream; it is delivered in order.
+      // A final is decoded at once (or taken from the decode ahead) and delivered in order.
       const ahead = utterance.final && utterance.tentative && tentative?.audioStart === utterance.audio_start ? tentative.words : undefined;
       if (utterance.final) {
-        if (!ahead) tentative?.wanted.abort();
-        tentative = undefined;
+        if (ahead) tentative = undefined;
+        else dropTentative();
         // Once the final is on its way, an interim of the same audio only delays it (events go out in order).
         interimWanted?.abort();
       }

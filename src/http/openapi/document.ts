@@ -68,6 +68,12 @@ const DATE_OR_TIME = { anyOf: [{ type: 'string', format: 'date' }, { type: 'stri
 const MODE = { type: 'string', enum: ['auto', 'sync', 'async'] };
 const PRIORITY = { type: 'integer', minimum: 1, maximum: 5 };
 const DURATION_HINT = { type: 'number', exclusiveMinimum: 0 };
+/** A live endpoint: a GET that upgrades to a WebSocket (`426` without the upgrade). */
+const liveUpgrade = (operationId: string, summary: string, session: string) => ({
+  operationId,
+  summary,
+  responses: { '101': { description: `Switching Protocols: ${session}` }, ...tenantErrors(426) },
+});
 const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string', minLength: 1 } });
 const pageParams = (statuses: readonly string[]) => [
   { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: statuses } },
@@ -383,14 +389,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
         },
       },
       '/v1/listen': {
-        get: {
-          operationId: 'listenLive',
-          summary: 'Live transcription: a WebSocket upgrade with Deepgram’s live query parameters',
-          responses: {
-            '101': { description: 'Switching Protocols: the live session (Deepgram’s message protocol)' },
-            ...tenantErrors(426),
-          },
-        },
+        get: liveUpgrade('listenLive', 'Live transcription: a WebSocket upgrade with Deepgram’s live query parameters', 'the live session (Deepgram’s message protocol)'),
         post: {
           operationId: 'listen',
           summary: 'Deepgram-compatible prerecorded transcription',
@@ -416,14 +415,11 @@ export function buildOpenApiDocument(serverUrl?: string) {
         },
       },
       '/v2/listen': {
-        get: {
-          operationId: 'listenFlux',
-          summary: 'Flux live transcription (Deepgram’s /v2/listen): a WebSocket upgrade with Flux’s query parameters',
-          responses: {
-            '101': { description: 'Switching Protocols: the Flux session (Connected, TurnInfo, Configure acknowledgements)' },
-            ...tenantErrors(426),
-          },
-        },
+        get: liveUpgrade(
+          'listenFlux',
+          'Flux live transcription (Deepgram’s /v2/listen): a WebSocket upgrade with Flux’s query parameters',
+          'the Flux session (Connected, TurnInfo, Configure acknowledgements)',
+        ),
       },
       '/v1/usage': {
         get: {

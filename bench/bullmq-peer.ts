@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpuMs } from './processes.js';
+import { callDeepgramStandIn } from './deepgram-stand-in.js';
 
 export interface QueuePeerResult {
   makespanSeconds: number;
@@ -24,9 +25,9 @@ function redisPid(port: number): number | undefined {
 
 /**
  * The reference design's queue (BullMQ on Redis): `jobs` jobs added one by one, a worker running `cap` at once, each
- * waiting `latencyMs` as the Deepgram call would. No durability beyond Redis, no workflow: the queue alone.
+ * calling the Deepgram stand-in (`deepgram`, answering after `latencyMs`), or without one waiting `latencyMs`. No durability beyond Redis, no workflow: the queue alone.
  */
-export async function benchBullmqPeer(options: { jobs: number; latencyMs: number; cap: number; redisUrl: string }, log: (m: string) => void): Promise<QueuePeerResult> {
+export async function benchBullmqPeer(options: { jobs: number; latencyMs: number; cap: number; redisUrl: string; deepgram?: { url: string; key: string; audioUrl: string } }, log: (m: string) => void): Promise<QueuePeerResult> {
   const url = new URL(options.redisUrl);
   const port = Number(url.port || 6379);
   // BullMQ's workers hold blocking commands: their client must not give up on a request (maxRetriesPerRequest: null).
@@ -39,7 +40,8 @@ export async function benchBullmqPeer(options: { jobs: number; latencyMs: number
   const worker = new Worker(
     name,
     async () => {
-      await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+      if (options.deepgram) await callDeepgramStandIn(options.deepgram, options.deepgram.audioUrl);
+      else await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     },
     { connection, concurrency: options.cap },
   );

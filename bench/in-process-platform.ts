@@ -8,7 +8,7 @@ import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { stopInOrder } from './stats.js';
 
 /**
- * The API and a batch worker in this process, as `npm start` runs them, over a throwaway database: for benchmarks
+ * The API and a batch worker in this process, as `npm start` runs them (one Temporal connection), over a throwaway database: for benchmarks
  * that drive many jobs. `env` holds the settings a benchmark changes (caps, rate limits, keys).
  */
 export async function startInProcessPlatform(options: { temporalAddress: string; deepgramUrl: string; deepgramKey: string; taskQueue: string; env?: Record<string, string> }) {
@@ -27,8 +27,9 @@ export async function startInProcessPlatform(options: { temporalAddress: string;
     ...options.env,
   });
   const worker = await startBatchWorker({ config, temporalAddress: options.temporalAddress, db: database.db, deepgram: { apiUrls: [options.deepgramUrl], apiKey: options.deepgramKey } });
-  const temporal = await createTemporalClient({ address: options.temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys });
-  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, logger: createLogger({ level: 'silent' }) });
+  // As under `npm start`: the API shares the worker's connection (and may start sync jobs eagerly).
+  const temporal = await createTemporalClient({ address: options.temporalAddress, namespace: config.temporal.namespace, payloadKeys: config.temporal.payloadKeys, workerConnection: worker.connection });
+  const api = await startApiServer({ config, db: database.db, temporal: temporal.client, eagerWorkflowStart: temporal.eagerStart, logger: createLogger({ level: 'silent' }) });
   return {
     apiUrl: api.url,
     db: database.db,

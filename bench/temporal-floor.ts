@@ -20,12 +20,13 @@ export interface FloorResult {
 
 /**
  * Temporal's own floor for `jobs` jobs: a dev server on a SQLite file (with the given pragmas), workflows of one
- * activity each that waits `latencyMs`, at most `cap` activities at once. What this project's per-job workflow cannot
+ * activity each that calls the Deepgram stand-in (`deepgram`, answering after `latencyMs`) or, without one, waits
+ * `latencyMs`, at most `cap` activities at once. What this project's per-job workflow cannot
  * beat, measured on the same machine, CLI and SDK.
  */
 export async function benchTemporalFloor(
   cliPath: string,
-  options: { label: string; jobs: number; latencyMs: number; cap: number; sqlitePragmas: readonly string[] },
+  options: { label: string; jobs: number; latencyMs: number; cap: number; sqlitePragmas: readonly string[]; deepgram?: { url: string; key: string; audioUrl: string } },
   log: (m: string) => void,
 ): Promise<FloorResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dtp-bench-floor-'));
@@ -36,7 +37,7 @@ export async function benchTemporalFloor(
   const client = new Client({ connection, namespace: 'default' });
   try {
     const { code } = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'floor/floor.workflow.ts'), logger: new DefaultLogger('WARN') });
-    const worker = await Worker.create({ connection: workerConnection, taskQueue, workflowBundle: { code }, activities: floorActivities(), maxConcurrentActivityTaskExecutions: options.cap });
+    const worker = await Worker.create({ connection: workerConnection, taskQueue, workflowBundle: { code }, activities: floorActivities(options.deepgram), maxConcurrentActivityTaskExecutions: options.cap });
     const running = worker.run();
     const serverCpuBefore = cpuMs(server.pid);
     const ownCpuBefore = process.cpuUsage();

@@ -14,7 +14,7 @@ import { listLiveSegments } from '../db/repositories/live-segments.repository.js
 import { findLiveSession } from '../db/repositories/live-sessions.repository.js';
 import { AppError } from '../domain/errors.js';
 import { resolveMode, routeAtSubmission } from '../domain/routing.js';
-import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type ResolvedMode } from '../domain/transcription.js';
+import { FINAL_STATUSES, type AudioSource, type DeepgramOptions, type Job, type ResolvedMode } from '../domain/transcription.js';
 import { deepgramCallbackSignal } from '../../workflows/definitions.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 import { submissionFingerprint } from './fingerprint.js';
@@ -73,7 +73,12 @@ export function createTranscriptionService(deps: ServiceDeps) {
   /** A job of the caller's tenant (another tenant's is as missing as an unknown id), with its transcript or queue place. */
   async function load(caller: Caller, id: string): Promise<JobWithTranscript | undefined> {
     const job = await findJob(db, id, caller.tenantId);
-    if (!job) return undefined;
+    return job ? withDetails(job) : undefined;
+  }
+
+  /** A job with what its answer shows beside the row: its transcript, its place in the queue, a stream's finals. */
+  async function withDetails(job: Job): Promise<JobWithTranscript> {
+    const id = job.id;
     const transcript = job.status === 'completed' ? await findTranscript(db, id) : undefined;
     const position = job.status === 'queued' && job.requestedMode !== 'stream' ? await queuePosition(db, job) : undefined;
     const stream = job.requestedMode === 'stream' && job.status !== 'deleted' ? await streamSoFar(id) : undefined;
@@ -93,9 +98,13 @@ export function createTranscriptionService(deps: ServiceDeps) {
     if (refusal) throw refusal;
   }
 
-  async function finish(caller: Caller, jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean): Promise<SubmitResult> {
+  /**
+   * The submission's answer. A job nobody waits for is answered from `stored`, the row as the submission wrote it
+   * (one read fewer per job); one waited for is read again, as it is now.
+   */
+  async function finish(caller: Caller, jobId: string, mode: ResolvedMode | null, waitMs: number, replayed: boolean, stored?: Job): Promise<SubmitResult> {
     const finished = mode === 'sync' && (await starter.waitBounded(jobId, waitMs));
-    const loaded = await load(caller, jobId);
+    const loaded = stored && mode !== 'sync' ? await withDetails(stored) : await load(caller, jobId);
     if (!loaded) throw new Error(`job ${jobId} vanished after submit`);
     return { ...withMode(loaded, mode), finished: finished || (replayed && FINAL_STATUSES.includes(loaded.job.status)), replayed };
   }
@@ -132,7 +141,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
     const jobId = randomUUID();
     const fingerprint = submissionFingerprint(request);
 
-    let inserted: boolean;
+    let inserted: Job | undefined;
     try {
       inserted = await insertJob(db, {
         id: jobId,
@@ -180,7 +189,7 @@ export function createTranscriptionService(deps: ServiceDeps) {
 
     const started = await startOrRefuse(caller, { ...request, jobId });
     const mode = started.started ? started.mode : resolveMode(request.mode, request.durationHint, settings.routing);
-    return finish(caller, jobId, mode, waitBudget(), false);
+    return finish(caller, jobId, mode, waitBudget(), false, inserted);
   }
 
   /**

@@ -88,11 +88,11 @@ function newJobRow(job: NewJob) {
 
 /**
  * Inserts a queued job; a second insert with the same id, or the same tenant's Idempotency-Key, is a no-op
- * (idempotent submit). Returns whether it inserted.
+ * (idempotent submit). Returns the job as stored, or undefined when it was not inserted.
  */
-export async function insertJob(db: Db, job: NewJob): Promise<boolean> {
-  const result = await db.insertInto('jobs').values(newJobRow(job)).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+export async function insertJob(db: Db, job: NewJob): Promise<Job | undefined> {
+  const row = await db.insertInto('jobs').values(newJobRow(job)).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
+  return row ? rowToJob(row) : undefined;
 }
 
 /** Many queued jobs in one statement (a batch): the ids inserted, with their creation times; one whose Idempotency-Key is taken is not. */

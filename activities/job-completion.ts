@@ -1,6 +1,7 @@
 import type { Db } from '../src/db/database.js';
 import { markJobCompleted, type FinishingJob } from '../src/db/repositories/jobs.repository.js';
 import { recordJobUsage } from '../src/db/repositories/usage.repository.js';
+import type { TranscriptCompletion } from '../src/db/repositories/job-completion.repository.js';
 import { modelLabel } from '../src/domain/model-label.js';
 import type { TranscriptSummary } from '../src/domain/transcription.js';
 import type { Metrics } from '../src/observability/metrics.js';
@@ -23,13 +24,20 @@ export function createJobCompletion(deps: JobCompletionDeps) {
     deps.metrics.transcriptionRequests.inc({ status, model, region: deps.metricsRegion ?? 'default' });
     if (status === 'completed') deps.metrics.transcriptionLatency.observe({ model, mode: job.mode ?? 'sync' }, (Date.now() - job.createdAt.getTime()) / 1000);
   };
+  const countMetered = (metered: { tenantName: string; audioSeconds: number } | null) => {
+    if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'prerecorded' }, metered.audioSeconds);
+  };
   return {
     countFinished,
     /** Completes the job and meters its audio for its tenant: once, however often this runs. */
     async completeJob(jobId: string, summary: TranscriptSummary): Promise<void> {
       countFinished(await markJobCompleted(deps.db, jobId, { deepgramRequestId: summary.deepgramRequestId, durationSeconds: summary.durationSeconds }), 'completed');
-      const metered = await recordJobUsage(deps.db, jobId);
-      if (metered) deps.metrics?.tenantAudioSeconds.inc({ tenant: metered.tenantName, mode: 'prerecorded' }, metered.audioSeconds);
+      countMetered(await recordJobUsage(deps.db, jobId));
+    },
+    /** Counts what storeTranscriptAndCompleteJob did (the job finished and metered by that call, if it was). */
+    counted(completion: TranscriptCompletion): void {
+      countFinished(completion.finishing, 'completed');
+      countMetered(completion.metered ?? null);
     },
   };
 }

@@ -10,6 +10,7 @@ import { audioInputFor } from './audio-input.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { findTranscript, saveTranscript } from '../src/db/repositories/transcripts.repository.js';
+import { storeTranscriptAndCompleteJob } from '../src/db/repositories/job-completion.repository.js';
 import { findJobAudio, markJobProcessing, recordDeepgramSubmission, takeJobForDeepgram, type JobForDeepgram } from '../src/db/repositories/jobs.repository.js';
 import { createJobCompletion } from './job-completion.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
@@ -64,15 +65,20 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     try {
       const job = await takeJob(request);
       let summary = job.stored;
+      let completedHere = false;
       if (!summary) {
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
         const response = await deps.transcriber.transcribe({ audio: await audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
         const text = transcriptText(response);
-        // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it.
-        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () =>
-          saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response }),
-        );
         const duration = audioDuration(response);
+        const transcript = { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text, result: response };
+        // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it. A call
+        // that completes its job stores the transcript, completes and meters the job in one round trip.
+        await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, async () => {
+          if (!request.completeJob) return saveTranscript(deps.db, transcript);
+          completion.counted(await storeTranscriptAndCompleteJob(deps.db, { ...transcript, durationSeconds: duration }));
+          completedHere = true;
+        });
         deps.logger?.info(
           { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
           'transcript stored',
@@ -81,7 +87,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
       }
       const done = summary;
-      if (request.completeJob) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, done));
+      if (request.completeJob && !completedHere) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, done));
       return summary;
     } catch (err) {
       throw deepgramFailure(err);

@@ -16,6 +16,11 @@ export interface GlobalCallSlotsOptions {
   logger?: Logger;
 }
 
+/** How long a place given back with no reservation waiting is kept for the next one before it is released. */
+const PARK_MS = 1_000;
+/** At most this many such places per worker: the rest go back at once, for any worker to take. */
+const MAX_PARKED = 8;
+
 interface CallSlotPermit extends SlotPermit {
   leaseId: string;
 }
@@ -37,13 +42,15 @@ export type GlobalCallSlots = CustomSlotSupplier<ActivitySlotInfo> & {
  * A Temporal slot supplier for the Deepgram-calls worker whose slots are leases in PostgreSQL, so that
  * DEEPGRAM_MAX_CONCURRENT holds across every batch worker however many run: the worker polls for a Deepgram task
  * only once it holds a place, and excess work waits in Temporal's queue. Temporal reserves a slot before each
- * poll, so an idle worker holds a place or two per poller; they are used the moment a task arrives.
+ * poll, so an idle worker holds a place or two per poller; they are used the moment a task arrives. A place given
+ * back while no reservation waits is kept up to a second for the next one (at most eight per worker).
  */
 export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCallSlots {
   const { db, holder, limit, leaseMs, logger } = options;
   const retryMs = options.retryMs ?? 200;
   let renewal: NodeJS.Timeout | undefined;
   let databaseDown = false;
+  let stopping = false;
   const held = new Set<string>();
   /** Released by Temporal but not yet deleted (the database did not answer): retried on every renewal tick. */
   const unreleased = new Set<string>();
@@ -55,6 +62,34 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
     );
   /** Reservations of this worker waiting for a place: a place it gives back goes straight to one of them. */
   const waiting = new Set<(leaseId: string) => void>();
+  /**
+   * Places given back while no reservation waited, kept a moment for the next one (which comes as soon as a poller
+   * has taken a task): under a steady stream of calls a place is taken and given back once, not once per call.
+   */
+  const parked = new Map<string, NodeJS.Timeout>();
+  const parkMs = Math.min(PARK_MS, Math.floor(leaseMs / 3));
+
+  function park(leaseId: string): boolean {
+    if (stopping || parked.size >= MAX_PARKED || parkMs <= 0) return false;
+    const timer = setTimeout(() => {
+      parked.delete(leaseId);
+      held.delete(leaseId);
+      void release(leaseId);
+    }, parkMs);
+    timer.unref();
+    parked.set(leaseId, timer);
+    return true;
+  }
+
+  /** A parked place, if any (no query). */
+  function unpark(): string | undefined {
+    const next = parked.entries().next();
+    if (next.done) return undefined;
+    const [leaseId, timer] = next.value;
+    clearTimeout(timer);
+    parked.delete(leaseId);
+    return leaseId;
+  }
 
   /** Waits `ms` (then the caller asks the database again) unless this worker hands over a place first. */
   function waitForPlace(ms: number, signal: AbortSignal): Promise<string | undefined> {
@@ -83,11 +118,14 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
       next.value(leaseId);
       return;
     }
+    if (park(leaseId)) return;
     held.delete(leaseId);
     void release(leaseId); // must not block; a failed delete is retried, and the lease lapses anyway
   }
 
   async function reserveSlot(_ctx: unknown, abortSignal: AbortSignal): Promise<CallSlotPermit> {
+    const kept = abortSignal.aborted ? undefined : unpark();
+    if (kept) return { leaseId: kept };
     while (!abortSignal.aborted) {
       try {
         const leaseId = await tryAcquireCallSlot(db, { holder, limit, leaseMs });
@@ -120,6 +158,8 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
     type: 'custom',
     reserveSlot,
     async tryTake() {
+      const kept = unpark();
+      if (kept) return kept;
       const leaseId = await tryAcquireCallSlot(db, { holder, limit, leaseMs }).catch(() => null);
       if (leaseId) held.add(leaseId);
       return leaseId;
@@ -137,6 +177,9 @@ export function createGlobalCallSlots(options: GlobalCallSlotsOptions): GlobalCa
       renewal.unref();
     },
     async stop() {
+      stopping = true;
+      for (const timer of parked.values()) clearTimeout(timer);
+      parked.clear();
       clearInterval(renewal);
       await releaseAllCallSlots(db, holder).catch((err: unknown) => logger?.warn({ err }, 'Deepgram call slots not released; they lapse on their own'));
     },

@@ -11,6 +11,7 @@ import { createDeepgramTranscriber } from '../../src/adapters/deepgram/transcrib
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../src/emulator/index.js';
 import { insertJob } from '../../src/db/repositories/jobs.repository.js';
 import { saveTranscript } from '../../src/db/repositories/transcripts.repository.js';
+import { storeTranscriptAndCompleteJob } from '../../src/db/repositories/job-completion.repository.js';
 import type { TranscriptSummary } from '../../src/domain/transcription.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.js';
@@ -88,5 +89,33 @@ describe('idempotent saves under activity retry', () => {
     assert.equal(row.requested_mode, 'auto', 'the second insert was a no-op');
     assert.equal(row.audio_duration_seconds, 3.5);
     assert.equal(row.error, null);
+  });
+
+  test('storing, completing and metering in one statement: once, however often it runs; nothing for a canceled job', async () => {
+    const source = { kind: 'url' as const, url: 'https://example.com/c.wav' };
+    await insertJob(database.db, { id: 'job-once', tenantId: 'default', requestedMode: 'async', source, options: { model: 'nova-3' } });
+    const transcript = { jobId: 'job-once', deepgramRequestId: 'req-once', text: 'hello', result: { metadata: { request_id: 'req-once' } }, durationSeconds: 4.5 };
+    const [first, second] = await Promise.all([storeTranscriptAndCompleteJob(database.db, transcript), storeTranscriptAndCompleteJob(database.db, { ...transcript, text: 'other' })]);
+    const finishers = [first, second].filter((c) => c.finishing);
+    assert.equal(finishers.length, 1, 'one call finished the job (counted once)');
+    assert.deepEqual([first, second].flatMap((c) => (c.metered ? [c.metered] : [])), [{ tenantId: 'default', tenantName: 'default', audioSeconds: 4.5 }], 'metered once');
+    assert.deepEqual(await storeTranscriptAndCompleteJob(database.db, transcript), {}, 'a third run changes nothing');
+    const job = await database.db.selectFrom('jobs').selectAll().where('id', '=', 'job-once').executeTakeFirstOrThrow();
+    assert.equal(job.status, 'completed');
+    assert.equal(job.audio_duration_seconds, 4.5);
+    assert.equal(job.deepgram_request_id, 'req-once');
+    const stored = await database.db.selectFrom('transcripts').selectAll().where('job_id', '=', 'job-once').execute();
+    assert.equal(stored.length, 1);
+    const usage = await database.db.selectFrom('usage_records').selectAll().where('source_id', '=', 'job-once').execute();
+    assert.equal(usage.length, 1);
+    assert.equal(usage[0]!.model, 'nova-3');
+
+    await insertJob(database.db, { id: 'job-canceled', tenantId: 'default', requestedMode: 'async', source, options: {} });
+    await database.db.updateTable('jobs').set({ status: 'canceled' }).where('id', '=', 'job-canceled').execute();
+    assert.deepEqual(await storeTranscriptAndCompleteJob(database.db, { ...transcript, jobId: 'job-canceled' }), {});
+    const canceled = await database.db.selectFrom('jobs').select('status').where('id', '=', 'job-canceled').executeTakeFirstOrThrow();
+    assert.equal(canceled.status, 'canceled', 'a canceled job stays canceled');
+    assert.equal((await database.db.selectFrom('transcripts').selectAll().where('job_id', '=', 'job-canceled').execute()).length, 0);
+    assert.equal((await database.db.selectFrom('usage_records').selectAll().where('source_id', '=', 'job-canceled').execute()).length, 0);
   });
 });

@@ -65,7 +65,6 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     try {
       const job = await takeJob(request);
       let summary = job.stored;
-      let completedHere = false;
       if (!summary) {
         if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
         const response = await deps.transcriber.transcribe({ audio: await audioInputFor(job.source, deps.blobs), options: job.options, signal: ctx.cancellationSignal });
@@ -75,9 +74,8 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         // Deepgram has answered (and billed): keep the answer and wait for the database rather than drop it. A call
         // that completes its job stores the transcript, completes and meters the job in one round trip.
         await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, async () => {
-          if (!request.completeJob) return saveTranscript(deps.db, transcript);
-          completion.counted(await storeTranscriptAndCompleteJob(deps.db, { ...transcript, durationSeconds: duration }));
-          completedHere = true;
+          if (request.completeJob) completion.counted(await storeTranscriptAndCompleteJob(deps.db, { ...transcript, durationSeconds: duration }));
+          else await saveTranscript(deps.db, transcript);
         });
         deps.logger?.info(
           { jobId: request.jobId, workflowId: ctx.info.workflowExecution?.workflowId, deepgramRequestId: response.metadata.request_id, durationSeconds: duration, attempt: ctx.info.attempt },
@@ -87,7 +85,8 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
         summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: duration };
       }
       const done = summary;
-      if (request.completeJob && !completedHere) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, done));
+      // A transcript stored by an earlier attempt: the job may still need completing.
+      if (request.completeJob && job.stored) await saveWhileDatabaseReturns(ctx, deps.logger, request.jobId, () => completion.completeJob(request.jobId, done));
       return summary;
     } catch (err) {
       throw deepgramFailure(err);

@@ -25,7 +25,8 @@ function redisPid(port: number): number | undefined {
 
 /**
  * The reference design's queue (BullMQ on Redis): `jobs` jobs added one by one, a worker running `cap` at once, each
- * calling the Deepgram stand-in (`deepgram`, answering after `latencyMs`), or without one waiting `latencyMs`. No durability beyond Redis, no workflow: the queue alone.
+ * calling the Deepgram stand-in (`deepgram`, answering after `latencyMs`), or without one waiting `latencyMs`. No
+ * durability beyond Redis, no workflow: the queue alone.
  */
 export async function benchBullmqPeer(options: { jobs: number; latencyMs: number; cap: number; redisUrl: string; deepgram?: { url: string; key: string; audioUrl: string } }, log: (m: string) => void): Promise<QueuePeerResult> {
   const url = new URL(options.redisUrl);

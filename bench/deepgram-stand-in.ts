@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { REPO_ROOT } from '../test/helpers/paths.js';
 import { spawnEntry, stopChild } from './processes.js';
 import { freePort } from '../src/runtime/free-port.js';
 
@@ -29,44 +26,4 @@ export async function callDeepgramStandIn(standIn: { url: string; key: string },
   const res = await fetch(`${standIn.url}/v1/listen`, { method: 'POST', headers: { authorization: `Token ${standIn.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: audioUrl }) });
   const body = (await res.json()) as { metadata?: { request_id?: string } };
   if (!res.ok || !body.metadata?.request_id) throw new Error(`the Deepgram stand-in answered ${res.status}`);
-}
-
-/**
- * The benchmark's client (load-client.ts) in a process of its own, so its CPU is not counted as any system's: it hosts
- * the audio the stand-in fetches, and, given `apiUrl` and `jobs`, submits them when `go` is called.
- */
-export async function startBenchClient(options: { apiUrl?: string; jobs?: number; batchSize?: number; label: string }, log: (m: string) => void) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      BENCH_CLIENT_API_URL: options.apiUrl ?? '',
-      BENCH_CLIENT_JOBS: String(options.jobs ?? 0),
-      BENCH_CLIENT_BATCH_SIZE: String(options.batchSize ?? 0),
-      BENCH_CLIENT_LABEL: options.label,
-    },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the bench client exited with ${code}`))));
-  exited.catch(() => undefined);
-  const nextLine = async (): Promise<string> => {
-    const line = await Promise.race([lines.next(), exited]);
-    if (line.done) throw new Error('the bench client closed its output');
-    return line.value as string;
-  };
-  const ready = await nextLine();
-  if (!ready.startsWith('ready ')) throw new Error(`the bench client did not start: ${ready}`);
-  log(`${options.label}: client ready`);
-  return {
-    audioUrl: ready.slice('ready '.length),
-    /** Submits the jobs; resolves once every submission was answered. */
-    async go(): Promise<{ submitSeconds: number; throttled: number }> {
-      child.stdin!.write('go\n');
-      const line = await nextLine();
-      if (!line.startsWith('done ')) throw new Error(`the bench client said: ${line}`);
-      return JSON.parse(line.slice('done '.length)) as { submitSeconds: number; throttled: number };
-    },
-    stop: () => stopChild(child),
-  };
 }

@@ -8,8 +8,8 @@ import { TEST_PAYLOAD_KEYS_ENV } from '../test/helpers/payload-keys.js';
 import { stopInOrder } from './stats.js';
 
 /**
- * The API and a batch worker in this process, as `npm start` runs them (one Temporal connection), over a throwaway database: for benchmarks
- * that drive many jobs. `env` holds the settings a benchmark changes (caps, rate limits, keys).
+ * The API and a batch worker in this process, as `npm start` runs them (one Temporal connection), over a throwaway
+ * database: for benchmarks that drive many jobs. `env` holds the settings a benchmark changes (caps, rate limits, keys).
  */
 export async function startInProcessPlatform(options: { temporalAddress: string; deepgramUrl: string; deepgramKey: string; taskQueue: string; env?: Record<string, string> }) {
   const database = await createTestDatabase();

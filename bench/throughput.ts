@@ -7,7 +7,8 @@ import { DEV_SERVER_SQLITE_PRAGMAS, startTemporalDevServer } from '../src/tempor
 import { startInProcessPlatform } from './in-process-platform.js';
 import { cpuMs } from './processes.js';
 import { stopInOrder } from './stats.js';
-import { startBenchClient, startDeepgramStandIn } from './deepgram-stand-in.js';
+import { startDeepgramStandIn } from './deepgram-stand-in.js';
+import { startBenchClient } from './bench-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -47,7 +47,7 @@ export async function storeTranscriptAndCompleteJob(db: Db, transcript: StoredTr
         completed_at = case when jobs.error->>'code' = ${NOT_STARTED} then ${now}::timestamptz else coalesce(jobs.completed_at, ${now}) end
       from before
       where jobs.id = before.id
-        and (jobs.status in ('queued', 'processing') or jobs.status = 'completed' or (jobs.status = 'failed' and jobs.error->>'code' = ${NOT_STARTED}))
+        and (jobs.status in ('queued', 'processing', 'completed') or (jobs.status = 'failed' and jobs.error->>'code' = ${NOT_STARTED}))
       returning before.status as before_status, before.created_at as before_created_at, before.mode as before_mode, before.options as before_options,
         jobs.tenant_id, jobs.api_key_id, jobs.audio_duration_seconds, jobs.options
     ),

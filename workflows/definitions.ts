@@ -1,8 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeepgramCallbackNotice, JobPhase, JobStatus, ResolvedMode, JobError } from '../src/domain/transcription.js';
 
-/** Workflow type name; renaming it breaks running workflows. */
-export const TRANSCRIPTION_WORKFLOW = 'transcription';
+/** Workflow type name of a file job (sync or async); renaming it breaks running workflows. */
+export const TRANSCRIPTION_WORKFLOW = 'transcriptionJob';
+
+/**
+ * The file job's type before 2026-12-05, kept for the runs it started: its code decides its path by `patched()`
+ * markers and keeps a JobStatus search attribute up to date. Renaming it breaks those runs.
+ */
+export const LEGACY_TRANSCRIPTION_WORKFLOW = 'transcription';
 
 /** Workflow type name of webhook deliveries; renaming it breaks running deliveries. */
 export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDelivery';

@@ -1,4 +1,4 @@
-export { transcription } from './transcription.workflow.js';
+export { transcription, transcriptionJob } from './transcription.workflow.js';
 export { webhookDelivery } from './webhook-delivery.workflow.js';
 export { liveSession } from './live-session.workflow.js';
 export { dataRetention } from './retention.workflow.js';

@@ -1,12 +1,15 @@
-import { ParentClosePolicy, startChild, TemporalFailure } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild, TemporalFailure } from '@temporalio/workflow';
 import { batchJobInput, type TranscriptionBatchInput } from '../src/domain/batch.js';
-import { jobSearchAttributes } from '../src/domain/job-search-attributes.js';
+import { fileJobSearchAttributes, jobSearchAttributes } from '../src/domain/job-search-attributes.js';
 import { routeAtSubmission } from '../src/domain/routing.js';
-import { TRANSCRIPTION_WORKFLOW } from './definitions.js';
-import type { transcription } from './transcription.workflow.js';
+import { LEGACY_TRANSCRIPTION_WORKFLOW, TRANSCRIPTION_WORKFLOW } from './definitions.js';
+import type { transcriptionJob } from './transcription.workflow.js';
 
 /** Child starts per workflow task: a thousand-job batch is ten tasks, none of them large. */
 const STARTS_PER_TASK = 100;
+
+/** `patched()` id of the change that starts jobs as `transcriptionJob` workflows (throughput, 2026-12-05). */
+const JOB_WORKFLOW_TYPE = 'job-workflow-type';
 
 
 /**
@@ -19,13 +22,15 @@ const STARTS_PER_TASK = 100;
 export async function transcriptionBatch(batch: TranscriptionBatchInput): Promise<{ started: number; alreadyStarted: number }> {
   let started = 0;
   let alreadyStarted = 0;
+  // Dispatchers started before the change go on starting the type their histories recorded.
+  const current = patched(JOB_WORKFLOW_TYPE);
   for (let i = 0; i < batch.jobs.length; i += STARTS_PER_TASK) {
     await Promise.all(
       batch.jobs.slice(i, i + STARTS_PER_TASK).map(async (job) => {
         const input = batchJobInput(batch, job);
         const route = routeAtSubmission(input);
         try {
-          await startChild<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+          await startChild<typeof transcriptionJob>(current ? TRANSCRIPTION_WORKFLOW : LEGACY_TRANSCRIPTION_WORKFLOW, {
             // A job's workflow id is its job id (src/temporal/task-queues.ts).
             workflowId: job.jobId,
             taskQueue: batch.taskQueue,
@@ -33,7 +38,9 @@ export async function transcriptionBatch(batch: TranscriptionBatchInput): Promis
             parentClosePolicy: ParentClosePolicy.ABANDON,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             priority: { priorityKey: job.priority, fairnessKey: input.owner.tenantId },
-            ...(input.searchAttributesAtStart ? { typedSearchAttributes: jobSearchAttributes('queued', input.owner.tenantName, route) } : {}),
+            ...(input.searchAttributesAtStart
+              ? { typedSearchAttributes: current ? fileJobSearchAttributes(input.owner.tenantName, route) : jobSearchAttributes('queued', input.owner.tenantName, route) }
+              : {}),
           });
           started++;
         } catch (err) {

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
+import { fileJobSearchAttributes, jobSearchAttributes, TENANT_KEY } from '../src/domain/job-search-attributes.js';
 import { needsProbe, resolveMode } from '../src/domain/routing.js';
 import { shouldChunk, timecode, type ChunkPlan, type ChunkSpan } from '../src/domain/chunking.js';
 import type { DeepgramCallbackNotice, JobError, JobPhase, JobStatus, ResolvedMode, TranscriptionInput, TranscriptionOutcome, TranscriptSummary } from '../src/domain/transcription.js';
@@ -57,9 +57,30 @@ const LEGACY_OWNER = { tenantId: 'default', tenantName: 'default', apiKeyId: nul
 /**
  * One transcription job: route sync/async, call Deepgram through retryable activities,
  * store the result, mark the job, hand notifications to their own workflows. Completes with the
- * outcome; fails (visibly, in the Temporal UI) when the job fails, after recording why.
+ * outcome; fails (visibly, in the Temporal UI) when the job fails, after recording why. Its status in the Temporal UI
+ * is the workflow's own (no JobStatus search attribute), and it takes the lean path without a `patched()` marker:
+ * one history event and one visibility write fewer per job than the `transcription` type it replaces.
+ */
+export async function transcriptionJob(input: TranscriptionInput): Promise<TranscriptionOutcome> {
+  return runTranscription(input, { lean: () => true, keepsJobStatus: false });
+}
+
+/**
+ * The job workflow's type before 2026-12-05, for the runs it started: the same job, its path decided by `patched()`
+ * markers (in the order its histories recorded them) and a JobStatus search attribute kept up to date.
  */
 export async function transcription(input: TranscriptionInput): Promise<TranscriptionOutcome> {
+  return runTranscription(input, { lean: () => patched(LEAN_JOB_PATH), keepsJobStatus: true });
+}
+
+interface JobWorkflowVersion {
+  /** Whether this run takes the lean job path; called where the `transcription` type always decided it. */
+  lean: () => boolean;
+  /** Whether the run keeps the JobStatus search attribute up to date (only the `transcription` type does). */
+  keepsJobStatus: boolean;
+}
+
+async function runTranscription(input: TranscriptionInput, version: JobWorkflowVersion): Promise<TranscriptionOutcome> {
   // Workflows started before tenancy carry no owner: they are the implicit tenant's.
   const owner = input.owner ?? LEGACY_OWNER;
   const progress: TranscriptionProgress = {
@@ -89,13 +110,17 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   setHandler(deepgramCallbackSignal, (notice) => {
     callbackNotice ??= notice;
   });
+  /** Which of Tenant and JobMode the run carries already (written by the start request, or by this run). */
+  const written = { tenant: false, mode: false };
   const setStatus = (status: JobStatus, mode: ResolvedMode | null = progress.mode) => {
     if (status !== progress.status) progress.version = (progress.version ?? 0) + 1;
     progress.status = status;
     progress.mode = mode;
-    if (input.searchAttributes) {
-      upsertSearchAttributes(jobSearchAttributes(status, owner.tenantName, mode));
-    }
+    if (!input.searchAttributes) return;
+    if (version.keepsJobStatus) upsertSearchAttributes(jobSearchAttributes(status, owner.tenantName, mode));
+    else if (!written.tenant || (mode && !written.mode)) upsertSearchAttributes(fileJobSearchAttributes(owner.tenantName, mode));
+    written.tenant = true;
+    written.mode ||= mode !== null;
   };
 
   const deepgramRetry = {
@@ -129,13 +154,16 @@ export async function transcription(input: TranscriptionInput): Promise<Transcri
   });
 
   try {
-    const lean = patched(LEAN_JOB_PATH);
+    const lean = version.lean();
     // Jobs the API started have their row already; those started straight through Temporal (src/client) do not.
     if (!lean || input.source) await bookkeeping.recordJob(input);
     // Running workflows from before this change replay the old commands (no early upsert, `processing` at routing).
     // The lean path implies the two changes before it: one patch marker per job instead of three.
     const queuedUntilDeepgram = lean || patched(QUEUED_UNTIL_DEEPGRAM);
     const attributesSet = lean && input.searchAttributesAtStart === true;
+    // The start request wrote Tenant, and JobMode when the request decided the route.
+    written.tenant = attributesSet;
+    written.mode = attributesSet && !needsProbe(input.mode, input.durationHint);
     if (queuedUntilDeepgram && !attributesSet) setStatus('queued');
     const byJobId = lean || patched(ACTIVITIES_BY_JOB_ID);
     // A remote file is measured only to route it (mode auto): an extra step for every job would cost throughput, so

@@ -14,7 +14,7 @@ import type { DataConverter } from '@temporalio/common';
 import { parsePayloadKeys, type PayloadKey } from '../config.js';
 import { encryptedDataConverter } from '../temporal/encryption-codec.js';
 import type { DeepgramOptions, RequestedMode, TranscriptionInput, TranscriptionOutcome } from '../domain/transcription.js';
-import type { transcription } from '../../workflows/transcription.workflow.js';
+import type { transcriptionJob } from '../../workflows/transcription.workflow.js';
 import { TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
 import { DEFAULT_PRIORITY, DEFAULT_TENANT_ID } from '../domain/tenancy.js';
 
@@ -74,7 +74,7 @@ export async function startTranscription(
   client: Client,
   request: StartTranscriptionRequest,
   overrides: Partial<typeof DEFAULTS> = {},
-): Promise<WorkflowHandle<typeof transcription>> {
+): Promise<WorkflowHandle<typeof transcriptionJob>> {
   const jobId = request.jobId ?? randomUUID();
   const input: TranscriptionInput = {
     ...DEFAULTS,
@@ -90,7 +90,7 @@ export async function startTranscription(
     ...(request.durationHint !== undefined ? { durationHint: request.durationHint } : {}),
     ...(request.webhookUrl ? { webhook: { url: request.webhookUrl, retry: { initialIntervalMs: 5_000, maximumIntervalMs: 3_600_000, maxDurationMs: 86_400_000 } } } : {}),
   };
-  return client.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+  return client.workflow.start<typeof transcriptionJob>(TRANSCRIPTION_WORKFLOW, {
     taskQueue: request.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowId: jobId,
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { resolveMode, routeAtSubmission } from '../domain/routing.js';
-import { jobSearchAttributes } from '../domain/job-search-attributes.js';
+import { fileJobSearchAttributes } from '../domain/job-search-attributes.js';
 import type { ResolvedMode, RoutingThresholds, TranscriptionInput } from '../domain/transcription.js';
 import { routingUpdate, TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
-import type { transcription } from '../../workflows/transcription.workflow.js';
+import type { transcriptionJob } from '../../workflows/transcription.workflow.js';
 import { transcriptionWorkflowId } from '../temporal/task-queues.js';
 
 /**
@@ -44,12 +44,12 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
         // Fair share from the first workflow task on: one tenant's backlog never queues another's behind it.
         priority: { priorityKey: input.priority, fairnessKey: input.owner.tenantId },
         // Set in the start request rather than by the workflow's first task: one visibility write fewer per job.
-        ...(input.searchAttributesAtStart ? { typedSearchAttributes: jobSearchAttributes('queued', input.owner.tenantName, routedMode) } : {}),
+        ...(input.searchAttributesAtStart ? { typedSearchAttributes: fileJobSearchAttributes(input.owner.tenantName, routedMode) } : {}),
       };
       try {
         if (input.mode === 'auto' && input.durationHint === undefined) {
           // Routing needs a look at the audio, which the workflow does; ask for it in the RPC that starts it.
-          const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcription>(TRANSCRIPTION_WORKFLOW, {
+          const startWorkflowOperation = new WithStartWorkflowOperation<typeof transcriptionJob>(TRANSCRIPTION_WORKFLOW, {
             ...options,
             workflowIdConflictPolicy: 'FAIL',
           });
@@ -59,7 +59,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
         // Eager: the server hands the first workflow task to this process's own worker in the start's answer, saving a
         // dispatch through the task queue (a sync caller waits for every step). Only asked for over a worker's connection.
         const eager = startOptions.eager && routedMode === 'sync';
-        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof transcription>(TRANSCRIPTION_WORKFLOW, { ...options, ...(eager ? { requestEagerStart: true } : {}) }));
+        await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.workflow.start<typeof transcriptionJob>(TRANSCRIPTION_WORKFLOW, { ...options, ...(eager ? { requestEagerStart: true } : {}) }));
         return { started: true, mode: resolveMode(input.mode, input.durationHint, routing) };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError || (err as { cause?: unknown }).cause instanceof WorkflowExecutionAlreadyStartedError) {
@@ -73,7 +73,7 @@ export function createWorkflowStarter(temporal: Client, routing: RoutingThreshol
     /** Waits for the workflow to finish, no longer than `budgetMs`. True when it finished (either way). */
     async waitBounded(jobId: string, budgetMs: number): Promise<boolean> {
       if (budgetMs <= 0) return false;
-      const handle = temporal.workflow.getHandle<typeof transcription>(transcriptionWorkflowId(jobId));
+      const handle = temporal.workflow.getHandle<typeof transcriptionJob>(transcriptionWorkflowId(jobId));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), budgetMs)));
       try {

@@ -155,18 +155,26 @@ describeWithStack('job lifecycle: idempotency, listing, cancel, delete, formats,
     await waitForJob(t.stack, pending.body.id);
   });
 
-  test('Temporal visibility: jobs carry JobStatus/JobMode search attributes and a UI deep link', async () => {
+  test('Temporal visibility: jobs are found by their execution status, JobMode and Tenant, with a UI deep link', async () => {
     const res = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio(), mode: 'sync' });
     assert.match(res.body.links.temporal_ui, new RegExp(`/namespaces/default/workflows/${res.body.id}$`));
     const deadline = Date.now() + 15_000;
     let found: string[] = [];
     while (Date.now() < deadline) {
       found = [];
-      for await (const wf of t.parts.temporal.client.workflow.list({ query: `WorkflowId = '${res.body.id}' AND JobStatus = 'completed' AND JobMode = 'sync'` })) found.push(wf.workflowId);
+      for await (const wf of t.parts.temporal.client.workflow.list({ query: `WorkflowId = '${res.body.id}' AND ExecutionStatus = 'Completed' AND JobMode = 'sync' AND Tenant = 'default'` })) found.push(wf.workflowId);
       if (found.length) break;
       await new Promise((r) => setTimeout(r, 300));
     }
     assert.deepEqual(found, [res.body.id]);
+    // Routed by the workflow (mode auto, no duration hint: the audio is measured): JobMode is written once known.
+    const auto = await postJson(t.stack.url('/v1/transcriptions'), { url: uniqueAudio() });
+    const handle = t.parts.temporal.client.workflow.getHandle(auto.body.id);
+    await handle.result();
+    const described = await handle.describe();
+    assert.equal(described.searchAttributes.JobMode?.[0], 'sync');
+    assert.equal(described.searchAttributes.Tenant?.[0], 'default');
+    assert.equal(described.searchAttributes.JobStatus, undefined, 'the execution status says it');
   });
 
   test('a job survives an API restart between submit and poll', async () => {

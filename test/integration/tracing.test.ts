@@ -83,7 +83,7 @@ describeWithStack('OpenTelemetry tracing: HTTP request → workflow → activiti
       const named = (spans: ReceivedSpan[], traceId: string, name: string) => spans.filter((s) => s.traceId === traceId && s.name === name);
       const spans = await collect(receiver, [api, worker], (all) => {
         const http = all.find(isHttp);
-        return !!http && named(all, http.traceId, 'deepgram POST /v1/listen').length > 0 && named(all, http.traceId, 'RunWorkflow:transcription').length > 0;
+        return !!http && named(all, http.traceId, 'deepgram POST /v1/listen').length > 0 && named(all, http.traceId, 'RunWorkflow:transcriptionJob').length > 0;
       });
 
       const http = spans.find(isHttp)!;
@@ -106,7 +106,7 @@ describeWithStack('OpenTelemetry tracing: HTTP request → workflow → activiti
       assert.equal(parentOf(start), http, 'the workflow start is a child of the HTTP span');
       assert.equal(start.attributes.temporalWorkflowId, transcriptionWorkflowId(res.body.id));
 
-      const run = one('RunWorkflow:transcription');
+      const run = one('RunWorkflow:transcriptionJob');
       assert.equal(run.service, 'transcription-worker');
       assert.equal(parentOf(run), start, 'the workflow run continues the client span from the start headers');
 

@@ -50,8 +50,10 @@ describeWithStack('POST /v1/transcriptions/batch (real Temporal, PostgreSQL, emu
     const handle = t.parts.temporal.client.workflow.getHandle(res.body.items[1].job.id);
     await handle.result(); // (the job row says completed a moment before its workflow closes)
     const described = await handle.describe();
-    assert.equal(described.searchAttributes.JobStatus?.[0], 'completed');
+    assert.equal(described.type, 'transcriptionJob');
+    assert.equal(described.status.name, 'COMPLETED');
     assert.equal(described.searchAttributes.Tenant?.[0], 'default');
+    assert.equal(described.searchAttributes.JobMode?.[0], 'async');
     const dispatcher = t.parts.temporal.client.workflow.getHandle(`batch-${res.body.batch_id}`);
     assert.deepEqual(await dispatcher.result(), { started: 3, alreadyStarted: 0 });
   });

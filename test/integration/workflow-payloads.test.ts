@@ -34,7 +34,7 @@ describeWithStack('workflow payloads carry ids', { media: true, transcripts: { '
     }
   });
 
-  test('an async job costs one workflow task, one Deepgram activity, one workflow task: search attributes set at start, the call completes the job', async () => {
+  test('an async job costs one workflow task, one Deepgram activity, one workflow task: no marker, search attributes set at start only, the call completes the job', async () => {
     const submitted = await postJson(t.stack.url('/v1/transcriptions'), { url: t.media.file('testing-websocket.wav'), mode: 'async' });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
     const jobId = submitted.body.id as string;
@@ -45,11 +45,16 @@ describeWithStack('workflow payloads carry ids', { media: true, transcripts: { '
     const count = (type: keyof typeof proto.temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === proto.temporal.api.enums.v1.EventType[type]).length;
     assert.equal(count('EVENT_TYPE_WORKFLOW_TASK_COMPLETED'), 2, 'workflow tasks');
     assert.equal(count('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'), 1, 'activities');
-    // The one marker is the lean path's patch; no local bookkeeping activity runs.
-    assert.equal(count('EVENT_TYPE_MARKER_RECORDED'), 1, 'markers');
+    // No patch marker (the job type takes the lean path by itself) and no local bookkeeping activity.
+    assert.equal(count('EVENT_TYPE_MARKER_RECORDED'), 0, 'markers');
+    // The search attributes come with the start: the workflow upserts none, its status is the execution's own.
+    assert.equal(count('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), 0, 'search attribute upserts');
     const described = await handle.describe();
-    assert.equal(described.searchAttributes.JobStatus?.[0], 'completed');
+    assert.equal(described.type, 'transcriptionJob');
+    assert.equal(described.status.name, 'COMPLETED');
     assert.equal(described.searchAttributes.JobMode?.[0], 'async');
+    assert.equal(described.searchAttributes.Tenant?.[0], 'default');
+    assert.equal(described.searchAttributes.JobStatus, undefined);
     // Still every step the job row shows: routed at submission, completed by the Deepgram call, metered once.
     const row = await t.parts.db.selectFrom('jobs').select(['mode', 'status', 'audio_duration_seconds']).where('id', '=', jobId).executeTakeFirstOrThrow();
     assert.deepEqual({ mode: row.mode, status: row.status }, { mode: 'async', status: 'completed' });

@@ -17,9 +17,9 @@ import { measureEngineFootprint, type EngineFootprint } from './engine-footprint
 import { benchEngineLive } from './engine-live.js';
 import { benchFairShare } from './fair-share.js';
 import { benchUploadMemory } from './upload-memory.js';
-import { benchTemporalFloor } from './temporal-floor.js';
+import { benchTemporalFloor, type FloorResult } from './temporal-floor.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
-import { benchBullmqPeer } from './bullmq-peer.js';
+import { benchBullmqPeer, type QueuePeerResult } from './bullmq-peer.js';
 import { startDeepgramStandIn } from './deepgram-stand-in.js';
 import { startBenchClient } from './bench-client.js';
 import { benchChunkedLongAudio } from './chunked-long-audio.js';
@@ -122,6 +122,7 @@ async function throughputTable(): Promise<void> {
   const fast = Number(process.env.BENCH_THROUGHPUT_LATENCY_MS ?? 200);
   const slow = Number(process.env.BENCH_THROUGHPUT_SLOW_LATENCY_MS ?? 2000);
   const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const rounds = Math.max(1, Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3));
   const redis = await redisReachable(redisUrl);
   if (!redis) log(`Redis is not reachable at ${redisUrl}: the BullMQ rows are skipped`);
   const cpuTotal = (r: ThroughputResult) => r.serverCpuMsPerJob + r.apiWorkerCpuMsPerJob + r.postgresCpuMsPerJob;
@@ -129,14 +130,25 @@ async function throughputTable(): Promise<void> {
   const header = ['system', 'makespan s', 'submissions/s', 'Temporal server / Redis CPU', 'API + worker CPU', 'PostgreSQL CPU', 'CPU total', '429s waited out'];
 
   const settings = { jobs, latencyMs: fast, cap: 50 };
-  const defaults = await benchThroughput(cli!, { ...settings, label: 'this project, default settings, one by one', env: {} }, log);
+  // The rows a target compares run in turns, `rounds` times, and each is reported by its median round: this shared
+  // machine's speed drifts by more than the gaps measured, and a single pair could fall on either side of a drift.
+  const projectRounds: ThroughputResult[] = [];
+  const floorRounds: FloorResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(`throughput at ${fast} ms: round ${round}/${rounds}`);
+    projectRounds.push(await benchThroughput(cli!, { ...settings, label: 'this project, default settings, one by one', env: {} }, log));
+    floorRounds.push(await withStandIn(fast, (deepgram) => benchTemporalFloor(cli!, { ...settings, label: 'floor', sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS, deepgram }, log)));
+  }
+  const defaults = medianRound(projectRounds);
+  const floor = medianRound(floorRounds);
   const batched = await benchThroughput(cli!, { ...settings, label: `this project, POST /v1/transcriptions/batch of ${Math.min(1000, jobs)}`, env: {}, batchSize: Math.min(1000, jobs) }, log);
-  const floor = await withStandIn(fast, (deepgram) => benchTemporalFloor(cli!, { ...settings, label: 'floor', sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS, deepgram }, log));
   const floorWaiting = await benchTemporalFloor(cli!, { ...settings, label: 'floor, waiting only', sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS }, log);
   const bullmq = redis ? await withStandIn(fast, (deepgram) => benchBullmqPeer({ ...settings, redisUrl, deepgram }, log)) : undefined;
-  const floorCpu = floor.serverCpuMsPerJob + floor.clientWorkerCpuMsPerJob;
+  const floorTotal = (r: FloorResult) => r.serverCpuMsPerJob + r.clientWorkerCpuMsPerJob;
+  const floorCpu = floorTotal(floor);
+  const perRound = (ratios: number[]) => ratios.map((r) => r.toFixed(2)).join(', ');
   printTable(
-    `Throughput: ${jobs} async jobs, Deepgram answers in ${fast} ms, at most 50 calls at once (Temporal: dev server on a SQLite file with ${DEV_SERVER_SQLITE_PRAGMAS.join(', ')}; CPU ms per job; the Deepgram stand-in's CPU not counted)`,
+    `Throughput: ${jobs} async jobs, Deepgram answers in ${fast} ms, at most 50 calls at once (Temporal: dev server on a SQLite file with ${DEV_SERVER_SQLITE_PRAGMAS.join(', ')}; CPU ms per job; the Deepgram stand-in's CPU not counted; the project one by one and the floor in ${rounds} alternating rounds, each row its median round)`,
     header,
     [
       project(defaults),
@@ -144,15 +156,26 @@ async function throughputTable(): Promise<void> {
       ["Temporal's floor: one workflow of one activity (the Deepgram call) per job", floor.makespanSeconds, floor.startsPerSecond, floor.serverCpuMsPerJob, floor.clientWorkerCpuMsPerJob, 0, floorCpu, 0],
       ['  the same, its activity only waiting (no Deepgram call)', floorWaiting.makespanSeconds, floorWaiting.startsPerSecond, floorWaiting.serverCpuMsPerJob, floorWaiting.clientWorkerCpuMsPerJob, 0, floorWaiting.serverCpuMsPerJob + floorWaiting.clientWorkerCpuMsPerJob, 0],
       ...(bullmq ? [['BullMQ on Redis (the reference design’s queue)', bullmq.makespanSeconds, bullmq.submitsPerSecond, bullmq.redisCpuMsPerJob, bullmq.clientWorkerCpuMsPerJob, 0, bullmq.redisCpuMsPerJob + bullmq.clientWorkerCpuMsPerJob, 0]] : []),
-      ['ratio: project (defaults, one by one) / floor (targets 1.3 and 1.5)', defaults.makespanSeconds / floor.makespanSeconds, '', '', '', '', cpuTotal(defaults) / floorCpu, ''],
+      ['ratio: project (defaults, one by one) / floor (targets 1.3 and 1.5)', defaults.makespanSeconds / floor.makespanSeconds, '', '', '', '', median(projectRounds.map(cpuTotal)) / median(floorRounds.map(floorTotal)), ''],
+      [
+        `  the same ratio round by round: makespan ${perRound(projectRounds.map((r, i) => r.makespanSeconds / floorRounds[i]!.makespanSeconds))}; CPU ${perRound(projectRounds.map((r, i) => cpuTotal(r) / floorTotal(floorRounds[i]!)))}`,
+        '', '', '', '', '', '', '',
+      ],
     ],
   );
 
   const slowSettings = { jobs, latencyMs: slow, cap: 50 };
-  const slowProject = await benchThroughput(cli!, { ...slowSettings, label: 'this project, default settings, one by one', env: {} }, log);
-  const slowBullmq = redis ? await withStandIn(slow, (deepgram) => benchBullmqPeer({ ...slowSettings, redisUrl, deepgram }, log)) : undefined;
+  const slowProjectRounds: ThroughputResult[] = [];
+  const slowBullmqRounds: QueuePeerResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(`throughput at ${slow} ms: round ${round}/${rounds}`);
+    slowProjectRounds.push(await benchThroughput(cli!, { ...slowSettings, label: 'this project, default settings, one by one', env: {} }, log));
+    if (redis) slowBullmqRounds.push(await withStandIn(slow, (deepgram) => benchBullmqPeer({ ...slowSettings, redisUrl, deepgram }, log)));
+  }
+  const slowProject = medianRound(slowProjectRounds);
+  const slowBullmq = redis ? medianRound(slowBullmqRounds) : undefined;
   printTable(
-    `Throughput when Deepgram is the bottleneck: ${jobs} async jobs, Deepgram answers in ${slow} ms, at most 50 calls at once (so ${((jobs * slow) / 50 / 1000).toFixed(0)} s of Deepgram time at the least)`,
+    `Throughput when Deepgram is the bottleneck: ${jobs} async jobs, Deepgram answers in ${slow} ms, at most 50 calls at once (so ${((jobs * slow) / 50 / 1000).toFixed(0)} s of Deepgram time at the least; ${rounds} alternating rounds, each row its median round)`,
     header,
     [
       project(slowProject),
@@ -160,6 +183,7 @@ async function throughputTable(): Promise<void> {
         ? [
             ['BullMQ on Redis (the reference design’s queue)', slowBullmq.makespanSeconds, slowBullmq.submitsPerSecond, slowBullmq.redisCpuMsPerJob, slowBullmq.clientWorkerCpuMsPerJob, 0, slowBullmq.redisCpuMsPerJob + slowBullmq.clientWorkerCpuMsPerJob, 0],
             ['ratio: project / BullMQ (target 1.1)', slowProject.makespanSeconds / slowBullmq.makespanSeconds, '', '', '', '', '', ''],
+            [`  the same ratio round by round: ${perRound(slowProjectRounds.map((r, i) => r.makespanSeconds / slowBullmqRounds[i]!.makespanSeconds))}`, '', '', '', '', '', '', ''],
           ]
         : []),
     ],
@@ -182,6 +206,15 @@ async function withStandIn<T>(latencyMs: number, run: (deepgram: { url: string; 
     await audio.stop();
     await standIn.stop();
   }
+}
+
+/** The round whose makespan is the median of all rounds (the lower middle one of an even number). */
+function medianRound<T extends { makespanSeconds: number }>(results: T[]): T {
+  return [...results].sort((a, b) => a.makespanSeconds - b.makespanSeconds)[Math.floor((results.length - 1) / 2)]!;
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 }
 
 /** Whether a Redis server answers PING at `url` within two seconds. */

@@ -6,6 +6,11 @@ import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { payloadTexts } from '../helpers/history-payloads.js';
 import { eventually } from '../helpers/live.js';
 import { getJson, postJson } from '../helpers/stack.js';
+import { OPEN_CALLER } from '../../src/domain/tenancy.js';
+import { jobSearchAttributes } from '../../src/domain/job-search-attributes.js';
+import { transcriptionSettings } from '../../src/runtime/service-settings.js';
+import { buildTranscriptionInput } from '../../src/services/transcription-input.js';
+import { LEGACY_TRANSCRIPTION_WORKFLOW } from '../../workflows/definitions.js';
 
 /**
  * What Temporal keeps of a job the API started: ids and numbers. The source URL (often presigned), the options and the
@@ -60,5 +65,27 @@ describeWithStack('workflow payloads carry ids', { media: true, transcripts: { '
     assert.deepEqual({ mode: row.mode, status: row.status }, { mode: 'async', status: 'completed' });
     const usage = await t.parts.db.selectFrom('usage_records').select('audio_seconds').where('source_id', '=', jobId).execute();
     assert.equal(usage.length, 1);
+  });
+
+  test('a job workflow of the earlier type (`transcription`), as an API not yet upgraded starts it, completes on the current worker and keeps JobStatus', async () => {
+    const jobId = crypto.randomUUID();
+    const source = { kind: 'url' as const, url: t.media.file('testing-websocket.wav') };
+    // As the earlier API started it: the attributes in the start request, JobStatus among them.
+    const input = { ...buildTranscriptionInput(transcriptionSettings(t.stack.config), OPEN_CALLER, { jobId, source, mode: 'async', options: {}, priority: 3 }, true), source, options: {} };
+    const handle = await t.parts.temporal.client.workflow.start(LEGACY_TRANSCRIPTION_WORKFLOW, {
+      taskQueue: t.stack.config.temporal.taskQueue,
+      workflowId: jobId,
+      args: [input],
+      typedSearchAttributes: jobSearchAttributes('queued', OPEN_CALLER.tenantName, 'async'),
+    });
+    assert.equal(((await handle.result()) as { status: string }).status, 'completed');
+    const job = await getJson(t.stack.url(`/v1/transcriptions/${jobId}`));
+    assert.equal(job.body.status, 'completed');
+    assert.match(job.body.transcript, /^testing,? testing\.?$/i);
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.equal(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length, 1, 'its path decided by the patch marker');
+    const described = await handle.describe();
+    assert.equal(described.type, 'transcription');
+    assert.equal(described.searchAttributes.JobStatus?.[0], 'completed', 'kept up to date to the end');
   });
 });

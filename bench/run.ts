@@ -8,7 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findTemporalCli, INSTALL_CLI_HINT } from '../src/temporal/cli-path.js';
 import { startTemporalDevServer } from '../src/temporal/dev-server.js';
 import { freePort } from '../src/runtime/free-port.js';
-import { printTable } from './stats.js';
+import { medianBy, printTable } from './stats.js';
 import { benchSyncLatency } from './sync-latency.js';
 import { benchLiveCapacity } from './live-capacity.js';
 import { benchLiveLatency } from './live-latency.js';
@@ -156,7 +156,7 @@ async function throughputTable(): Promise<void> {
       ["Temporal's floor: one workflow of one activity (the Deepgram call) per job", floor.makespanSeconds, floor.startsPerSecond, floor.serverCpuMsPerJob, floor.clientWorkerCpuMsPerJob, 0, floorCpu, 0],
       ['  the same, its activity only waiting (no Deepgram call)', floorWaiting.makespanSeconds, floorWaiting.startsPerSecond, floorWaiting.serverCpuMsPerJob, floorWaiting.clientWorkerCpuMsPerJob, 0, floorWaiting.serverCpuMsPerJob + floorWaiting.clientWorkerCpuMsPerJob, 0],
       ...(bullmq ? [['BullMQ on Redis (the reference design’s queue)', bullmq.makespanSeconds, bullmq.submitsPerSecond, bullmq.redisCpuMsPerJob, bullmq.clientWorkerCpuMsPerJob, 0, bullmq.redisCpuMsPerJob + bullmq.clientWorkerCpuMsPerJob, 0]] : []),
-      ['ratio: project (defaults, one by one) / floor (targets 1.3 and 1.5)', defaults.makespanSeconds / floor.makespanSeconds, '', '', '', '', median(projectRounds.map(cpuTotal)) / median(floorRounds.map(floorTotal)), ''],
+      ['ratio: project (defaults, one by one) / floor (targets 1.3 and 1.5)', defaults.makespanSeconds / floor.makespanSeconds, '', '', '', '', cpuTotal(medianBy(projectRounds, cpuTotal)) / floorTotal(medianBy(floorRounds, floorTotal)), ''],
       [
         `  the same ratio round by round: makespan ${perRound(projectRounds.map((r, i) => r.makespanSeconds / floorRounds[i]!.makespanSeconds))}; CPU ${perRound(projectRounds.map((r, i) => cpuTotal(r) / floorTotal(floorRounds[i]!)))}`,
         '', '', '', '', '', '', '',
@@ -208,13 +208,9 @@ async function withStandIn<T>(latencyMs: number, run: (deepgram: { url: string; 
   }
 }
 
-/** The round whose makespan is the median of all rounds (the lower middle one of an even number). */
+/** The round whose makespan is the median of all rounds (declared, not assigned: the tables run before this line). */
 function medianRound<T extends { makespanSeconds: number }>(results: T[]): T {
-  return [...results].sort((a, b) => a.makespanSeconds - b.makespanSeconds)[Math.floor((results.length - 1) / 2)]!;
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+  return medianBy(results, (r) => r.makespanSeconds);
 }
 
 /** Whether a Redis server answers PING at `url` within two seconds. */

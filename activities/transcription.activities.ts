@@ -16,6 +16,7 @@ import { createJobCompletion } from './job-completion.js';
 import type { AudioSource, DeepgramOptions, TranscriptSummary } from '../src/domain/transcription.js';
 import { deepgramFailure } from './deepgram-failures.js';
 import { isDatabaseUnavailable } from '../src/db/connection-errors.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 export interface TranscriptionActivityDeps {
   db: Db;
@@ -49,13 +50,6 @@ export interface DeepgramJobRequest {
    */
   completeJob?: boolean;
 }
-
-/**
- * How often a Deepgram call tells Temporal it is alive: a third of its heartbeat timeout, at most every 3 s. A call
- * that ends sooner sends no heartbeat at all (one Temporal write fewer per job; a worker that dies mid-call is still
- * found out by the heartbeat timeout). The SDK throttles the beats after the first to 80 % of that timeout anyway.
- */
-const heartbeatEveryMs = (ctx: Context) => Math.min(3_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
 
 export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
   const completion = createJobCompletion(deps);
@@ -141,12 +135,7 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
      */
     async transcribeAudio(request: DeepgramJobRequest): Promise<TranscriptSummary> {
       const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat({ waiting: 'deepgram' }), heartbeatEveryMs(ctx));
-      try {
-        return await transcribeJob(ctx, request);
-      } finally {
-        clearInterval(beat);
-      }
+      return whileHeartbeating(ctx, () => ({ waiting: 'deepgram' }), () => transcribeJob(ctx, request));
     },
 
     /**

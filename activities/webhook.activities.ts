@@ -11,6 +11,7 @@ import type { WebhookDeliveryRequest } from '../src/domain/webhooks.js';
 import type { OutboundHttp } from '../src/adapters/outbound/index.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -58,58 +59,62 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
      * 2xx ends it, 410 Gone stops it for good, anything else retries. Every attempt is recorded.
      */
     async deliverWebhook(request: WebhookDeliveryRequest): Promise<{ statusCode: number }> {
-      const { body, tenantId } = await bodyFor(deps.db, request);
-      let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'durable-transcription-webhooks/1', [EVENT_ID_HEADER]: request.eventId };
-      if (request.kind === 'event') {
-        // The job's tenant's secrets, read at each attempt: a rotation applies to retries too.
-        const secrets = await tenantWebhookSecrets(deps.db, tenantId);
-        if (secrets.length === 0) throw ApplicationFailure.nonRetryable('the tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API)', 'WebhookMisconfigured');
-        headers = { ...headers, ...signWebhook(secrets, request.eventId, body, new Date()) };
-      }
-      const target = new URL(request.url);
-      if (target.username || target.password) {
-        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
-        target.username = '';
-        target.password = '';
-      }
-      const attempt = Context.current().info.attempt;
-      const started = Date.now();
-      let statusCode: number | null = null;
-      let error: string | null = null;
-      let detail: string | undefined;
-      try {
-        // Redirects are not followed (a 3xx is a failed attempt); the receiver's address is vetted at connect time.
-        const response = await deps.outbound.request(target, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(deps.webhooks.timeoutMs)]),
-        });
-        statusCode = response.status;
-        await response.arrayBuffer().catch(() => undefined);
-      } catch (err) {
-        // The tenant sees a class; the operator's log keeps the detail.
-        error = classifyDeliveryError(err);
-        detail = String((err as Error).cause ?? (err as Error).message);
-      }
-      const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      deps.logger?.info(
-        { jobId: request.jobId, workflowId: Context.current().info.workflowExecution?.workflowId, eventId: request.eventId, attempt, statusCode, error, detail, succeeded },
-        'webhook delivery attempt',
-      );
-      deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'delivered' : statusCode === 410 ? 'gone' : 'failed' });
-      await recordWebhookDelivery(deps.db, request.jobId, {
-        eventId: request.eventId,
-        url: request.url,
-        attempt,
-        statusCode,
-        error,
-        succeeded,
-        durationMs: Date.now() - started,
-      });
-      if (succeeded) return { statusCode: statusCode! };
-      if (statusCode === 410) throw ApplicationFailure.nonRetryable('the receiver answered 410 Gone', WEBHOOK_GONE);
-      throw ApplicationFailure.retryable(error ?? `the receiver answered ${statusCode}`, 'WebhookFailed');
+      return whileHeartbeating(Context.current(), () => ({ delivering: request.eventId }), () => deliverOnce(request));
     },
   };
+
+  async function deliverOnce(request: WebhookDeliveryRequest): Promise<{ statusCode: number }> {
+    const { body, tenantId } = await bodyFor(deps.db, request);
+    let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'durable-transcription-webhooks/1', [EVENT_ID_HEADER]: request.eventId };
+    if (request.kind === 'event') {
+      // The job's tenant's secrets, read at each attempt: a rotation applies to retries too.
+      const secrets = await tenantWebhookSecrets(deps.db, tenantId);
+      if (secrets.length === 0) throw ApplicationFailure.nonRetryable('the tenant has no webhook secret (WEBHOOK_SECRET, or one from the admin API)', 'WebhookMisconfigured');
+      headers = { ...headers, ...signWebhook(secrets, request.eventId, body, new Date()) };
+    }
+    const target = new URL(request.url);
+    if (target.username || target.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+      target.username = '';
+      target.password = '';
+    }
+    const attempt = Context.current().info.attempt;
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let detail: string | undefined;
+    try {
+      // Redirects are not followed (a 3xx is a failed attempt); the receiver's address is vetted at connect time.
+      const response = await deps.outbound.request(target, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(deps.webhooks.timeoutMs)]),
+      });
+      statusCode = response.status;
+      await response.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      // The tenant sees a class; the operator's log keeps the detail.
+      error = classifyDeliveryError(err);
+      detail = String((err as Error).cause ?? (err as Error).message);
+    }
+    const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+    deps.logger?.info(
+      { jobId: request.jobId, workflowId: Context.current().info.workflowExecution?.workflowId, eventId: request.eventId, attempt, statusCode, error, detail, succeeded },
+      'webhook delivery attempt',
+    );
+    deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'delivered' : statusCode === 410 ? 'gone' : 'failed' });
+    await recordWebhookDelivery(deps.db, request.jobId, {
+      eventId: request.eventId,
+      url: request.url,
+      attempt,
+      statusCode,
+      error,
+      succeeded,
+      durationMs: Date.now() - started,
+    });
+    if (succeeded) return { statusCode: statusCode! };
+    if (statusCode === 410) throw ApplicationFailure.nonRetryable('the receiver answered 410 Gone', WEBHOOK_GONE);
+    throw ApplicationFailure.retryable(error ?? `the receiver answered ${statusCode}`, 'WebhookFailed');
+  }
 }

@@ -11,6 +11,8 @@ export { WEBHOOK_DELIVERY_WORKFLOW } from './definitions.js';
 export async function webhookDelivery(input: WebhookDeliveryInput): Promise<void> {
   const { deliverWebhook } = proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
+    // An attempt lost with its worker (a crash, a deploy) is tried again within seconds, not after the minute.
+    heartbeatTimeout: '10 seconds',
     scheduleToCloseTimeout: input.retry.maxDurationMs,
     retry: {
       initialInterval: input.retry.initialIntervalMs,

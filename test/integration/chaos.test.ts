@@ -23,7 +23,10 @@ test('chaos (short): no job, webhook or live final lost or duplicated while ever
     // The run cleans up (its processes, its PostgreSQL cluster) on SIGTERM; a test stopped early sends one.
     process.once('SIGTERM', () => child.kill('SIGTERM'));
   });
-  assert.equal(code, 0, 'the chaos run failed (its table and the kept logs are above)');
+  // The verdict, and what Temporal said of unfinished jobs, go into the assertion so a CI log's tail says why.
+  const verdict = output.match(/^chaos: (FAILED: .*|the run itself failed[^]*)$/m)?.[1] ?? 'no verdict line';
+  const unfinished = output.match(/^Temporal on the jobs without a webhook:\n(?:  .*\n?)*/m)?.[0] ?? '';
+  assert.equal(code, 0, `the chaos run failed: ${verdict.slice(0, 2_000)}\n${unfinished.slice(0, 4_000)}(the table and the kept logs are above)`);
 
   const row = (name: string): number => {
     const match = output.match(new RegExp(`\\| [a-z ]+: ${name.replace(/[()]/g, '\\$&')}\\s*\\|\\s*(\\d+)`));

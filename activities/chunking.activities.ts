@@ -162,30 +162,34 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
      */
     async stitchChunkedTranscript(request: { jobId: string; durationSeconds: number }): Promise<TranscriptSummary> {
       try {
-        const stored = await findTranscript(deps.db, request.jobId);
-        let summary: TranscriptSummary;
-        if (stored) {
-          summary = { deepgramRequestId: stored.deepgramRequestId, durationSeconds: request.durationSeconds };
-        } else {
-          const chunks = await chunkResults(deps.db, request.jobId);
-          if (!chunks) throw new Error(`job ${request.jobId} has chunks without an answer`);
-          const job = await findJob(deps.db, request.jobId);
-          const response = stitchChunkResponses(
-            chunks.map((c) => ({ startSeconds: c.startSeconds, endSeconds: c.endSeconds, response: c.result as DeepgramPrerecordedResponse })),
-            { requestId: randomUUID(), durationSeconds: request.durationSeconds, ...(job?.source.kind === 'upload' ? { sha256: job.source.sha256 } : {}) },
-          );
-          await saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text: transcriptText(response), result: response });
-          summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: request.durationSeconds };
-        }
-        // The chunks' audio and answers go before the job turns completed: a completed job holds nothing of them.
-        for (const blobId of await releaseJobChunks(deps.db, request.jobId)) await deps.blobs.delete(blobId);
-        await completion.completeJob(request.jobId, summary);
-        return summary;
+        return await beating(() => ({ phase: 'stitching' }), () => stitch(request));
       } catch (err) {
         throw deepgramFailure(err);
       }
     },
   };
+
+  async function stitch(request: { jobId: string; durationSeconds: number }): Promise<TranscriptSummary> {
+    const stored = await findTranscript(deps.db, request.jobId);
+    let summary: TranscriptSummary;
+    if (stored) {
+      summary = { deepgramRequestId: stored.deepgramRequestId, durationSeconds: request.durationSeconds };
+    } else {
+      const chunks = await chunkResults(deps.db, request.jobId);
+      if (!chunks) throw new Error(`job ${request.jobId} has chunks without an answer`);
+      const job = await findJob(deps.db, request.jobId);
+      const response = stitchChunkResponses(
+        chunks.map((c) => ({ startSeconds: c.startSeconds, endSeconds: c.endSeconds, response: c.result as DeepgramPrerecordedResponse })),
+        { requestId: randomUUID(), durationSeconds: request.durationSeconds, ...(job?.source.kind === 'upload' ? { sha256: job.source.sha256 } : {}) },
+      );
+      await saveTranscript(deps.db, { jobId: request.jobId, deepgramRequestId: response.metadata.request_id, text: transcriptText(response), result: response });
+      summary = { deepgramRequestId: response.metadata.request_id, durationSeconds: request.durationSeconds };
+    }
+    // The chunks' audio and answers go before the job turns completed: a completed job holds nothing of them.
+    for (const blobId of await releaseJobChunks(deps.db, request.jobId)) await deps.blobs.delete(blobId);
+    await completion.completeJob(request.jobId, summary);
+    return summary;
+  }
 }
 
 function planOf(chunks: Array<{ index: number; startSeconds: number; endSeconds: number }>): ChunkPlan {

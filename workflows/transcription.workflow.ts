@@ -295,14 +295,20 @@ async function transcribeInChunks(
   for (const { chunk, error } of failures) await bookkeeping.recordChunkFailure(input.jobId, chunk.index, error);
   if (failures.length > 0) throw chunkFailure(failures[0]!.chunk, failures[0]!.error, plan.chunks.length, failures.length);
   enterPhase('storing');
-  return throughOutages(() => stitcher.stitchChunkedTranscript({ jobId: input.jobId, durationSeconds: plan.durationSeconds }));
+  return throughOutages(() => stitcher(input.timeouts.heartbeatMs).stitchChunkedTranscript({ jobId: input.jobId, durationSeconds: plan.durationSeconds }));
 }
 
-/** Stitching reads every chunk's answer from PostgreSQL and writes the whole one: an ordinary activity, retried patiently. */
-const stitcher = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['StorageUnavailable'] },
-});
+/**
+ * Stitching reads every chunk's answer from PostgreSQL and writes the whole one: an ordinary activity, retried
+ * patiently. It heartbeats, so a stitch lost with its worker is taken up again within the heartbeat timeout rather
+ * than after the ten minutes an attempt may run.
+ */
+const stitcher = (heartbeatMs: number) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: heartbeatMs,
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['StorageUnavailable'] },
+  });
 
 /** The job's error for a chunk that kept failing: the chunk's own error, with where it lies in the file. */
 function chunkFailure(chunk: ChunkSpan, error: JobError, total: number, failed: number): ApplicationFailure {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { before, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describeWithStack } from '../helpers/describe-with-stack.js';
 import { longRecording } from '../helpers/long-recording.js';
 import { startAppProcess } from '../helpers/processes.js';
@@ -59,5 +60,51 @@ describeWithStack('a worker killed while a long file’s chunks are transcribed'
     const transcripts = await t.parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', id).execute();
     assert.equal(transcripts.length, 1);
     second.child.kill('SIGTERM');
+  });
+
+  test('a worker killed while stitching: another worker stitches the answer within the heartbeat timeout, not after the ten minutes a stitch may take', { timeout: 180_000 }, async () => {
+    t.parts.emulator.clearFaults();
+    const env = {
+      ...stackEnv(t.parts, { ...CHUNKING, TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue }),
+      METRICS_PORT: '0',
+      TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+    };
+    const startWorkerProcess = () => startAppProcess('src/main/worker.ts', { ...env, LOG_LEVEL: 'info' }, 'batch worker running');
+    const dying = startWorkerProcess();
+    workers.push(dying.child);
+    await dying.ready;
+
+    // The test holds the transcripts table (nothing before the stitch reads it), so the stitch waits there, mid-attempt.
+    const holder = new pg.Client({ connectionString: t.parts.databaseUrl });
+    await holder.connect();
+    t.defer(() => holder.end().catch(() => undefined));
+    const long = await longRecording([t.audio('spacewalk.wav'), t.audio('preamble-16k.wav'), t.audio('Bueller-Life-moves-pretty-fast.wav')], { pauseSeconds: 1.5, minSeconds: 100 });
+    const res = await fetch(t.stack.url('/v1/transcriptions?mode=async'), { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: long.wav });
+    assert.equal(res.status, 202);
+    const { id } = (await res.json()) as { id: string };
+    // Taken while the worker still cuts the file (seconds), long before the chunks are answered.
+    await holder.query('begin');
+    await holder.query('lock table transcripts in access exclusive mode');
+    assert.equal((await t.parts.db.selectFrom('job_chunks').select('status').where('job_id', '=', id).where('status', '=', 'completed').execute()).length, 0, 'no chunk answered yet');
+    const stitchWaiting = async () =>
+      Number((await holder.query<{ n: string }>(`select count(*) as n from pg_locks where relation = 'transcripts'::regclass and not granted`)).rows[0]!.n) > 0;
+    const deadline = Date.now() + 90_000;
+    while (!(await stitchWaiting()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(await stitchWaiting(), 'the stitch started and waits on the table');
+    dying.child.kill('SIGKILL');
+    await dying.exited;
+    const killedAt = Date.now();
+    await holder.query('commit');
+
+    const second = startWorkerProcess();
+    workers.push(second.child);
+    await second.ready;
+    const job = await waitForJob(t.stack, id, 45_000 - (Date.now() - killedAt));
+    assert.equal(job.status, 'completed', `completed within 45 s of the crash (a lost attempt may otherwise run ten minutes): ${JSON.stringify(job.error)}`);
+    assert.ok(Math.abs(job.result.metadata.duration - long.seconds) < 0.01);
+    const transcripts = await t.parts.db.selectFrom('transcripts').selectAll().where('job_id', '=', id).execute();
+    assert.equal(transcripts.length, 1);
+    second.child.kill('SIGTERM');
+    await second.exited;
   });
 });

@@ -24,6 +24,7 @@ import type { Logger } from '../src/observability/logger.js';
 import type { Metrics } from '../src/observability/metrics.js';
 import { deepgramFailure } from './deepgram-failures.js';
 import { createJobCompletion } from './job-completion.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 export interface ChunkingActivityDeps {
   db: Db;
@@ -38,22 +39,12 @@ export interface ChunkingActivityDeps {
   logger?: Logger;
 }
 
-const HEARTBEAT_EVERY_MS = 1_000;
-
 /** Long files cut at pauses and transcribed chunk by chunk (each chunk its own workflow), then stitched into one answer. */
 export function createChunkingActivities(deps: ChunkingActivityDeps) {
   const completion = createJobCompletion(deps);
 
   /** Heartbeats while `work` runs, so a crashed worker's activity is retried elsewhere within the heartbeat timeout. */
-  async function beating<T>(details: () => unknown, work: (ctx: Context) => Promise<T>): Promise<T> {
-    const ctx = Context.current();
-    const beat = setInterval(() => ctx.heartbeat(details()), HEARTBEAT_EVERY_MS);
-    try {
-      return await work(ctx);
-    } finally {
-      clearInterval(beat);
-    }
-  }
+  const beating = <T>(details: () => unknown, work: (ctx: Context) => Promise<T>): Promise<T> => whileHeartbeating(Context.current(), details, work);
 
   /** The job's audio as a local file: an upload read back from the blob store, a URL fetched through the outbound guard. */
   async function download(source: AudioSource, file: string, signal: AbortSignal): Promise<void> {

@@ -9,10 +9,10 @@ import type { Context } from '@temporalio/activity';
 export const heartbeatEveryMs = (ctx: Context) => Math.min(3_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
 
 /** Runs `work`, heartbeating meanwhile, so an attempt lost with its worker is retried within the heartbeat timeout. */
-export async function whileHeartbeating<T>(ctx: Context, details: () => unknown, work: () => Promise<T>): Promise<T> {
+export async function whileHeartbeating<T>(ctx: Context, details: () => unknown, work: (ctx: Context) => Promise<T>): Promise<T> {
   const beat = setInterval(() => ctx.heartbeat(details()), heartbeatEveryMs(ctx));
   try {
-    return await work();
+    return await work(ctx);
   } finally {
     clearInterval(beat);
   }

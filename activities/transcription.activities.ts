@@ -139,10 +139,11 @@ export function createTranscriptionActivities(deps: TranscriptionActivityDeps) {
     },
 
     /**
-     * A sync job's Deepgram call as a local activity, in the workflow's own task: no dispatch through the Deepgram
-     * queue and no second workflow task, most of what a waiting caller would otherwise spend in Temporal. Only with a
-     * place under the global cap free right now (taken like the Deepgram queue's own slots, renewed the same way);
-     * null without one, and the job then queues on the Deepgram queue like any other. Completes the job itself.
+     * A job's Deepgram call as a local activity, in the workflow's own task: no dispatch through the Deepgram queue and
+     * no second workflow task, most of what a job would otherwise spend in Temporal. Only with a place under the global
+     * cap free right now (taken like the Deepgram queue's own slots, renewed the same way); null without one, and the
+     * job then queues on the Deepgram queue like any other. Completes the job itself. (Named for the sync jobs it was
+     * first made for; async jobs started since 2026-12-06 use it too. The name is in recorded histories.)
      */
     async transcribeSyncJobHere(jobId: string): Promise<TranscriptSummary | null> {
       const places = deps.localDeepgramPlaces;

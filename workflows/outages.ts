@@ -23,7 +23,9 @@ export async function throughOutages<T>(call: () => Promise<T>, deadline: number
 
 /** An outage to wait out (every Deepgram endpoint, or our database, is down) and for how long; null for any other failure. */
 function outageOf(err: unknown): { type: string; retryInMs: number } | null {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !OUTAGES.has(err.cause.type ?? '')) return null;
-  const retryInMs = (err.cause.details?.[0] as { retryInMs?: number } | undefined)?.retryInMs;
-  return { type: err.cause.type!, retryInMs: typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000 };
+  // An activity's failure comes wrapped in an ActivityFailure; a local activity's can come as the ApplicationFailure itself.
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || !OUTAGES.has(cause.type ?? '')) return null;
+  const retryInMs = (cause.details?.[0] as { retryInMs?: number } | undefined)?.retryInMs;
+  return { type: cause.type!, retryInMs: typeof retryInMs === 'number' && retryInMs > 0 ? retryInMs : 5_000 };
 }

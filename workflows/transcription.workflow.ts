@@ -209,9 +209,10 @@ async function runTranscription(input: TranscriptionInput, version: JobWorkflowV
       }
       // No callback in time (lost by Deepgram or by us): fall through and transcribe directly.
     }
-    if (!summary && lean && progress.mode === 'sync') {
-      // A caller is waiting: call Deepgram right here if a place under the cap is free (null if not: queue as usual),
-      // with the same retries and outage waits as on the queue.
+    if (!summary && lean && (progress.mode === 'sync' || input.callsDeepgramHereWhenFree === true)) {
+      // Call Deepgram right here if a place under the cap is free (null if not: queue as usual), with the same retries
+      // and outage waits as on the queue: no dispatch through the Deepgram queue and no second workflow task. A free
+      // place means nobody waits on the queue, so no job is passed over.
       const here = proxyLocalActivities<Activities>({ startToCloseTimeout: input.timeouts.deepgramCallMs + 60_000, retry: deepgramRetry });
       summary = (await throughOutages(() => here.transcribeSyncJobHere(input.jobId))) ?? undefined;
       completedByCall = summary !== undefined;

@@ -87,6 +87,12 @@ export interface TranscriptionInput {
   searchAttributesAtStart?: boolean;
   /** Task queue of the Deepgram-calling activities, where the global rate and concurrency caps apply. */
   deepgramTaskQueue: string;
+  /**
+   * Async jobs, like sync ones, call Deepgram from their workflow's own task (a local activity) when a place under the
+   * cap is free right now, and queue on the Deepgram queue only when none is. Absent in workflows started before
+   * 2026-12-06, whose async calls always queue.
+   */
+  callsDeepgramHereWhenFree?: boolean;
   /** How long a job waits out an outage of every Deepgram endpoint before failing. */
   outageMaxWaitMs: number;
   /** Long files are cut into chunks transcribed in parallel (absent in workflows from before chunking: never cut). */

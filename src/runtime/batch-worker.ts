@@ -18,6 +18,10 @@ import { deepgramTaskQueue, regionTaskQueue } from '../temporal/task-queues.js';
 import { createGlobalCallSlots } from './deepgram-call-slots.js';
 import { activityWorkerOptions, workflowWorkerOptions } from './workflow-code.js';
 
+/** The SDK's own defaults for a worker's concurrent workflow tasks and local activities. */
+const SDK_WORKFLOW_TASK_SLOTS = 40;
+const SDK_LOCAL_ACTIVITY_SLOTS = 100;
+
 export { WORKFLOWS_PATH } from './workflow-code.js';
 
 export interface BatchWorkerOptions {
@@ -126,11 +130,17 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       ...(limits.maxRequestsPerMinute > 0 ? {} : { localDeepgramPlaces: callSlots }),
     });
     const taskQueue = regionTaskQueue(config.temporal.taskQueue, region);
+    const localCallPlaces = limits.maxRequestsPerMinute > 0 ? 0 : limits.maxConcurrent;
     const common = { connection, namespace: config.temporal.namespace, dataConverter, activities, shutdownGraceTime: options.shutdownGraceMs ?? 10_000 };
     const main = await Worker.create({
       ...common,
       taskQueue,
       ...workflowWorkerOptions(options.workflowBundle, options.tracing),
+      // A Deepgram call made as a local activity holds its workflow task (and a local-activity slot) for as long as it
+      // runs: room for one per place under the cap, beside the SDK's defaults for everything else, so that calls in
+      // flight never keep new jobs' first tasks waiting.
+      maxConcurrentWorkflowTaskExecutions: SDK_WORKFLOW_TASK_SLOTS + localCallPlaces,
+      maxConcurrentLocalActivityExecutions: SDK_LOCAL_ACTIVITY_SLOTS + localCallPlaces,
     });
     const unused = { type: 'fixed-size', numSlots: 1 } as const;
     const deepgramCalls = await Worker.create({

@@ -29,6 +29,7 @@ export function commonJobInput(settings: TranscriptionSettings, caller: Caller, 
     searchAttributes,
     ...(searchAttributes ? { searchAttributesAtStart: true } : {}),
     deepgramTaskQueue: deepgramTaskQueue(workflowTaskQueue(settings, caller)),
+    callsDeepgramHereWhenFree: true,
     outageMaxWaitMs: workflow.outageMaxWaitMs,
     ...(workflow.chunking.thresholdSeconds > 0 ? { chunking: workflow.chunking } : {}),
   };

@@ -43,9 +43,6 @@ export interface ChunkingActivityDeps {
 export function createChunkingActivities(deps: ChunkingActivityDeps) {
   const completion = createJobCompletion(deps);
 
-  /** Heartbeats while `work` runs, so a crashed worker's activity is retried elsewhere within the heartbeat timeout. */
-  const beating = <T>(details: () => unknown, work: (ctx: Context) => Promise<T>): Promise<T> => whileHeartbeating(Context.current(), details, work);
-
   /** The job's audio as a local file: an upload read back from the blob store, a URL fetched through the outbound guard. */
   async function download(source: AudioSource, file: string, signal: AbortSignal): Promise<void> {
     if (source.kind === 'upload') {
@@ -86,7 +83,7 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
       const workDir = await mkdtemp(path.join(tmpdir(), 'chunks-'));
       let phase: Record<string, unknown> = { phase: 'downloading' };
       try {
-        return await beating(() => phase, async (ctx) => {
+        return await whileHeartbeating(Context.current(), () => phase, async (ctx) => {
           const input = path.join(workDir, 'source');
           await download(job.source, input, ctx.cancellationSignal);
           const split = await deps.splitter.split(input, workDir, { chunkSeconds: request.chunkSeconds, signal: ctx.cancellationSignal, onProgress: (event) => (phase = event) });
@@ -127,7 +124,7 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
         if (!job || job.deletedAt || !chunk.blobId) throw ApplicationFailure.nonRetryable(`job ${request.jobId} no longer exists`, 'DeepgramRejected', { code: 'job_deleted', message: 'The job was deleted' });
         if (job.status === 'canceled') throw ApplicationFailure.nonRetryable(`job ${request.jobId} was canceled`, 'DeepgramRejected', { code: 'job_canceled', message: 'The job was canceled' });
         const blobId = chunk.blobId;
-        return await beating(() => ({ waiting: 'deepgram', chunk: request.index }), async (ctx) => {
+        return await whileHeartbeating(Context.current(), () => ({ waiting: 'deepgram', chunk: request.index }), async (ctx) => {
           if (ctx.info.attempt > 1) deps.metrics?.deepgramRetries.inc();
           const presigned = await deps.blobs.presignedUrl?.(blobId);
           const audio = presigned ? { kind: 'url' as const, url: presigned } : { kind: 'upload' as const, contentType: 'audio/wav', open: () => deps.blobs.openRead(blobId) };
@@ -153,7 +150,7 @@ export function createChunkingActivities(deps: ChunkingActivityDeps) {
      */
     async stitchChunkedTranscript(request: { jobId: string; durationSeconds: number }): Promise<TranscriptSummary> {
       try {
-        return await beating(() => ({ phase: 'stitching' }), () => stitch(request));
+        return await whileHeartbeating(Context.current(), () => ({ phase: 'stitching' }), () => stitch(request));
       } catch (err) {
         throw deepgramFailure(err);
       }

@@ -6,7 +6,7 @@ import type { Context } from '@temporalio/activity';
  * mid-attempt is still found out by the heartbeat timeout). The SDK throttles the beats after the first to 80 % of
  * that timeout anyway.
  */
-export const heartbeatEveryMs = (ctx: Context) => Math.min(3_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+const heartbeatEveryMs = (ctx: Context) => Math.min(3_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
 
 /** Runs `work`, heartbeating meanwhile, so an attempt lost with its worker is retried within the heartbeat timeout. */
 export async function whileHeartbeating<T>(ctx: Context, details: () => unknown, work: (ctx: Context) => Promise<T>): Promise<T> {

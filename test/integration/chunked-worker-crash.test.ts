@@ -17,17 +17,22 @@ describeWithStack('a worker killed while a long file’s chunks are transcribed'
       for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
     }),
   );
-
-  test('a restarted worker redoes only the chunks without an answer, and the job completes whole', { timeout: 120_000 }, async () => {
+  /** A batch worker as its own process (`npm run worker`), so it can be killed like a crashed machine; resolves once it runs. */
+  async function startWorkerProcess() {
     const env = {
       ...stackEnv(t.parts, { ...CHUNKING, TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue }),
       METRICS_PORT: '0',
       TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
     };
-    const startWorkerProcess = () => startAppProcess('src/main/worker.ts', { ...env, LOG_LEVEL: 'info' }, 'batch worker running');
-    const first = startWorkerProcess();
-    workers.push(first.child);
-    await first.ready;
+    const worker = startAppProcess('src/main/worker.ts', env, 'batch worker running');
+    workers.push(worker.child);
+    await worker.ready;
+    return worker;
+  }
+
+  test('a restarted worker redoes only the chunks without an answer, and the job completes whole', { timeout: 120_000 }, async () => {
+    const first = await startWorkerProcess();
 
     const long = await longRecording([t.audio('preamble-16k.wav'), t.audio('spacewalk.wav'), t.audio('Bueller-Life-moves-pretty-fast.wav')], { pauseSeconds: 1.5, minSeconds: 100 });
     // One chunk's call hangs, so the worker dies with that chunk in flight and others answered.
@@ -45,9 +50,7 @@ describeWithStack('a worker killed while a long file’s chunks are transcribed'
     assert.ok(doneBeforeCrash.length >= 2 && doneBeforeCrash.length < plan.length, `${doneBeforeCrash.length} of ${plan.length} chunks answered before the crash`);
     const requestsBeforeRestart = t.parts.emulator.requests().length;
 
-    const second = startWorkerProcess();
-    workers.push(second.child);
-    await second.ready;
+    const second = await startWorkerProcess();
     const job = await waitForJob(t.stack, id, 90_000);
     assert.equal(job.status, 'completed', JSON.stringify(job.error));
     assert.deepEqual(job.chunks, { total: plan.length, completed: plan.length });
@@ -64,15 +67,7 @@ describeWithStack('a worker killed while a long file’s chunks are transcribed'
 
   test('a worker killed while stitching: another worker stitches the answer within the heartbeat timeout, not after the ten minutes a stitch may take', { timeout: 180_000 }, async () => {
     t.parts.emulator.clearFaults();
-    const env = {
-      ...stackEnv(t.parts, { ...CHUNKING, TEMPORAL_TASK_QUEUE: t.stack.config.temporal.taskQueue }),
-      METRICS_PORT: '0',
-      TEMPORAL_SDK_METRICS_PORT: String(await freePort()),
-    };
-    const startWorkerProcess = () => startAppProcess('src/main/worker.ts', { ...env, LOG_LEVEL: 'info' }, 'batch worker running');
-    const dying = startWorkerProcess();
-    workers.push(dying.child);
-    await dying.ready;
+    const dying = await startWorkerProcess();
 
     // The test holds the transcripts table (nothing before the stitch reads it), so the stitch waits there, mid-attempt.
     const holder = new pg.Client({ connectionString: t.parts.databaseUrl });
@@ -96,9 +91,7 @@ describeWithStack('a worker killed while a long file’s chunks are transcribed'
     const killedAt = Date.now();
     await holder.query('commit');
 
-    const second = startWorkerProcess();
-    workers.push(second.child);
-    await second.ready;
+    const second = await startWorkerProcess();
     const job = await waitForJob(t.stack, id, 45_000 - (Date.now() - killedAt));
     assert.equal(job.status, 'completed', `completed within 45 s of the crash (a lost attempt may otherwise run ten minutes): ${JSON.stringify(job.error)}`);
     assert.ok(Math.abs(job.result.metadata.duration - long.seconds) < 0.01);
